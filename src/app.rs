@@ -1,0 +1,101 @@
+//! Wiring: builds the queue, the HTTP router and (later) the workers from one config, and runs
+//! them until shutdown. Production and tests start tandem through this one path.
+
+use crate::config::{Config, QueueBackend};
+use crate::http::{AppState, router};
+use crate::ops;
+use crate::queue::Queue;
+use crate::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
+use anyhow::{Context, bail};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    queue: Arc<dyn Queue>,
+    config: Arc<Config>,
+}
+
+impl App {
+    /// Opens the queue and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let config = Arc::new(config);
+        let queue = open_queue(&config).await?;
+        let metrics = ops::metrics::install();
+        let state = AppState::new(config.clone(), queue.clone(), metrics);
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
+        Ok(App {
+            listener,
+            router: router(state),
+            queue,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn queue(&self) -> Arc<dyn Queue> {
+        self.queue.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops taking connections and lets in-flight
+    /// requests finish (up to `server.shutdown_grace`).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stopping = CancellationToken::new();
+        let grace = self.config.server.shutdown_grace;
+        tracing::info!(address = %self.local_addr(), queue = self.queue.backend(), "tandem is listening");
+        let signal = stopping.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            signal.cancel();
+        });
+        let serve = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stopping.clone().cancelled_owned());
+        let serving = tokio::spawn(async move { serve.await });
+        stopping.cancelled().await;
+        tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests");
+        match tokio::time::timeout(grace, serving).await {
+            Ok(joined) => joined
+                .context("server task failed")?
+                .context("server failed")?,
+            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn open_queue(config: &Config) -> anyhow::Result<Arc<dyn Queue>> {
+    match config.queue.backend {
+        QueueBackend::Embedded => {
+            let queue = EmbeddedQueue::open(EmbeddedSettings {
+                path: config.queue.path.clone(),
+                shards: config.queue.shards,
+                visibility_timeout: config.queue.visibility_timeout,
+                max_deliveries: config.queue.max_deliveries,
+                dedupe_retention: config.queue.dedupe_retention,
+            })
+            .await
+            .context("queue.path: cannot open the embedded queue")?;
+            Ok(Arc::new(queue))
+        }
+        QueueBackend::Rabbitmq => {
+            bail!(
+                "queue.backend: \"rabbitmq\" is not available in this build yet; use \"embedded\""
+            )
+        }
+    }
+}

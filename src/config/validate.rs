@@ -1,0 +1,209 @@
+//! Start-up checks of combinations and formats that serde alone cannot see.
+
+use super::{Config, ConfigError, QueueBackend, SecretList};
+use crate::ingress::standard_webhooks::SigningKey;
+
+impl Config {
+    /// Rejects a configuration that cannot work, naming the first key at fault.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let server = &self.server;
+        if server.max_body_bytes < 1024 {
+            return Err(ConfigError::new(
+                "server.max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
+        if let Some(token) = &server.admin_token
+            && token.expose().len() < 16
+        {
+            return Err(ConfigError::new(
+                "server.admin_token",
+                "too short: use at least 16 random characters",
+            ));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&server.log_level).is_err() {
+            return Err(ConfigError::new(
+                "server.log_level",
+                "not a valid log filter",
+            ));
+        }
+
+        let queue = &self.queue;
+        if queue.backend == QueueBackend::Rabbitmq {
+            match &queue.amqp_url {
+                None => {
+                    return Err(ConfigError::new(
+                        "queue.amqp_url",
+                        "required when queue.backend = \"rabbitmq\"",
+                    ));
+                }
+                Some(url) if !has_scheme(url.expose(), &["amqp://", "amqps://"]) => {
+                    return Err(ConfigError::new(
+                        "queue.amqp_url",
+                        "must start with amqp:// or amqps://",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if !(1..=4096).contains(&queue.shards) {
+            return Err(ConfigError::new(
+                "queue.shards",
+                "must be between 1 and 4096",
+            ));
+        }
+        if queue.prefetch == 0 {
+            return Err(ConfigError::new("queue.prefetch", "must be at least 1"));
+        }
+        if queue.max_deliveries == 0 {
+            return Err(ConfigError::new(
+                "queue.max_deliveries",
+                "must be at least 1",
+            ));
+        }
+        if queue.visibility_timeout.as_secs() < 1 {
+            return Err(ConfigError::new(
+                "queue.visibility_timeout",
+                "must be at least 1s",
+            ));
+        }
+
+        if !has_scheme(
+            self.store.url.expose(),
+            &["sqlite://", "postgres://", "postgresql://"],
+        ) {
+            return Err(ConfigError::new(
+                "store.url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+
+        let salesforce = &self.salesforce;
+        if !is_api_version(&salesforce.api_version) {
+            return Err(ConfigError::new(
+                "salesforce.api_version",
+                "expected a version such as \"67.0\"",
+            ));
+        }
+        if let Some(org) = &salesforce.organization_id
+            && !is_salesforce_id(org)
+        {
+            return Err(ConfigError::new(
+                "salesforce.organization_id",
+                "expected a 15 or 18 character Salesforce id",
+            ));
+        }
+        check_url(
+            "salesforce.instance_url",
+            salesforce.instance_url.as_deref(),
+        )?;
+        check_url("salesforce.token_url", salesforce.token_url.as_deref())?;
+        check_secrets("salesforce.webhook_secrets", &salesforce.webhook_secrets)?;
+
+        let netsuite = &self.netsuite;
+        check_url("netsuite.base_url", netsuite.base_url.as_deref())?;
+        if netsuite.concurrency == 0 {
+            return Err(ConfigError::new(
+                "netsuite.concurrency",
+                "must be at least 1",
+            ));
+        }
+        check_secrets("netsuite.webhook_secrets", &netsuite.webhook_secrets)?;
+
+        if self.sync.retry_schedule.len() > 20 {
+            return Err(ConfigError::new("sync.retry_schedule", "at most 20 delays"));
+        }
+        if self.sync.workers == 0 {
+            return Err(ConfigError::new("sync.workers", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+fn has_scheme(url: &str, schemes: &[&str]) -> bool {
+    schemes.iter().any(|scheme| url.starts_with(scheme))
+}
+
+fn check_url(key: &str, url: Option<&str>) -> Result<(), ConfigError> {
+    match url {
+        Some(url) if !has_scheme(url, &["https://", "http://"]) => {
+            Err(ConfigError::new(key, "must be an http:// or https:// URL"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_secrets(key: &str, secrets: &SecretList) -> Result<(), ConfigError> {
+    for (index, secret) in secrets.iter().enumerate() {
+        SigningKey::parse(secret.expose())
+            .map_err(|reason| ConfigError::new(format!("{key}[{index}]"), reason.to_string()))?;
+    }
+    Ok(())
+}
+
+fn is_api_version(version: &str) -> bool {
+    match version.split_once('.') {
+        Some((major, minor)) => {
+            !major.is_empty()
+                && !minor.is_empty()
+                && major.bytes().all(|b| b.is_ascii_digit())
+                && minor.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn is_salesforce_id(id: &str) -> bool {
+    matches!(id.len(), 15 | 18) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn rabbitmq_without_a_url_names_the_missing_key() {
+        let mut config = Config::default();
+        config.queue.backend = QueueBackend::Rabbitmq;
+        let error = config.validate().unwrap_err();
+        assert_eq!(error.key, "queue.amqp_url");
+    }
+
+    #[test]
+    fn a_malformed_webhook_secret_names_its_position_but_not_its_value() {
+        let mut config = Config::default();
+        config.netsuite.webhook_secrets = SecretList::from(vec![
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "not-a-secret-value",
+        ]);
+        let error = config.validate().unwrap_err();
+        assert_eq!(error.key, "netsuite.webhook_secrets[1]");
+        assert!(!error.to_string().contains("not-a-secret-value"));
+    }
+
+    #[test]
+    fn a_bad_organization_id_and_api_version_are_refused() {
+        let mut config = Config::default();
+        config.salesforce.organization_id = Some("short".into());
+        assert_eq!(
+            config.validate().unwrap_err().key,
+            "salesforce.organization_id"
+        );
+        let mut config = Config::default();
+        config.salesforce.api_version = "v67".into();
+        assert_eq!(config.validate().unwrap_err().key, "salesforce.api_version");
+    }
+
+    #[test]
+    fn a_store_url_must_name_a_supported_database() {
+        let mut config = Config::default();
+        config.store.url = Secret::from("mysql://localhost/tandem");
+        assert_eq!(config.validate().unwrap_err().key, "store.url");
+    }
+}

@@ -1,0 +1,146 @@
+//! The normalised change event: the only shape the queue and the workers see.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The system a change event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceSystem {
+    Salesforce,
+    Netsuite,
+}
+
+impl SourceSystem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceSystem::Salesforce => "salesforce",
+            SourceSystem::Netsuite => "netsuite",
+        }
+    }
+}
+
+impl fmt::Display for SourceSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to the record at the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// One change to one record in one system, as tandem queues it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    /// Unique per event: the Outbound Message notification id, or the webhook id
+    /// (suffixed with `/<index>` for the events of a batch).
+    pub id: String,
+    pub source: SourceSystem,
+    /// Salesforce API name (`Account`) or NetSuite record type (`customer`).
+    pub object: String,
+    pub record_id: String,
+    pub change: ChangeKind,
+    /// The source's modification time; orders the events of one record.
+    pub version: Option<DateTime<Utc>>,
+    /// Who changed the record at the source (user id, or NetSuite employee id).
+    pub modified_by: Option<String>,
+    /// The origin stamp found on the record (set when tandem itself made the change).
+    pub origin: Option<String>,
+    /// NetSuite SuiteScript execution context (`userinterface`, `webservices`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_context: Option<String>,
+    /// NetSuite role of the user who made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The record's fields, by the source system's own API names.
+    pub fields: Map<String, Value>,
+    pub received_at: DateTime<Utc>,
+    /// How many times this event has been handed to a worker (1 on the first delivery).
+    pub attempt: u32,
+}
+
+impl ChangeEvent {
+    /// The key that orders events: events with the same key are applied one at a time, in order.
+    pub fn record_key(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.source,
+            self.object.to_ascii_lowercase(),
+            self.record_id
+        )
+    }
+}
+
+/// The versioned wire form of a queued event. New versions add variants; old ones stay readable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "schema")]
+pub enum Envelope {
+    #[serde(rename = "tandem.change.v1")]
+    V1(ChangeEvent),
+}
+
+impl Envelope {
+    pub fn into_event(self) -> ChangeEvent {
+        match self {
+            Envelope::V1(event) => event,
+        }
+    }
+
+    pub fn encode(event: &ChangeEvent) -> Vec<u8> {
+        // Serialising a struct of strings, maps and JSON values cannot fail.
+        serde_json::to_vec(&Envelope::V1(event.clone())).expect("change event serialises")
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<ChangeEvent, serde_json::Error> {
+        serde_json::from_slice::<Envelope>(bytes).map(Envelope::into_event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ChangeEvent {
+        ChangeEvent {
+            id: "04l9000001olR84AAE".into(),
+            source: SourceSystem::Salesforce,
+            object: "Account".into(),
+            record_id: "0019000001KwyWtAAJ".into(),
+            change: ChangeKind::Updated,
+            version: None,
+            modified_by: None,
+            origin: None,
+            execution_context: None,
+            role: None,
+            fields: Map::new(),
+            received_at: Utc::now(),
+            attempt: 0,
+        }
+    }
+
+    #[test]
+    fn an_envelope_round_trips_and_names_its_schema() {
+        let event = sample();
+        let bytes = Envelope::encode(&event);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(r#""schema":"tandem.change.v1""#), "{text}");
+        assert_eq!(Envelope::decode(&bytes).unwrap(), event);
+    }
+
+    #[test]
+    fn the_record_key_ignores_object_case() {
+        let mut event = sample();
+        let key = event.record_key();
+        event.object = "ACCOUNT".into();
+        assert_eq!(event.record_key(), key);
+        assert_eq!(key, "salesforce:account:0019000001KwyWtAAJ");
+    }
+}

@@ -1,0 +1,48 @@
+//! Hands verified events to the queue, measures how long that took, and counts the outcome.
+
+use super::{ApiError, AppState};
+use crate::domain::SourceSystem;
+use crate::ops::metrics::{ENQUEUE_DURATION, EVENTS_RECEIVED, REQUESTS_REJECTED};
+use crate::queue::{Delivery, EnqueueOutcome};
+use std::time::Instant;
+
+/// Makes the deliveries durable; `Ok` means every event is safe and the sender may be answered.
+pub async fn enqueue(
+    state: &AppState,
+    source: SourceSystem,
+    deliveries: Vec<Delivery>,
+) -> Result<EnqueueOutcome, ApiError> {
+    // One request carries events of one object in practice; label by the first.
+    let object = deliveries
+        .first()
+        .and_then(|delivery| delivery.events.first())
+        .map(|event| event.object.clone())
+        .unwrap_or_default();
+    let started = Instant::now();
+    let result = state.queue.enqueue(deliveries).await;
+    metrics::histogram!(ENQUEUE_DURATION, "backend" => state.queue.backend())
+        .record(started.elapsed().as_secs_f64());
+    match result {
+        Ok(outcome) => {
+            let count = |outcome_label: &'static str, n: usize| {
+                if n > 0 {
+                    metrics::counter!(EVENTS_RECEIVED, "source" => source.as_str(), "object" => object.clone(), "outcome" => outcome_label)
+                        .increment(n as u64);
+                }
+            };
+            count("accepted", outcome.accepted);
+            count("duplicate", outcome.duplicates);
+            Ok(outcome)
+        }
+        Err(error) => {
+            tracing::error!(%error, %source, "could not queue events; answering 503");
+            Err(ApiError::QueueUnavailable)
+        }
+    }
+}
+
+/// Counts a refused request (nothing of it was queued).
+pub fn count_rejection(source: SourceSystem, error: &ApiError) {
+    metrics::counter!(REQUESTS_REJECTED, "source" => source.as_str(), "reason" => error.code())
+        .increment(1);
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface (axum only): routes, layers, verifying extractors and thin handlers.
+
+mod body;
+mod error;
+mod health;
+mod intake;
+mod json_webhooks;
+mod metrics;
+mod outbound_message;
+mod signed_webhook;
+mod state;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+/// Every route tandem serves. The OpenAPI document lists the same set (a test checks).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/webhooks/salesforce/outbound-message"),
+    ("post", "/webhooks/salesforce/events"),
+    ("post", "/webhooks/netsuite/events"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+];
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/webhooks/salesforce/outbound-message",
+            post(outbound_message::receive),
+        )
+        .route(
+            "/webhooks/salesforce/events",
+            post(json_webhooks::salesforce),
+        )
+        .route("/webhooks/netsuite/events", post(json_webhooks::netsuite))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

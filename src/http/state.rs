@@ -1,0 +1,37 @@
+//! What handlers share: the queue, the verifiers built from config, and the metrics handle.
+
+use crate::config::Config;
+use crate::ingress::standard_webhooks::{SigningKey, Verifier};
+use crate::queue::Queue;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub queue: Arc<dyn Queue>,
+    pub config: Arc<Config>,
+    pub salesforce_verifier: Arc<Verifier>,
+    pub netsuite_verifier: Arc<Verifier>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Builds the state; the config has been validated, so every secret parses.
+    pub fn new(config: Arc<Config>, queue: Arc<dyn Queue>, metrics: PrometheusHandle) -> Self {
+        let verifier = |secrets: &crate::config::SecretList| {
+            Arc::new(Verifier::new(
+                secrets
+                    .iter()
+                    .filter_map(|secret| SigningKey::parse(secret.expose()).ok())
+                    .collect(),
+            ))
+        };
+        Self {
+            salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
+            netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
+            queue,
+            config,
+            metrics,
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Embedded queue behaviour against a real SQLite file.
+
+use super::*;
+use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use chrono::Utc;
+use serde_json::Map;
+
+fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
+    EmbeddedSettings {
+        path: dir.path().join("queue.db"),
+        shards: 8,
+        visibility_timeout: Duration::from_secs(60),
+        max_deliveries: 5,
+        dedupe_retention: Duration::from_secs(3600),
+    }
+}
+
+fn event(id: &str, record: &str) -> ChangeEvent {
+    ChangeEvent {
+        id: id.into(),
+        source: SourceSystem::Netsuite,
+        object: "customer".into(),
+        record_id: record.into(),
+        change: ChangeKind::Updated,
+        version: None,
+        modified_by: None,
+        origin: None,
+        execution_context: None,
+        role: None,
+        fields: Map::new(),
+        received_at: Utc::now(),
+        attempt: 0,
+    }
+}
+
+fn delivery(key: &str, events: Vec<ChangeEvent>) -> Delivery {
+    Delivery {
+        dedupe_key: key.into(),
+        events,
+    }
+}
+
+async fn claim_ids(queue: &EmbeddedQueue, max: usize) -> Vec<(String, Lease)> {
+    queue
+        .receive(max, Duration::ZERO)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|lease| (lease.event.id.clone(), lease))
+        .collect()
+}
+
+#[tokio::test]
+async fn events_of_one_record_are_handed_out_in_order_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = EmbeddedQueue::open(settings(&dir)).await.unwrap();
+    let events = (0..5).map(|i| event(&format!("e{i}"), "42")).collect();
+    queue.enqueue(vec![delivery("d1", events)]).await.unwrap();
+    queue
+        .enqueue(vec![delivery("d2", vec![event("other", "7")])])
+        .await
+        .unwrap();
+
+    for expected in ["e0", "e1", "e2", "e3", "e4"] {
+        let claimed = claim_ids(&queue, 10).await;
+        let ids: Vec<_> = claimed.iter().map(|(id, _)| id.as_str()).collect();
+        assert!(ids.contains(&expected), "{expected} in {ids:?}");
+        // Never two events of record 42 at once, and nothing of it before its turn.
+        assert_eq!(
+            ids.iter().filter(|id| id.starts_with('e')).count(),
+            1,
+            "{ids:?}"
+        );
+        assert!(
+            claim_ids(&queue, 10).await.is_empty(),
+            "nothing more while leased"
+        );
+        for (_, lease) in claimed {
+            queue.ack(lease.token).await.unwrap();
+        }
+    }
+    assert_eq!(queue.depth().await.unwrap().total, 0);
+}
+
+#[tokio::test]
+async fn a_redelivered_delivery_is_acknowledged_but_not_queued_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = EmbeddedQueue::open(settings(&dir)).await.unwrap();
+    let first = queue
+        .enqueue(vec![delivery(
+            "wh_1",
+            vec![event("a", "1"), event("b", "2")],
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        EnqueueOutcome {
+            accepted: 2,
+            duplicates: 0
+        }
+    );
+    // Even after the events were processed and removed.
+    for (_, lease) in claim_ids(&queue, 10).await {
+        queue.ack(lease.token).await.unwrap();
+    }
+    let again = queue
+        .enqueue(vec![delivery(
+            "wh_1",
+            vec![event("a", "1"), event("b", "2")],
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        EnqueueOutcome {
+            accepted: 0,
+            duplicates: 1
+        }
+    );
+    assert_eq!(queue.depth().await.unwrap().total, 0);
+}
+
+#[tokio::test]
+async fn a_retried_event_waits_for_its_delay_and_holds_back_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = EmbeddedQueue::open(settings(&dir)).await.unwrap();
+    queue
+        .enqueue(vec![delivery(
+            "d",
+            vec![event("first", "9"), event("second", "9")],
+        )])
+        .await
+        .unwrap();
+    let (_, lease) = claim_ids(&queue, 10).await.remove(0);
+    assert_eq!(lease.event.attempt, 1);
+    queue
+        .retry_later(lease.token, Duration::from_millis(300), "NetSuite 503")
+        .await
+        .unwrap();
+    assert!(
+        claim_ids(&queue, 10).await.is_empty(),
+        "record 9 is blocked by its retry"
+    );
+    assert_eq!(queue.depth().await.unwrap().delayed, 2 - 1);
+
+    let leases = queue.receive(10, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(leases.len(), 1);
+    assert_eq!(leases[0].event.id, "first");
+    assert_eq!(leases[0].event.attempt, 2);
+}
+
+#[tokio::test]
+async fn an_unacknowledged_event_comes_back_after_the_visibility_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&dir);
+    settings.visibility_timeout = Duration::from_millis(200);
+    let queue = EmbeddedQueue::open(settings).await.unwrap();
+    queue
+        .enqueue(vec![delivery("d", vec![event("x", "1")])])
+        .await
+        .unwrap();
+    let (_, stale) = claim_ids(&queue, 1).await.remove(0);
+    // The worker "crashed": the lease expires and the event is handed out again.
+    let again = queue.receive(1, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(again[0].event.id, "x");
+    assert_eq!(again[0].event.attempt, 2);
+    assert!(matches!(
+        queue.ack(stale.token).await,
+        Err(QueueError::LeaseLost)
+    ));
+    queue.ack(again[0].token).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dead_letter_keeps_the_reason_and_the_last_error_and_frees_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = EmbeddedQueue::open(settings(&dir)).await.unwrap();
+    queue
+        .enqueue(vec![delivery(
+            "d",
+            vec![event("bad", "5"), event("next", "5")],
+        )])
+        .await
+        .unwrap();
+    let (_, lease) = claim_ids(&queue, 1).await.remove(0);
+    queue
+        .retry_later(lease.token, Duration::ZERO, "timeout")
+        .await
+        .unwrap();
+    let (_, lease) = claim_ids(&queue, 1).await.remove(0);
+    queue
+        .dead_letter(lease.token, "INVALID_FIELD: Name is required")
+        .await
+        .unwrap();
+    let letters = queue.dead_letters(10).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].event.id, "bad");
+    assert_eq!(letters[0].reason, "INVALID_FIELD: Name is required");
+    assert_eq!(letters[0].last_error.as_deref(), Some("timeout"));
+    assert_eq!(letters[0].deliveries, 2);
+    assert_eq!(claim_ids(&queue, 1).await[0].0, "next");
+}
+
+#[tokio::test]
+async fn an_event_handed_out_too_often_goes_to_dead_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&dir);
+    settings.max_deliveries = 2;
+    let queue = EmbeddedQueue::open(settings).await.unwrap();
+    queue
+        .enqueue(vec![delivery("d", vec![event("poison", "1")])])
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let (_, lease) = claim_ids(&queue, 1).await.remove(0);
+        queue
+            .retry_later(lease.token, Duration::ZERO, "crash")
+            .await
+            .unwrap();
+    }
+    assert!(claim_ids(&queue, 1).await.is_empty());
+    let letters = queue.dead_letters(10).await.unwrap();
+    assert_eq!(letters[0].event.id, "poison");
+    assert!(
+        letters[0].reason.contains("max_deliveries"),
+        "{}",
+        letters[0].reason
+    );
+}
+
+#[tokio::test]
+async fn queued_events_survive_closing_and_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut short_leases = settings(&dir);
+    short_leases.visibility_timeout = Duration::from_millis(1);
+    {
+        let queue = EmbeddedQueue::open(short_leases.clone()).await.unwrap();
+        queue
+            .enqueue(vec![delivery("d", vec![event("kept", "1")])])
+            .await
+            .unwrap();
+        // Handed out but never acknowledged: the worker went away with the process.
+        assert_eq!(claim_ids(&queue, 1).await.len(), 1);
+    }
+    let queue = EmbeddedQueue::open(short_leases).await.unwrap();
+    let leases = queue.receive(1, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(leases[0].event.id, "kept");
+    let again = queue
+        .enqueue(vec![delivery("d", vec![event("kept", "1")])])
+        .await
+        .unwrap();
+    assert_eq!(again.duplicates, 1, "delivery ids are durable too");
+}
+
+#[tokio::test]
+async fn a_waiting_receiver_wakes_when_an_event_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = std::sync::Arc::new(EmbeddedQueue::open(settings(&dir)).await.unwrap());
+    let waiting = {
+        let queue = queue.clone();
+        tokio::spawn(async move { queue.receive(1, Duration::from_secs(30)).await })
+    };
+    queue
+        .enqueue(vec![delivery("d", vec![event("late", "1")])])
+        .await
+        .unwrap();
+    let leases = waiting.await.unwrap().unwrap();
+    assert_eq!(leases[0].event.id, "late");
+}
+
+#[tokio::test]
+async fn concurrent_enqueues_are_all_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = std::sync::Arc::new(EmbeddedQueue::open(settings(&dir)).await.unwrap());
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                queue
+                    .enqueue(vec![delivery(
+                        &format!("d{i}"),
+                        vec![event(&format!("e{i}"), &format!("{}", i % 13))],
+                    )])
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().accepted, 1);
+    }
+    assert_eq!(queue.depth().await.unwrap().total, 200);
+}
+
+#[tokio::test]
+async fn opening_a_queue_in_a_missing_directory_names_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&dir);
+    settings.path = dir.path().join("missing/queue.db");
+    let error = EmbeddedQueue::open(settings)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("missing"), "{error}");
+}

@@ -1,0 +1,138 @@
+//! The durable queue between ingress and workers, behind one trait: `embedded` (a SQLite file)
+//! now, RabbitMQ for several instances. Events of one record are handed out in order, one at a time.
+
+pub mod embedded;
+
+use crate::domain::ChangeEvent;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// What one inbound request carries: a delivery id that the sender repeats on redelivery, and
+/// the events it contains. A delivery already seen is acknowledged without queueing anything.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Unique per sender and delivery, e.g. `netsuite:webhook:<webhook-id>` or
+    /// `salesforce:notification:<Id>`.
+    pub dedupe_key: String,
+    pub events: Vec<ChangeEvent>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnqueueOutcome {
+    /// Events newly made durable.
+    pub accepted: usize,
+    /// Deliveries dropped because they had been accepted before.
+    pub duplicates: usize,
+}
+
+/// Identifies one hand-out of an event; acknowledging with a stale token fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseToken {
+    pub(crate) id: i64,
+    pub(crate) nonce: i64,
+}
+
+/// An event handed to a worker. It comes back to another worker unless acknowledged,
+/// retried or dead-lettered before the visibility timeout.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub token: LeaseToken,
+    pub event: ChangeEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub event: ChangeEvent,
+    pub reason: String,
+    pub last_error: Option<String>,
+    pub deliveries: u32,
+    pub failed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Events waiting, including delayed and in-flight ones.
+    pub total: u64,
+    /// Events waiting for a retry delay to pass.
+    pub delayed: u64,
+    /// Events handed to a worker and not yet acknowledged.
+    pub in_flight: u64,
+    pub dead_letters: u64,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum QueueError {
+    /// The queue cannot take or hand out events now (disk full, broker down); senders retry.
+    #[error("queue unavailable: {0}")]
+    Unavailable(String),
+    /// The lease expired and the event was handed to another worker.
+    #[error("lease lost: the event was handed out again")]
+    LeaseLost,
+    /// A stored event could not be read back.
+    #[error("stored event {0} is unreadable: {1}")]
+    Corrupt(String, String),
+}
+
+#[async_trait]
+pub trait Queue: Send + Sync + 'static {
+    /// `embedded` or `rabbitmq`, for metrics and logs.
+    fn backend(&self) -> &'static str;
+
+    /// Makes every event of every delivery durable, or none of them. Returns only after commit.
+    async fn enqueue(&self, deliveries: Vec<Delivery>) -> Result<EnqueueOutcome, QueueError>;
+
+    /// Up to `max` events whose record has no earlier event pending; waits up to `wait` for one.
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Lease>, QueueError>;
+
+    /// The event was applied: forget it.
+    async fn ack(&self, token: LeaseToken) -> Result<(), QueueError>;
+
+    /// Hand the event out again after `delay`; later events of its record wait for it.
+    async fn retry_later(
+        &self,
+        token: LeaseToken,
+        delay: Duration,
+        error: &str,
+    ) -> Result<(), QueueError>;
+
+    /// Give up on the event: keep it with the reason for ops to inspect and replay.
+    async fn dead_letter(&self, token: LeaseToken, reason: &str) -> Result<(), QueueError>;
+
+    /// The most recent dead letters, newest first.
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
+
+    async fn depth(&self) -> Result<QueueDepth, QueueError>;
+
+    /// Cheap readiness probe.
+    async fn check(&self) -> Result<(), QueueError>;
+}
+
+/// The ordering shard of a record key: stable across processes and releases (FNV-1a).
+pub fn shard_of(record_key: &str, shards: u16) -> u16 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in record_key.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % u64::from(shards.max(1))) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_stable_and_in_range() {
+        assert_eq!(
+            shard_of("salesforce:account:001", 64),
+            shard_of("salesforce:account:001", 64)
+        );
+        assert!((0..1000).all(|i| shard_of(&format!("k{i}"), 7) < 7));
+        let used: std::collections::HashSet<_> = (0..1000)
+            .map(|i| shard_of(&format!("netsuite:customer:{i}"), 16))
+            .collect();
+        assert_eq!(used.len(), 16, "keys spread over every shard");
+    }
+}

@@ -1,0 +1,17 @@
+//! Log set-up: text or JSON lines, filtered by `server.log_level` unless `RUST_LOG` is set.
+
+use crate::config::{LogFormat, ServerConfig};
+use tracing_subscriber::EnvFilter;
+
+pub fn init(server: &ServerConfig) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&server.log_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second init (tests, embedding) keeps the first subscriber.
+    let _ = match server.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
