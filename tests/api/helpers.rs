@@ -1,0 +1,320 @@
+//! Starting tandem for a test: the production start-up path with a temporary queue file and
+//! port 0, plus signed-request builders.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tandem::config::{Secret, SecretList};
+use tandem::ingress::standard_webhooks::SigningKey;
+use tandem::queue::Queue;
+use tandem::{App, Config};
+use tokio::sync::oneshot;
+
+pub const ORG_ID: &str = "ABC90000000gNcmEAE";
+pub const SALESFORCE_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const NETSUITE_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+pub const OUTBOUND_FIXTURE: &str = include_str!("../fixtures/sf-outbound-message-notification.xml");
+pub const ACK_FIXTURE: &str = include_str!("../fixtures/sf-outbound-message-ack.xml");
+
+/// A running tandem with its own queue file; stops when dropped.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub queue: Arc<dyn Queue>,
+    pub client: reqwest::Client,
+    /// Keeps the queue file alive as long as the app.
+    _dir: Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The config every test starts from: both sources configured, a fresh queue file.
+pub fn test_config(dir: &Path) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.server.max_body_bytes = 256 * 1024;
+    config.queue.path = dir.join("queue.db");
+    config.store.url = Secret::from(format!("sqlite://{}", dir.join("store.db").display()));
+    config.salesforce.organization_id = Some(ORG_ID.into());
+    config.salesforce.webhook_secrets = SecretList::from(vec![SALESFORCE_SECRET]);
+    config.netsuite.webhook_secrets = SecretList::from(vec![NETSUITE_SECRET]);
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = test_config(dir.path());
+    adjust(&mut config);
+    spawn_with_config(config, dir).await
+}
+
+pub async fn spawn_with_config(config: Config, dir: Arc<tempfile::TempDir>) -> TestApp {
+    config.validate().expect("test config is valid");
+    let app = App::build(config).await.expect("app starts");
+    let address = app.local_addr();
+    let queue = app.queue();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestApp {
+        address,
+        queue,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        _dir: dir,
+        stop: Some(stop),
+        _server: server,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts a JSON body signed the Standard Webhooks way with `secret`, now.
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        secret: &str,
+        id: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        let timestamp = chrono::Utc::now().timestamp();
+        self.post_signed_at(path, secret, id, timestamp, body).await
+    }
+
+    pub async fn post_signed_at(
+        &self,
+        path: &str,
+        secret: &str,
+        id: &str,
+        timestamp: i64,
+        body: &str,
+    ) -> reqwest::Response {
+        let signature = SigningKey::parse(secret)
+            .unwrap()
+            .sign(id, timestamp, body.as_bytes());
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_outbound_message(&self, query: &str, body: String) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/webhooks/salesforce/outbound-message{query}")))
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("soapaction", "\"\"")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn queued(&self) -> u64 {
+        self.queue.depth().await.unwrap().total
+    }
+}
+
+/// A NetSuite-style change event body.
+pub fn netsuite_event(record_id: &str, version: &str) -> String {
+    format!(
+        r#"{{"object":"customer","record_id":"{record_id}","change":"updated","version":"{version}","modified_by":"-5","origin":null,"fields":{{"companyname":"Acme Ltd","creditlimit":5000}}}}"#
+    )
+}
+
+/// An Outbound Message with `count` Account notifications (ids derived from `seed`).
+pub fn outbound_message(org: &str, seed: &str, count: usize) -> String {
+    let notifications: String = (0..count)
+        .map(|i| {
+            format!(
+                r#"<Notification><Id>04l{seed}{i:0>10}</Id><sObject xsi:type="sf:Account" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>001{seed}{i:0>10}</sf:Id><sf:Name>Account {i} &amp; Sons — Zürich</sf:Name></sObject></Notification>"#
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>{org}</OrganizationId><ActionId>04k000000000001AAA</ActionId><SessionId xsi:nil="true"/><EnterpriseUrl>https://x.my.salesforce.com/services/Soap/c/67.0</EnterpriseUrl><PartnerUrl>https://x.my.salesforce.com/services/Soap/u/67.0</PartnerUrl>{notifications}</notifications></soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+pub fn binary_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tandem"))
+}
+
+/// The real `tandem` binary, with its JSON log lines readable as signals.
+pub struct RunningBinary {
+    pub child: tokio::process::Child,
+    pub address: SocketAddr,
+    lines: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+}
+
+impl RunningBinary {
+    /// Starts `tandem serve --config <path>` and waits until it logs its listening address.
+    pub async fn start(config_path: &Path, extra_env: &[(&str, &str)]) -> RunningBinary {
+        use tokio::io::AsyncBufReadExt;
+        let mut command = tokio::process::Command::new(binary_path());
+        command
+            .arg("serve")
+            .arg("--config")
+            .arg(config_path)
+            .env("TANDEM_SERVER__LOG_FORMAT", "json")
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("tandem binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                let value = serde_json::from_str(&line)
+                    .unwrap_or_else(|_| serde_json::json!({ "message": line }));
+                if send.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        let listening = wait_for_line(&mut lines, "tandem is listening").await;
+        let address = listening["address"]
+            .as_str()
+            .expect("listening line has an address")
+            .parse()
+            .unwrap();
+        RunningBinary {
+            child,
+            address,
+            lines,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Waits (up to 30 s) for a log line whose message contains `text`.
+    pub async fn wait_for_log(&mut self, text: &str) -> serde_json::Value {
+        wait_for_line(&mut self.lines, text).await
+    }
+}
+
+async fn wait_for_line(
+    lines: &mut tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+    text: &str,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = tokio::time::timeout_at(deadline, lines.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no log line containing {text:?} within 30 s"))
+            .unwrap_or_else(|| panic!("tandem exited before logging {text:?}"));
+        let message = line["message"].as_str().unwrap_or_default();
+        if message.contains(text) {
+            return line;
+        }
+    }
+}
+
+/// Writes a config file for the binary: port 0, queue and store under `dir`.
+pub fn write_config(dir: &Path) -> PathBuf {
+    let path = dir.join("tandem.toml");
+    let text = format!(
+        r#"[server]
+listen = "127.0.0.1:0"
+shutdown_grace = "20s"
+
+[queue]
+path = "{queue}"
+
+[store]
+url = "sqlite://{store}"
+
+[salesforce]
+organization_id = "{ORG_ID}"
+webhook_secrets = ["{SALESFORCE_SECRET}"]
+
+[netsuite]
+webhook_secrets = ["{NETSUITE_SECRET}"]
+"#,
+        queue = dir.join("queue.db").display(),
+        store = dir.join("store.db").display(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Signs and posts a JSON body to any base URL.
+pub async fn post_signed_to(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    id: &str,
+    body: &str,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let timestamp = chrono::Utc::now().timestamp();
+    signed_request(client, url, secret, id, timestamp, body)
+        .send()
+        .await
+}
+
+fn signed_request(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    body: &str,
+) -> reqwest::RequestBuilder {
+    let signature = SigningKey::parse(secret)
+        .unwrap()
+        .sign(id, timestamp, body.as_bytes());
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body.to_owned())
+}
+
+impl RunningBinary {
+    /// Every log line received so far (and until the process's stderr closes).
+    pub async fn drain_logs(&mut self) -> Vec<serde_json::Value> {
+        let mut all = Vec::new();
+        while let Ok(Some(line)) =
+            tokio::time::timeout(Duration::from_secs(10), self.lines.recv()).await
+        {
+            all.push(line);
+        }
+        all
+    }
+}
