@@ -7,11 +7,13 @@
 
 pub mod app;
 pub mod config;
+pub mod connectors;
 pub mod domain;
 pub mod http;
 pub mod ingress;
 pub mod ops;
 pub mod queue;
+pub mod sandbox;
 pub mod telemetry;
 
 pub use app::App;

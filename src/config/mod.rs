@@ -1,5 +1,7 @@
 //! The typed configuration tree: one TOML file plus `TANDEM_<SECTION>__<KEY>` overrides.
 
+#[cfg(test)]
+mod example;
 mod load;
 mod secret;
 mod text;

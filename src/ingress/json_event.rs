@@ -40,7 +40,8 @@ struct WireBatch {
 }
 
 /// Parses a verified body into events with ids derived from `delivery_id` (the `webhook-id`):
-/// the id itself for a single event, `<id>/<index>` for the events of a batch.
+/// `<source>:<webhook-id>#<index>`, unique across sources and between batches and single events
+/// (the index after the last `#` makes the mapping one-to-one).
 pub fn parse(
     body: &[u8],
     source: SourceSystem,
@@ -76,11 +77,7 @@ pub fn parse(
             } else {
                 String::new()
             };
-            let id = if is_batch {
-                format!("{delivery_id}/{index}")
-            } else {
-                delivery_id.to_owned()
-            };
+            let id = format!("{source}:{delivery_id}#{index}");
             into_event(event, id, source, received_at, &prefix)
         })
         .collect()
@@ -173,7 +170,7 @@ mod tests {
         let events = parse_one(INVOICE).unwrap();
         assert_eq!(events.len(), 1);
         let event = &events[0];
-        assert_eq!(event.id, "msg_1");
+        assert_eq!(event.id, "netsuite:msg_1#0");
         assert_eq!(event.object, "invoice");
         assert_eq!(event.record_id, "5512");
         assert_eq!(event.change, ChangeKind::Created);
@@ -191,7 +188,7 @@ mod tests {
         let body = format!(r#"{{"events":[{INVOICE},{INVOICE}],"sent_by":"suitescript"}}"#);
         let events = parse_one(&body).unwrap();
         let ids: Vec<_> = events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["msg_1/0", "msg_1/1"]);
+        assert_eq!(ids, ["netsuite:msg_1#0", "netsuite:msg_1#1"]);
     }
 
     #[test]

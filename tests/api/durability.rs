@@ -99,7 +99,13 @@ async fn answered_events_survive_kill_9_and_a_restart_of_the_binary() {
             break;
         }
         for lease in leases {
-            queued.insert(lease.event.id.clone());
+            // Event ids are `netsuite:<webhook-id>#<index>`.
+            let webhook_id = lease
+                .event
+                .id
+                .trim_start_matches("netsuite:")
+                .trim_end_matches("#0");
+            queued.insert(webhook_id.to_owned());
             queue.ack(lease.token).await.unwrap();
         }
     }
@@ -160,5 +166,5 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {
         .unwrap();
     let leases = queue.receive(10, Duration::ZERO).await.unwrap();
     assert_eq!(leases.len(), 1);
-    assert_eq!(leases[0].event.id, "msg_inflight");
+    assert_eq!(leases[0].event.id, "netsuite:msg_inflight#0");
 }

@@ -27,7 +27,7 @@ async fn a_signed_netsuite_event_is_queued_and_answered_202() {
         .unwrap();
     assert_eq!(leases.len(), 1);
     let event = &leases[0].event;
-    assert_eq!(event.id, "msg_1");
+    assert_eq!(event.id, "netsuite:msg_1#0");
     assert_eq!(event.record_id, "5512");
     assert_eq!(event.object, "customer");
     assert_eq!(event.fields["companyname"], "Acme Ltd");
@@ -231,4 +231,31 @@ async fn a_source_without_secrets_refuses_every_webhook() {
             .unwrap()
             .contains("no webhook secret")
     );
+}
+
+#[tokio::test]
+async fn the_same_webhook_id_from_both_sources_queues_both_events() {
+    let app = spawn_app().await;
+    let body = netsuite_event("1", "2026-11-27T10:00:00Z");
+    let from_salesforce = app
+        .post_signed(SALESFORCE, SALESFORCE_SECRET, "msg_same", &body)
+        .await;
+    let from_netsuite = app
+        .post_signed(NETSUITE, NETSUITE_SECRET, "msg_same", &body)
+        .await;
+    for response in [from_salesforce, from_netsuite] {
+        assert_eq!(response.status(), 202);
+        assert_eq!(response.json::<Value>().await.unwrap()["accepted"], 1);
+    }
+    // A single event whose id looks like a batch member does not collide with the batch either.
+    let batch = format!(r#"{{"events":[{body}]}}"#);
+    let single = app
+        .post_signed(NETSUITE, NETSUITE_SECRET, "msg_b#0", &body)
+        .await;
+    let batched = app
+        .post_signed(NETSUITE, NETSUITE_SECRET, "msg_b", &batch)
+        .await;
+    assert_eq!(single.json::<Value>().await.unwrap()["accepted"], 1);
+    assert_eq!(batched.json::<Value>().await.unwrap()["accepted"], 1);
+    assert_eq!(app.queued().await, 4);
 }

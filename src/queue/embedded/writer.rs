@@ -224,7 +224,7 @@ fn enqueue(
         .map_err(unavailable)?;
     let mut insert = c
         .prepare_cached(
-            "INSERT OR IGNORE INTO events (event_id, record_key, shard, payload, enqueued_at, available_at)
+            "INSERT INTO events (event_id, record_key, shard, payload, enqueued_at, available_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         )
         .map_err(unavailable)?;
