@@ -1,0 +1,6 @@
+//! Typed REST clients for Salesforce and NetSuite. All outbound I/O to either system goes
+//! through them; both classify failures the same way so workers decide retries in one place.
+
+pub mod error;
+
+pub use error::{ConnectorError, ErrorClass, System};
