@@ -29,6 +29,39 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Serve emulated Salesforce and NetSuite REST APIs (no accounts needed).
+    Sandbox(SandboxArgs),
+}
+
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// Address of the emulated Salesforce.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    salesforce_listen: std::net::SocketAddr,
+    /// Address of the emulated NetSuite.
+    #[arg(long, default_value = "127.0.0.1:8082")]
+    netsuite_listen: std::net::SocketAddr,
+    /// NetSuite's account concurrency limit (request N+1 in flight gets 429).
+    #[arg(long, default_value_t = 10)]
+    netsuite_concurrency: usize,
+    /// Service latency added to every API call, e.g. `100ms`.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    latency: std::time::Duration,
+    /// Start empty instead of with sample records.
+    #[arg(long)]
+    no_seed: bool,
+    /// Post NetSuite record changes as signed events to this tandem URL.
+    #[arg(long)]
+    echo_netsuite_url: Option<String>,
+    /// Post Salesforce record changes as Outbound Messages to this tandem URL.
+    #[arg(long)]
+    echo_salesforce_url: Option<String>,
+    /// PEM public key accepted for Salesforce JWT bearer assertions.
+    #[arg(long)]
+    salesforce_jwt_public_key: Option<PathBuf>,
+    /// PEM public key accepted for NetSuite OAuth 2.0 M2M assertions.
+    #[arg(long)]
+    netsuite_m2m_public_key: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +69,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(config),
         Command::Check { config } => check(config),
+        Command::Sandbox(args) => sandbox(args),
     }
 }
 
@@ -62,25 +96,65 @@ fn serve(path: Option<PathBuf>) -> ExitCode {
         Err(code) => return code,
     };
     tandem::telemetry::init(&config.server);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+    run("tandem", async {
         let app = App::build(config).await?;
         app.run_until(shutdown_signal()).await
-    });
+    })
+}
+
+/// Runs `work` on a multi-threaded runtime; an error is printed as one line.
+fn run(name: &str, work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(work));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line: the chain of contexts, outermost first.
-            eprintln!("tandem: {error:#}");
+            // The chain of contexts, outermost first.
+            eprintln!("{name}: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn sandbox(args: SandboxArgs) -> ExitCode {
+    let read_key = |path: Option<PathBuf>| -> Result<Option<String>, String> {
+        path.map(|path| {
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        })
+        .transpose()
+    };
+    let mut credentials = tandem::sandbox::SandboxCredentials::default();
+    match (read_key(args.salesforce_jwt_public_key), read_key(args.netsuite_m2m_public_key)) {
+        (Ok(salesforce), Ok(netsuite)) => {
+            credentials.salesforce_jwt_public_key_pem = salesforce;
+            credentials.netsuite_m2m_public_key_pem = netsuite;
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("tandem sandbox: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let config = tandem::sandbox::SandboxConfig {
+        salesforce_listen: args.salesforce_listen,
+        netsuite_listen: args.netsuite_listen,
+        credentials,
+        netsuite_concurrency: args.netsuite_concurrency.max(1),
+        latency: args.latency,
+        seed: !args.no_seed,
+        echo: tandem::sandbox::EchoConfig {
+            netsuite_events_url: args.echo_netsuite_url,
+            salesforce_outbound_url: args.echo_salesforce_url,
+        },
+    };
+    tandem::telemetry::init(&tandem::config::ServerConfig::default());
+    run("tandem sandbox", async {
+        let sandbox = tandem::sandbox::Sandbox::start(config.clone()).await?;
+        println!("{}", tandem::sandbox::banner(&sandbox, &config));
+        shutdown_signal().await;
+        sandbox.stop().await;
+        Ok(())
+    })
 }
 
 async fn shutdown_signal() {

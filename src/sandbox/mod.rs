@@ -2,6 +2,7 @@
 //! NetSuite's concurrency governance, latency and fault injection, and echo webhooks back to
 //! tandem. Users try tandem without accounts; the end-to-end tests run against it.
 
+mod banner;
 pub mod credentials;
 pub mod echo;
 pub mod faults;
@@ -10,6 +11,7 @@ pub mod journal;
 pub mod netsuite;
 pub mod salesforce;
 
+pub use banner::banner;
 pub use credentials::SandboxCredentials;
 pub use echo::EchoConfig;
 
