@@ -14,6 +14,7 @@ pub mod ingress;
 pub mod ops;
 pub mod queue;
 pub mod sandbox;
+pub mod store;
 pub mod telemetry;
 
 pub use app::App;

@@ -1,0 +1,61 @@
+//! Schema versions, applied in order at start. A version once shipped never changes; new
+//! versions are appended.
+
+/// (version, SQLite DDL, PostgreSQL DDL)
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, V1_SQLITE, V1_POSTGRES)];
+
+const V1_SQLITE: &str = "
+CREATE TABLE processed_events (event_id TEXT PRIMARY KEY, processed_at INTEGER NOT NULL);
+CREATE INDEX processed_events_by_age ON processed_events (processed_at);
+CREATE TABLE applied_versions (
+    system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
+    version INTEGER NOT NULL, event_id TEXT NOT NULL, applied_at INTEGER NOT NULL,
+    PRIMARY KEY (system, object, record_id));
+CREATE TABLE written_fields (
+    system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
+    fields_hash TEXT NOT NULL, event_id TEXT NOT NULL, written_at INTEGER NOT NULL,
+    PRIMARY KEY (system, object, record_id));
+CREATE TABLE record_links (
+    kind TEXT NOT NULL, salesforce_id TEXT NOT NULL, netsuite_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, salesforce_id), UNIQUE (kind, netsuite_id));
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, record_key TEXT NOT NULL, event_id TEXT NOT NULL,
+    action TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX history_by_record ON history (record_key, id);
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, record_key TEXT NOT NULL,
+    event TEXT NOT NULL, reason TEXT NOT NULL, candidates TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, record_key TEXT NOT NULL,
+    event TEXT NOT NULL, reason TEXT NOT NULL, error_code TEXT, attempts INTEGER NOT NULL,
+    status TEXT NOT NULL, failed_at INTEGER NOT NULL);
+CREATE INDEX dead_letters_by_status ON dead_letters (status, id);
+";
+
+const V1_POSTGRES: &str = "
+CREATE TABLE processed_events (event_id TEXT PRIMARY KEY, processed_at BIGINT NOT NULL);
+CREATE INDEX processed_events_by_age ON processed_events (processed_at);
+CREATE TABLE applied_versions (
+    system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
+    version BIGINT NOT NULL, event_id TEXT NOT NULL, applied_at BIGINT NOT NULL,
+    PRIMARY KEY (system, object, record_id));
+CREATE TABLE written_fields (
+    system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
+    fields_hash TEXT NOT NULL, event_id TEXT NOT NULL, written_at BIGINT NOT NULL,
+    PRIMARY KEY (system, object, record_id));
+CREATE TABLE record_links (
+    kind TEXT NOT NULL, salesforce_id TEXT NOT NULL, netsuite_id TEXT NOT NULL, created_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, salesforce_id), UNIQUE (kind, netsuite_id));
+CREATE TABLE history (
+    id BIGSERIAL PRIMARY KEY, record_key TEXT NOT NULL, event_id TEXT NOT NULL,
+    action TEXT NOT NULL, detail TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE INDEX history_by_record ON history (record_key, id);
+CREATE TABLE conflicts (
+    id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL, record_key TEXT NOT NULL,
+    event TEXT NOT NULL, reason TEXT NOT NULL, candidates TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE dead_letters (
+    id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL, record_key TEXT NOT NULL,
+    event TEXT NOT NULL, reason TEXT NOT NULL, error_code TEXT, attempts BIGINT NOT NULL,
+    status TEXT NOT NULL, failed_at BIGINT NOT NULL);
+CREATE INDEX dead_letters_by_status ON dead_letters (status, id);
+";

@@ -1,0 +1,102 @@
+//! The state store: record links, the sync ledger, processed event ids, conflicts, dead letters
+//! and per-record history. SQLite by default, PostgreSQL when several instances share it.
+
+mod migrations;
+mod postgres;
+mod sql;
+mod sqlite;
+mod types;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or refused the statement; the caller retries later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A row did not hold what tandem wrote (corrupt or from a newer version).
+    #[error("store data unreadable: {0}")]
+    Corrupt(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for metrics and logs.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap readiness probe.
+    async fn check(&self) -> Result<(), StoreError>;
+
+    /// Whether an event with this id was already applied (idempotency).
+    async fn was_processed(&self, event_id: &str) -> Result<bool, StoreError>;
+
+    /// Records everything a finished event leaves behind, atomically: its id as processed, the
+    /// source version applied, the owned-field hashes written, new links and a history entry.
+    async fn complete(&self, completion: Completion) -> Result<(), StoreError>;
+
+    /// The newest source version applied for a record (milliseconds since the epoch).
+    async fn applied_version(&self, record: &RecordRef) -> Result<Option<i64>, StoreError>;
+
+    /// The hash of the owned fields tandem last wrote to a record.
+    async fn written_hash(&self, record: &RecordRef) -> Result<Option<String>, StoreError>;
+
+    /// The NetSuite internal id linked to a Salesforce id, or the reverse.
+    async fn linked(
+        &self,
+        kind: LinkKind,
+        side: LinkSide,
+        id: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError>;
+    async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError>;
+
+    async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError>;
+    async fn dead_letters(
+        &self,
+        status: Option<DeadLetterStatus>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError>;
+    async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError>;
+    async fn set_dead_letter_status(
+        &self,
+        id: i64,
+        status: DeadLetterStatus,
+    ) -> Result<(), StoreError>;
+
+    /// A record's history, newest first.
+    async fn history(
+        &self,
+        record_key: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Forgets processed event ids older than `before_ms`; returns how many.
+    async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError>;
+}
+
+/// Opens the store named by `store.url` and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        // `sqlite://relative.db` or `sqlite:///absolute/path.db`.
+        Ok(Arc::new(
+            SqliteStore::open(std::path::Path::new(path)).await?,
+        ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::Unavailable(
+            "store.url must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

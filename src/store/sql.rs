@@ -1,0 +1,74 @@
+//! Statements both backends run, written once with `?N` placeholders (SQLite's form) and
+//! rewritten to `$N` for PostgreSQL.
+
+pub const WAS_PROCESSED: &str = "SELECT 1 FROM processed_events WHERE event_id = ?1";
+pub const MARK_PROCESSED: &str = "INSERT INTO processed_events (event_id, processed_at) VALUES (?1, ?2) ON CONFLICT (event_id) DO NOTHING";
+/// Keeps the newest version only: a late, older event never moves the version back.
+pub const APPLY_VERSION: &str =
+    "INSERT INTO applied_versions (system, object, record_id, version, event_id, applied_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (system, object, record_id) DO UPDATE
+     SET version = excluded.version, event_id = excluded.event_id, applied_at = excluded.applied_at
+     WHERE excluded.version > applied_versions.version";
+pub const APPLIED_VERSION: &str =
+    "SELECT version FROM applied_versions WHERE system = ?1 AND object = ?2 AND record_id = ?3";
+pub const RECORD_WRITE: &str = "INSERT INTO written_fields (system, object, record_id, fields_hash, event_id, written_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (system, object, record_id) DO UPDATE
+     SET fields_hash = excluded.fields_hash, event_id = excluded.event_id, written_at = excluded.written_at";
+pub const WRITTEN_HASH: &str =
+    "SELECT fields_hash FROM written_fields WHERE system = ?1 AND object = ?2 AND record_id = ?3";
+/// A link is written once; a different pairing for either id is replaced (the record was relinked).
+pub const DELETE_LINK_PAIRS: &str =
+    "DELETE FROM record_links WHERE kind = ?1 AND (salesforce_id = ?2 OR netsuite_id = ?3)";
+pub const INSERT_LINK: &str = "INSERT INTO record_links (kind, salesforce_id, netsuite_id, created_at) VALUES (?1, ?2, ?3, ?4)";
+pub const LINKED_NETSUITE: &str =
+    "SELECT netsuite_id FROM record_links WHERE kind = ?1 AND salesforce_id = ?2";
+pub const LINKED_SALESFORCE: &str =
+    "SELECT salesforce_id FROM record_links WHERE kind = ?1 AND netsuite_id = ?2";
+pub const INSERT_HISTORY: &str =
+    "INSERT INTO history (record_key, event_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const HISTORY: &str = "SELECT record_key, event_id, action, detail, at FROM history
+     WHERE record_key = ?1 ORDER BY id DESC LIMIT ?2";
+pub const INSERT_CONFLICT: &str =
+    "INSERT INTO conflicts (event_id, record_key, event, reason, candidates, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+pub const CONFLICTS: &str =
+    "SELECT id, event, reason, candidates, created_at FROM conflicts ORDER BY id DESC LIMIT ?1";
+pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7) RETURNING id";
+const DEAD_LETTER_COLUMNS: &str = "id, event, reason, error_code, attempts, status, failed_at";
+pub fn dead_letters(filtered: bool) -> String {
+    let filter = if filtered { "WHERE status = ?2" } else { "" };
+    format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters {filter} ORDER BY id DESC LIMIT ?1")
+}
+pub fn dead_letter() -> String {
+    format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?1")
+}
+pub const SET_DEAD_LETTER_STATUS: &str = "UPDATE dead_letters SET status = ?2 WHERE id = ?1";
+pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
+
+/// `?N` → `$N`.
+pub fn for_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(|next| next.is_ascii_digit()) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_rewritten_for_postgres() {
+        assert_eq!(
+            super::for_postgres("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'"),
+            "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
+        );
+    }
+}

@@ -1,0 +1,421 @@
+//! The default store: a SQLite file (WAL, `synchronous = FULL`), one connection used from
+//! blocking tasks.
+
+use super::migrations::MIGRATIONS;
+use super::sql;
+use super::*;
+use crate::domain::Envelope;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(error: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        let connection = tokio::task::spawn_blocking(move || {
+            let mut connection = Connection::open(&path).map_err(|e| {
+                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
+            })?;
+            connection
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(unavailable)?;
+            connection
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(unavailable)?;
+            connection
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(unavailable)?;
+            migrate(&mut connection)?;
+            Ok::<_, StoreError>(connection)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = self.connection.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    connection
+        .execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+        .map_err(unavailable)?;
+    for (version, ddl, _) in MIGRATIONS {
+        let tx = connection.transaction().map_err(unavailable)?;
+        let applied: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)?;
+        if applied.is_none() {
+            tx.execute_batch(ddl).map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [version],
+            )
+            .map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn decode_event(text: &str) -> Result<crate::domain::ChangeEvent, StoreError> {
+    Envelope::decode(text.as_bytes()).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode_event(event: &crate::domain::ChangeEvent) -> String {
+    String::from_utf8(Envelope::encode(event)).expect("JSON is UTF-8")
+}
+
+fn dead_letter_row(
+    row: &rusqlite::Row,
+) -> rusqlite::Result<(i64, String, String, Option<String>, i64, String, i64)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+fn into_dead_letter(
+    (id, event, reason, error_code, attempts, status, failed_at): (
+        i64,
+        String,
+        String,
+        Option<String>,
+        i64,
+        String,
+        i64,
+    ),
+) -> Result<StoredDeadLetter, StoreError> {
+    Ok(StoredDeadLetter {
+        id,
+        event: decode_event(&event)?,
+        reason,
+        error_code,
+        attempts: attempts as u32,
+        status: DeadLetterStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("dead letter status {status:?}")))?,
+        failed_at_ms: failed_at,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(unavailable))
+            .await
+    }
+
+    async fn was_processed(&self, event_id: &str) -> Result<bool, StoreError> {
+        let event_id = event_id.to_owned();
+        self.with(move |c| {
+            c.query_row(sql::WAS_PROCESSED, [event_id], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn complete(&self, completion: Completion) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let now = now_ms();
+            let tx = c.transaction().map_err(unavailable)?;
+            tx.execute(sql::MARK_PROCESSED, params![completion.event_id, now])
+                .map_err(unavailable)?;
+            if let Some((record, version)) = &completion.applied {
+                tx.execute(
+                    sql::APPLY_VERSION,
+                    params![
+                        record.system.as_str(),
+                        record.object,
+                        record.record_id,
+                        version,
+                        completion.event_id,
+                        now
+                    ],
+                )
+                .map_err(unavailable)?;
+            }
+            for write in &completion.writes {
+                let r = &write.record;
+                tx.execute(
+                    sql::RECORD_WRITE,
+                    params![
+                        r.system.as_str(),
+                        r.object,
+                        r.record_id,
+                        write.fields_hash,
+                        completion.event_id,
+                        now
+                    ],
+                )
+                .map_err(unavailable)?;
+            }
+            for link in &completion.links {
+                tx.execute(
+                    sql::DELETE_LINK_PAIRS,
+                    params![link.kind.as_str(), link.salesforce_id, link.netsuite_id],
+                )
+                .map_err(unavailable)?;
+                tx.execute(
+                    sql::INSERT_LINK,
+                    params![
+                        link.kind.as_str(),
+                        link.salesforce_id,
+                        link.netsuite_id,
+                        now
+                    ],
+                )
+                .map_err(unavailable)?;
+            }
+            let h = &completion.history;
+            tx.execute(
+                sql::INSERT_HISTORY,
+                params![h.record_key, h.event_id, h.action, h.detail, h.at_ms],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn applied_version(&self, record: &RecordRef) -> Result<Option<i64>, StoreError> {
+        let record = record.clone();
+        self.with(move |c| {
+            c.query_row(
+                sql::APPLIED_VERSION,
+                params![record.system.as_str(), record.object, record.record_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn written_hash(&self, record: &RecordRef) -> Result<Option<String>, StoreError> {
+        let record = record.clone();
+        self.with(move |c| {
+            c.query_row(
+                sql::WRITTEN_HASH,
+                params![record.system.as_str(), record.object, record.record_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn linked(
+        &self,
+        kind: LinkKind,
+        side: LinkSide,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        let query = match side {
+            LinkSide::Salesforce => sql::LINKED_NETSUITE,
+            LinkSide::Netsuite => sql::LINKED_SALESFORCE,
+        };
+        self.with(move |c| {
+            c.query_row(query, params![kind.as_str(), id], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                sql::INSERT_CONFLICT,
+                params![
+                    conflict.event.id,
+                    conflict.event.record_key(),
+                    encode_event(&conflict.event),
+                    conflict.reason,
+                    conflict.candidates.to_string(),
+                    now_ms()
+                ],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(sql::CONFLICTS).map_err(unavailable)?;
+            let rows = statement
+                .query_map([limit as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })
+                .map_err(unavailable)?;
+            let mut conflicts = Vec::new();
+            for row in rows {
+                let (id, event, reason, candidates, created_at_ms) = row.map_err(unavailable)?;
+                conflicts.push(Conflict {
+                    id,
+                    event: decode_event(&event)?,
+                    reason,
+                    candidates: serde_json::from_str(&candidates)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    created_at_ms,
+                });
+            }
+            Ok(conflicts)
+        })
+        .await
+    }
+
+    async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                sql::INSERT_DEAD_LETTER,
+                params![
+                    letter.event.id,
+                    letter.event.record_key(),
+                    encode_event(&letter.event),
+                    letter.reason,
+                    letter.error_code,
+                    letter.attempts,
+                    now_ms()
+                ],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn dead_letters(
+        &self,
+        status: Option<DeadLetterStatus>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        self.with(move |c| {
+            let query = sql::dead_letters(status.is_some());
+            let mut statement = c.prepare_cached(&query).map_err(unavailable)?;
+            let rows: Vec<_> = match status {
+                Some(status) => {
+                    statement.query_map(params![limit as i64, status.as_str()], dead_letter_row)
+                }
+                None => statement.query_map(params![limit as i64], dead_letter_row),
+            }
+            .map_err(unavailable)?
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
+            rows.into_iter().map(into_dead_letter).collect()
+        })
+        .await
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError> {
+        self.with(move |c| {
+            let row = c
+                .query_row(&sql::dead_letter(), [id], dead_letter_row)
+                .optional()
+                .map_err(unavailable)?
+                .ok_or_else(|| StoreError::NotFound(format!("dead letter {id}")))?;
+            into_dead_letter(row)
+        })
+        .await
+    }
+
+    async fn set_dead_letter_status(
+        &self,
+        id: i64,
+        status: DeadLetterStatus,
+    ) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let changed = c
+                .execute(sql::SET_DEAD_LETTER_STATUS, params![id, status.as_str()])
+                .map_err(unavailable)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("dead letter {id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn history(
+        &self,
+        record_key: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let record_key = record_key.to_owned();
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(sql::HISTORY).map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![record_key, limit as i64], |r| {
+                    Ok(HistoryEntry {
+                        record_key: r.get(0)?,
+                        event_id: r.get(1)?,
+                        action: r.get(2)?,
+                        detail: r.get(3)?,
+                        at_ms: r.get(4)?,
+                    })
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<_, _>>().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            c.execute(sql::PRUNE_PROCESSED, [before_ms])
+                .map(|n| n as u64)
+                .map_err(unavailable)
+        })
+        .await
+    }
+}

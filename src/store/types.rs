@@ -1,0 +1,154 @@
+//! What the store keeps, as plain data.
+
+use crate::domain::{ChangeEvent, SourceSystem};
+use serde::{Deserialize, Serialize};
+
+/// Which pair of records a link joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    AccountCustomer,
+    Contact,
+    OpportunitySalesOrder,
+    ProductItem,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::AccountCustomer => "account_customer",
+            LinkKind::Contact => "contact",
+            LinkKind::OpportunitySalesOrder => "opportunity_salesorder",
+            LinkKind::ProductItem => "product_item",
+        }
+    }
+}
+
+/// Which side of a link an id belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSide {
+    Salesforce,
+    Netsuite,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub salesforce_id: String,
+    pub netsuite_id: String,
+}
+
+/// One record in one system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    pub system: SourceSystem,
+    pub object: String,
+    pub record_id: String,
+}
+
+impl RecordRef {
+    pub fn new(system: SourceSystem, object: &str, record_id: &str) -> Self {
+        Self {
+            system,
+            object: object.to_ascii_lowercase(),
+            record_id: record_id.to_owned(),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        format!("{}:{}:{}", self.system, self.object, self.record_id)
+    }
+}
+
+/// The hash of the owned fields tandem wrote to a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerWrite {
+    pub record: RecordRef,
+    pub fields_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub record_key: String,
+    pub event_id: String,
+    /// What tandem did: `upserted`, `skipped_echo`, `skipped_stale`, `conflict`, `dead_letter`…
+    pub action: String,
+    /// A short human-readable outcome (target ids, error code).
+    pub detail: String,
+    pub at_ms: i64,
+}
+
+/// Everything one finished event leaves behind.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub event_id: String,
+    /// The source record and the version applied; `None` when nothing was applied.
+    pub applied: Option<(RecordRef, i64)>,
+    pub writes: Vec<LedgerWrite>,
+    pub links: Vec<Link>,
+    pub history: HistoryEntry,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConflict {
+    pub event: ChangeEvent,
+    pub reason: String,
+    /// The candidate records that matched (ids and names).
+    pub candidates: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub id: i64,
+    pub event: ChangeEvent,
+    pub reason: String,
+    pub candidates: serde_json::Value,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterStatus {
+    Open,
+    Replayed,
+    Discarded,
+}
+
+impl DeadLetterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadLetterStatus::Open => "open",
+            DeadLetterStatus::Replayed => "replayed",
+            DeadLetterStatus::Discarded => "discarded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Self::Open),
+            "replayed" => Some(Self::Replayed),
+            "discarded" => Some(Self::Discarded),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDeadLetter {
+    pub event: ChangeEvent,
+    pub reason: String,
+    /// The vendor's error code, e.g. `INVALID_CONTENT`.
+    pub error_code: Option<String>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredDeadLetter {
+    pub id: i64,
+    pub event: ChangeEvent,
+    pub reason: String,
+    pub error_code: Option<String>,
+    pub attempts: u32,
+    pub status: DeadLetterStatus,
+    pub failed_at_ms: i64,
+}
