@@ -120,12 +120,16 @@ fn run(name: &str, work: impl std::future::Future<Output = anyhow::Result<()>>) 
 fn sandbox(args: SandboxArgs) -> ExitCode {
     let read_key = |path: Option<PathBuf>| -> Result<Option<String>, String> {
         path.map(|path| {
-            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
         })
         .transpose()
     };
     let mut credentials = tandem::sandbox::SandboxCredentials::default();
-    match (read_key(args.salesforce_jwt_public_key), read_key(args.netsuite_m2m_public_key)) {
+    match (
+        read_key(args.salesforce_jwt_public_key),
+        read_key(args.netsuite_m2m_public_key),
+    ) {
         (Ok(salesforce), Ok(netsuite)) => {
             credentials.salesforce_jwt_public_key_pem = salesforce;
             credentials.netsuite_m2m_public_key_pem = netsuite;

@@ -2,5 +2,9 @@
 //! through them; both classify failures the same way so workers decide retries in one place.
 
 pub mod error;
+pub mod netsuite;
+pub mod salesforce;
 
 pub use error::{ConnectorError, ErrorClass, System};
+pub use netsuite::NetsuiteClient;
+pub use salesforce::SalesforceClient;

@@ -6,15 +6,26 @@ use std::fmt::Write;
 pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
     let c = &config.credentials;
     let mut text = String::new();
-    let _ = writeln!(text, "tandem sandbox: emulated Salesforce and NetSuite (state in memory)");
+    let _ = writeln!(
+        text,
+        "tandem sandbox: emulated Salesforce and NetSuite (state in memory)"
+    );
     let _ = writeln!(text);
     let _ = writeln!(text, "Salesforce  {}", sandbox.salesforce_url);
-    let _ = writeln!(text, "  token URL        {}/services/oauth2/token", sandbox.salesforce_url);
+    let _ = writeln!(
+        text,
+        "  token URL        {}/services/oauth2/token",
+        sandbox.salesforce_url
+    );
     let _ = writeln!(text, "  organization id  {}", c.salesforce_org_id);
     let _ = writeln!(text, "  client id        {}", c.salesforce_client_id);
     let _ = writeln!(text, "  client secret    {}", c.salesforce_client_secret);
     let _ = writeln!(text, "  username         {}", c.salesforce_username);
-    let _ = writeln!(text, "  integration user {}", c.salesforce_integration_user_id);
+    let _ = writeln!(
+        text,
+        "  integration user {}",
+        c.salesforce_integration_user_id
+    );
     let _ = writeln!(text);
     let _ = writeln!(text, "NetSuite    {}", sandbox.netsuite_url);
     let _ = writeln!(text, "  account id       {}", c.netsuite_account_id);
@@ -32,7 +43,10 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
          POST /_sandbox/faults; PUT /_sandbox/latency"
     );
     if let Some(url) = &config.echo.salesforce_outbound_url {
-        let _ = writeln!(text, "Salesforce changes are sent as Outbound Messages to {url}");
+        let _ = writeln!(
+            text,
+            "Salesforce changes are sent as Outbound Messages to {url}"
+        );
     }
     if let Some(url) = &config.echo.netsuite_events_url {
         let _ = writeln!(text, "NetSuite changes are sent as signed events to {url}");
