@@ -96,9 +96,10 @@ fn encode_event(event: &crate::domain::ChangeEvent) -> String {
     String::from_utf8(Envelope::encode(event)).expect("JSON is UTF-8")
 }
 
-fn dead_letter_row(
-    row: &rusqlite::Row,
-) -> rusqlite::Result<(i64, String, String, Option<String>, i64, String, i64)> {
+/// id, event, reason, error_code, attempts, status, failed_at
+type DeadLetterRow = (i64, String, String, Option<String>, i64, String, i64);
+
+fn dead_letter_row(row: &rusqlite::Row) -> rusqlite::Result<DeadLetterRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -111,15 +112,7 @@ fn dead_letter_row(
 }
 
 fn into_dead_letter(
-    (id, event, reason, error_code, attempts, status, failed_at): (
-        i64,
-        String,
-        String,
-        Option<String>,
-        i64,
-        String,
-        i64,
-    ),
+    (id, event, reason, error_code, attempts, status, failed_at): DeadLetterRow,
 ) -> Result<StoredDeadLetter, StoreError> {
     Ok(StoredDeadLetter {
         id,
