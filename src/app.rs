@@ -1,41 +1,81 @@
-//! Wiring: builds the queue, the HTTP router and (later) the workers from one config, and runs
-//! them until shutdown. Production and tests start tandem through this one path.
+//! Wiring: builds the queue, the store, the HTTP router and the sync workers from one config,
+//! and runs them until shutdown. Production and tests start tandem through this one path.
 
 use crate::config::{Config, QueueBackend};
 use crate::http::{AppState, router};
 use crate::ops;
 use crate::queue::Queue;
 use crate::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
+use crate::store::{self, Store};
+use crate::sync::start::{SyncStatus, start as start_sync};
 use anyhow::{Context, bail};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
     queue: Arc<dyn Queue>,
+    store: Arc<dyn Store>,
     config: Arc<Config>,
+    /// Stops the workers; cancelled on shutdown.
+    stopping: CancellationToken,
+    workers: TaskTracker,
+    sync: SyncStatus,
 }
 
 impl App {
-    /// Opens the queue and binds the listener (port 0 picks a free port).
+    /// Opens the queue and the store, starts the workers and binds the listener (port 0 picks
+    /// a free port).
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let config = Arc::new(config);
         let queue = open_queue(&config).await?;
+        let store = store::open(config.store.url.expose())
+            .await
+            .context("store.url: cannot open the store")?;
         let metrics = ops::metrics::install();
-        let state = AppState::new(config.clone(), queue.clone(), metrics);
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
+        let stopping = CancellationToken::new();
+        let workers = TaskTracker::new();
+        let sync = start_sync(
+            &config,
+            queue.clone(),
+            store.clone(),
+            stopping.clone(),
+            &workers,
+        )
+        .await?;
+        match &sync {
+            SyncStatus::Running { workers } => tracing::info!(workers, "sync workers started"),
+            SyncStatus::Off { reason } => {
+                tracing::warn!(%reason, "sync is off: events are received and queued only")
+            }
+        }
+        let state = AppState::new(config.clone(), queue.clone(), store.clone(), metrics);
         Ok(App {
             listener,
             router: router(state),
             queue,
+            store,
             config,
+            stopping,
+            workers,
+            sync,
         })
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub fn sync_status(&self) -> &SyncStatus {
+        &self.sync
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -54,7 +94,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let stopping = CancellationToken::new();
+        let stopping = self.stopping.clone();
         let grace = self.config.server.shutdown_grace;
         tracing::info!(address = %self.local_addr(), queue = self.queue.backend(), "tandem is listening");
         let signal = stopping.clone();
@@ -66,12 +106,20 @@ impl App {
             .with_graceful_shutdown(stopping.clone().cancelled_owned());
         let serving = tokio::spawn(async move { serve.await });
         stopping.cancelled().await;
-        tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests");
-        match tokio::time::timeout(grace, serving).await {
+        tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests and events");
+        // Workers finish the event they hold; the rest stays queued for the next start.
+        self.workers.close();
+        let workers = self.workers.clone();
+        let drained = async move {
+            let served = serving.await;
+            workers.wait().await;
+            served
+        };
+        match tokio::time::timeout(grace, drained).await {
             Ok(joined) => joined
                 .context("server task failed")?
                 .context("server failed")?,
-            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+            Err(_) => tracing::warn!("in-flight work did not finish within the grace period"),
         }
         tracing::info!("stopped");
         Ok(())

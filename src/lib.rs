@@ -15,6 +15,7 @@ pub mod ops;
 pub mod queue;
 pub mod sandbox;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 pub use app::App;

@@ -79,6 +79,26 @@ impl ChangeEvent {
     }
 }
 
+impl ChangeEvent {
+    /// The key the queue orders by. Inventory levels are coalesced latest-version-wins, so
+    /// they need no ordering: each gets its own key and a burst is handed out all at once.
+    pub fn ordering_key(&self) -> String {
+        if self.is_inventory_level() {
+            format!("{}#{}", self.record_key(), self.id)
+        } else {
+            self.record_key()
+        }
+    }
+
+    /// A NetSuite quantity-available change (`object: "inventorylevel"`).
+    pub fn is_inventory_level(&self) -> bool {
+        self.source == SourceSystem::Netsuite && self.object.eq_ignore_ascii_case(INVENTORY_LEVEL)
+    }
+}
+
+/// The object name NetSuite relays use for quantity-available changes of an item.
+pub const INVENTORY_LEVEL: &str = "inventorylevel";
+
 /// The versioned wire form of a queued event. New versions add variants; old ones stay readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "schema")]
@@ -142,5 +162,17 @@ mod tests {
         event.object = "ACCOUNT".into();
         assert_eq!(event.record_key(), key);
         assert_eq!(key, "salesforce:account:0019000001KwyWtAAJ");
+        assert_eq!(event.ordering_key(), key);
+    }
+
+    #[test]
+    fn inventory_levels_are_not_ordered_against_each_other() {
+        let mut first = sample();
+        first.source = SourceSystem::Netsuite;
+        first.object = "inventorylevel".into();
+        let mut second = first.clone();
+        second.id = "other".into();
+        assert_ne!(first.ordering_key(), second.ordering_key());
+        assert_eq!(first.record_key(), second.record_key());
     }
 }

@@ -1,5 +1,7 @@
 //! Domain types shared by ingress, queue and workers: the change event and its identifiers. No I/O.
 
 mod event;
+pub mod mapping;
+pub mod matching;
 
-pub use event::{ChangeEvent, ChangeKind, Envelope, SourceSystem};
+pub use event::{ChangeEvent, ChangeKind, Envelope, INVENTORY_LEVEL, SourceSystem};

@@ -1,14 +1,16 @@
-//! What handlers share: the queue, the verifiers built from config, and the metrics handle.
+//! What handlers share: the queue, the store, the verifiers built from config, and the metrics handle.
 
 use crate::config::Config;
 use crate::ingress::standard_webhooks::{SigningKey, Verifier};
 use crate::queue::Queue;
+use crate::store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
     pub queue: Arc<dyn Queue>,
+    pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub salesforce_verifier: Arc<Verifier>,
     pub netsuite_verifier: Arc<Verifier>,
@@ -17,7 +19,12 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state; the config has been validated, so every secret parses.
-    pub fn new(config: Arc<Config>, queue: Arc<dyn Queue>, metrics: PrometheusHandle) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        queue: Arc<dyn Queue>,
+        store: Arc<dyn Store>,
+        metrics: PrometheusHandle,
+    ) -> Self {
         let verifier = |secrets: &crate::config::SecretList| {
             Arc::new(Verifier::new(
                 secrets
@@ -30,6 +37,7 @@ impl AppState {
             salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
             netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
             queue,
+            store,
             config,
             metrics,
         }

@@ -7,6 +7,7 @@ use super::journal::Journal;
 use crate::ingress::standard_webhooks::SigningKey;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -47,6 +48,7 @@ const ATTEMPTS: u32 = 5;
 #[derive(Clone)]
 pub struct EchoSender {
     queue: Option<mpsc::UnboundedSender<Echo>>,
+    targets: Arc<RwLock<EchoConfig>>,
 }
 
 impl EchoSender {
@@ -57,10 +59,9 @@ impl EchoSender {
         salesforce_journal: Journal,
         netsuite_journal: Journal,
     ) -> Self {
-        if config.netsuite_events_url.is_none() && config.salesforce_outbound_url.is_none() {
-            return Self { queue: None };
-        }
+        let targets = Arc::new(RwLock::new(config));
         let (queue, mut echoes) = mpsc::unbounded_channel();
+        let current = targets.clone();
         tokio::spawn(async move {
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -71,19 +72,39 @@ impl EchoSender {
                     Echo::Netsuite { .. } => &netsuite_journal,
                     Echo::Salesforce { .. } => &salesforce_journal,
                 };
+                let config = current.read().unwrap_or_else(|p| p.into_inner()).clone();
                 let delivered = deliver(&client, &config, &credentials, echo.clone()).await;
                 journal.count_echo(delivered);
             }
         });
-        Self { queue: Some(queue) }
+        Self {
+            queue: Some(queue),
+            targets,
+        }
     }
 
     /// An echo sender that sends nothing (no tandem to tell).
     pub fn disabled() -> Self {
-        Self { queue: None }
+        Self {
+            queue: None,
+            targets: Arc::default(),
+        }
+    }
+
+    /// Points echoes at another tandem (or at none); takes effect for the next change.
+    pub fn set_targets(&self, targets: EchoConfig) {
+        *self.targets.write().unwrap_or_else(|p| p.into_inner()) = targets;
     }
 
     pub fn send(&self, echo: Echo) {
+        let targets = self.targets.read().unwrap_or_else(|p| p.into_inner());
+        let wanted = match echo {
+            Echo::Netsuite { .. } => targets.netsuite_events_url.is_some(),
+            Echo::Salesforce { .. } => targets.salesforce_outbound_url.is_some(),
+        };
+        if !wanted {
+            return;
+        }
         if let Some(queue) = &self.queue {
             let _ = queue.send(echo);
         }

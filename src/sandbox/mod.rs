@@ -56,6 +56,7 @@ impl Default for SandboxConfig {
 /// A running sandbox; stops when `stop` is called or it is dropped.
 pub struct Sandbox {
     pub salesforce_url: String,
+    echo: echo::EchoSender,
     pub netsuite_url: String,
     pub salesforce: salesforce::SalesforceState,
     pub netsuite: netsuite::NetsuiteState,
@@ -75,7 +76,7 @@ impl Sandbox {
         );
         let salesforce =
             salesforce::SalesforceState::new(&config, echo.clone(), salesforce_journal);
-        let netsuite = netsuite::NetsuiteState::new(&config, echo, netsuite_journal);
+        let netsuite = netsuite::NetsuiteState::new(&config, echo.clone(), netsuite_journal);
         if config.seed {
             salesforce.seed();
             netsuite.seed();
@@ -122,6 +123,7 @@ impl Sandbox {
             ),
         ];
         Ok(Sandbox {
+            echo,
             salesforce_url,
             netsuite_url,
             salesforce,
@@ -129,6 +131,11 @@ impl Sandbox {
             stop,
             servers,
         })
+    }
+
+    /// Where record changes are echoed from now on (tandem's webhook URLs).
+    pub fn set_echo_targets(&self, targets: EchoConfig) {
+        self.echo.set_targets(targets);
     }
 
     /// Stops both servers and waits for them.

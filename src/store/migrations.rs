@@ -13,7 +13,7 @@ CREATE TABLE applied_versions (
     PRIMARY KEY (system, object, record_id));
 CREATE TABLE written_fields (
     system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
-    fields_hash TEXT NOT NULL, event_id TEXT NOT NULL, written_at INTEGER NOT NULL,
+    fields_hash TEXT NOT NULL, field_names TEXT NOT NULL, event_id TEXT NOT NULL, written_at INTEGER NOT NULL,
     PRIMARY KEY (system, object, record_id));
 CREATE TABLE record_links (
     kind TEXT NOT NULL, salesforce_id TEXT NOT NULL, netsuite_id TEXT NOT NULL, created_at INTEGER NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE applied_versions (
     PRIMARY KEY (system, object, record_id));
 CREATE TABLE written_fields (
     system TEXT NOT NULL, object TEXT NOT NULL, record_id TEXT NOT NULL,
-    fields_hash TEXT NOT NULL, event_id TEXT NOT NULL, written_at BIGINT NOT NULL,
+    fields_hash TEXT NOT NULL, field_names TEXT NOT NULL, event_id TEXT NOT NULL, written_at BIGINT NOT NULL,
     PRIMARY KEY (system, object, record_id));
 CREATE TABLE record_links (
     kind TEXT NOT NULL, salesforce_id TEXT NOT NULL, netsuite_id TEXT NOT NULL, created_at BIGINT NOT NULL,

@@ -44,8 +44,8 @@ pub trait Store: Send + Sync + 'static {
     /// The newest source version applied for a record (milliseconds since the epoch).
     async fn applied_version(&self, record: &RecordRef) -> Result<Option<i64>, StoreError>;
 
-    /// The hash of the owned fields tandem last wrote to a record.
-    async fn written_hash(&self, record: &RecordRef) -> Result<Option<String>, StoreError>;
+    /// What tandem last wrote to a record (the hash and the field names).
+    async fn written(&self, record: &RecordRef) -> Result<Option<LedgerWrite>, StoreError>;
 
     /// The NetSuite internal id linked to a Salesforce id, or the reverse.
     async fn linked(

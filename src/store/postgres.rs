@@ -141,12 +141,14 @@ impl Store for PostgresStore {
     async fn complete(&self, completion: Completion) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        sqlx::query(&for_postgres(sql::MARK_PROCESSED))
-            .bind(&completion.event_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        if completion.processed {
+            sqlx::query(&for_postgres(sql::MARK_PROCESSED))
+                .bind(&completion.event_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
         if let Some((record, version)) = &completion.applied {
             sqlx::query(&for_postgres(sql::APPLY_VERSION))
                 .bind(record.system.as_str())
@@ -166,6 +168,7 @@ impl Store for PostgresStore {
                 .bind(&r.object)
                 .bind(&r.record_id)
                 .bind(&write.fields_hash)
+                .bind(write.joined_names())
                 .bind(&completion.event_id)
                 .bind(now)
                 .execute(&mut *tx)
@@ -213,15 +216,22 @@ impl Store for PostgresStore {
         row.map(|r| r.try_get(0).map_err(corrupt)).transpose()
     }
 
-    async fn written_hash(&self, record: &RecordRef) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(&for_postgres(sql::WRITTEN_HASH))
+    async fn written(&self, record: &RecordRef) -> Result<Option<LedgerWrite>, StoreError> {
+        let row = sqlx::query(&for_postgres(sql::WRITTEN))
             .bind(record.system.as_str())
             .bind(&record.object)
             .bind(&record.record_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        row.map(|r| r.try_get(0).map_err(corrupt)).transpose()
+        row.map(|r| {
+            Ok(LedgerWrite {
+                record: record.clone(),
+                fields_hash: r.try_get(0).map_err(corrupt)?,
+                field_names: LedgerWrite::split_names(&r.try_get::<String, _>(1).map_err(corrupt)?),
+            })
+        })
+        .transpose()
     }
 
     async fn linked(

@@ -12,12 +12,12 @@ pub const APPLY_VERSION: &str =
      WHERE excluded.version > applied_versions.version";
 pub const APPLIED_VERSION: &str =
     "SELECT version FROM applied_versions WHERE system = ?1 AND object = ?2 AND record_id = ?3";
-pub const RECORD_WRITE: &str = "INSERT INTO written_fields (system, object, record_id, fields_hash, event_id, written_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+pub const RECORD_WRITE: &str = "INSERT INTO written_fields (system, object, record_id, fields_hash, field_names, event_id, written_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
      ON CONFLICT (system, object, record_id) DO UPDATE
-     SET fields_hash = excluded.fields_hash, event_id = excluded.event_id, written_at = excluded.written_at";
-pub const WRITTEN_HASH: &str =
-    "SELECT fields_hash FROM written_fields WHERE system = ?1 AND object = ?2 AND record_id = ?3";
+     SET fields_hash = excluded.fields_hash, field_names = excluded.field_names,
+         event_id = excluded.event_id, written_at = excluded.written_at";
+pub const WRITTEN: &str = "SELECT fields_hash, field_names FROM written_fields WHERE system = ?1 AND object = ?2 AND record_id = ?3";
 /// A link is written once; a different pairing for either id is replaced (the record was relinked).
 pub const DELETE_LINK_PAIRS: &str =
     "DELETE FROM record_links WHERE kind = ?1 AND (salesforce_id = ?2 OR netsuite_id = ?3)";

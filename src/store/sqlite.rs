@@ -152,8 +152,10 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let now = now_ms();
             let tx = c.transaction().map_err(unavailable)?;
-            tx.execute(sql::MARK_PROCESSED, params![completion.event_id, now])
-                .map_err(unavailable)?;
+            if completion.processed {
+                tx.execute(sql::MARK_PROCESSED, params![completion.event_id, now])
+                    .map_err(unavailable)?;
+            }
             if let Some((record, version)) = &completion.applied {
                 tx.execute(
                     sql::APPLY_VERSION,
@@ -177,6 +179,7 @@ impl Store for SqliteStore {
                         r.object,
                         r.record_id,
                         write.fields_hash,
+                        write.joined_names(),
                         completion.event_id,
                         now
                     ],
@@ -225,15 +228,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn written_hash(&self, record: &RecordRef) -> Result<Option<String>, StoreError> {
+    async fn written(&self, record: &RecordRef) -> Result<Option<LedgerWrite>, StoreError> {
         let record = record.clone();
         self.with(move |c| {
             c.query_row(
-                sql::WRITTEN_HASH,
+                sql::WRITTEN,
                 params![record.system.as_str(), record.object, record.record_id],
-                |r| r.get(0),
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )
             .optional()
+            .map(|found| {
+                found.map(|(fields_hash, names)| LedgerWrite {
+                    record,
+                    fields_hash,
+                    field_names: LedgerWrite::split_names(&names),
+                })
+            })
             .map_err(unavailable)
         })
         .await

@@ -63,10 +63,12 @@ fn completion(event_id: &str, version: i64) -> Completion {
     let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
     Completion {
         event_id: event_id.into(),
+        processed: true,
         applied: Some((account.clone(), version)),
         writes: vec![LedgerWrite {
             record: RecordRef::new(SourceSystem::Netsuite, "customer", "647"),
             fields_hash: format!("hash-{version}"),
+            field_names: vec!["companyname".into(), "url".into()],
         }],
         links: vec![Link {
             kind: LinkKind::AccountCustomer,
@@ -97,11 +99,9 @@ async fn a_completion_records_processing_version_hash_link_and_history_together(
             "{name}"
         );
         let customer = RecordRef::new(SourceSystem::Netsuite, "customer", "647");
-        assert_eq!(
-            store.written_hash(&customer).await.unwrap().as_deref(),
-            Some("hash-1000"),
-            "{name}"
-        );
+        let written = store.written(&customer).await.unwrap().unwrap();
+        assert_eq!(written.fields_hash, "hash-1000", "{name}");
+        assert_eq!(written.field_names, ["companyname", "url"], "{name}");
         assert_eq!(
             store
                 .linked(
@@ -152,6 +152,20 @@ async fn an_older_version_never_replaces_a_newer_one() {
         );
         // Completing the same event twice is harmless.
         store.complete(completion("new", 2000)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_unprocessed_completion_keeps_the_event_replayable() {
+    for (store, _dir) in backends().await {
+        let mut parked = completion("parked", 5);
+        parked.processed = false;
+        store.complete(parked).await.unwrap();
+        assert!(
+            !store.was_processed("parked").await.unwrap(),
+            "{}",
+            store.backend()
+        );
     }
 }
 

@@ -60,11 +60,28 @@ impl RecordRef {
     }
 }
 
-/// The hash of the owned fields tandem wrote to a record.
+/// What tandem last wrote to a record: the names of the fields and the hash of their values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerWrite {
     pub record: RecordRef,
     pub fields_hash: String,
+    /// The fields written, sorted.
+    pub field_names: Vec<String>,
+}
+
+impl LedgerWrite {
+    /// The stored form of the field names (field API names never contain a comma).
+    pub fn joined_names(&self) -> String {
+        self.field_names.join(",")
+    }
+
+    pub fn split_names(joined: &str) -> Vec<String> {
+        joined
+            .split(',')
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +99,8 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub event_id: String,
+    /// Whether the event is done for good; conflicts and dead letters stay replayable.
+    pub processed: bool,
     /// The source record and the version applied; `None` when nothing was applied.
     pub applied: Option<(RecordRef, i64)>,
     pub writes: Vec<LedgerWrite>,

@@ -238,7 +238,7 @@ fn enqueue(
             continue;
         }
         for event in &delivery.events {
-            let key = event.record_key();
+            let key = event.ordering_key();
             let shard = shard_of(&key, settings.shards);
             outcome.accepted += insert
                 .execute(params![event.id, key, shard, Envelope::encode(event), now])

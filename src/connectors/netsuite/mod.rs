@@ -1,0 +1,20 @@
+//! The NetSuite REST record service client: TBA or M2M authentication, the account's
+//! concurrency governor, and NetSuite's error bodies classified for the worker.
+
+mod client;
+mod errors;
+mod governor;
+pub mod m2m;
+mod record;
+mod settings;
+pub mod tba;
+mod telemetry;
+
+pub use client::{MAX_THROTTLE_RETRIES, NetsuiteClient};
+pub use errors::{class_of, classify};
+pub use governor::{Governor, Permit};
+pub use m2m::M2mCredentials;
+pub use record::{RecordId, RecordRef};
+pub use settings::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, NetsuiteCredentials, NetsuiteSettings};
+pub use tba::TbaCredentials;
+pub use telemetry::{REQUESTS, THROTTLED};

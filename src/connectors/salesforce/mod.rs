@@ -1,0 +1,24 @@
+//! The Salesforce REST client: OAuth 2.0 server-to-server tokens, record upserts by external
+//! id, SOQL queries and sObject Collections, every call tagged `client=tandem` and every
+//! failure classified for the worker.
+
+mod auth;
+mod client;
+mod collections;
+pub mod errors;
+mod jwt;
+pub mod limits;
+mod meter;
+mod query;
+mod records;
+mod settings;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::SalesforceClient;
+pub use collections::{COLLECTION_LIMIT, RecordResult};
+pub use errors::SalesforceErrorItem;
+pub use meter::{API_LIMIT, API_USAGE, CONNECTOR_REQUESTS};
+pub use records::UpsertOutcome;
+pub use settings::{DEFAULT_TIMEOUT, SalesforceCredentials, SalesforceSettings};

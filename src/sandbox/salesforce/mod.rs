@@ -1,0 +1,243 @@
+//! The emulated Salesforce org: OAuth token endpoint, REST sObject rows, upsert by external id,
+//! SOQL with paging, sObject Collections, API usage headers, injected faults, Outbound
+//! Message echoes, and `/_sandbox` routes for inspection and simulated human edits.
+
+mod auth;
+mod composite;
+mod console;
+mod decode;
+mod errors;
+mod ids;
+mod query;
+mod records;
+mod rules;
+mod schema;
+mod seed;
+mod sobjects;
+mod soql;
+mod version;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use super::SandboxConfig;
+use super::credentials::SandboxCredentials;
+use super::echo::{Echo, EchoSender};
+use super::faults::{FaultKind, Faults};
+use super::inspect::{self, Inspection};
+use super::journal::{self, Journal};
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, patch, post};
+use records::Org;
+use schema::SObject;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The user id a person editing in the Salesforce UI has (`/_sandbox` human edits and seed data).
+pub const HUMAN_USER_ID: &str = "0055e000000HumnAAC";
+
+/// Objects whose changes the org sends to tandem as Outbound Messages (the shipped flows).
+const ECHOED: [SObject; 4] = [
+    SObject::Account,
+    SObject::Contact,
+    SObject::Opportunity,
+    SObject::Product2,
+];
+
+/// The emulated org. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct SalesforceState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    credentials: SandboxCredentials,
+    echo: EchoSender,
+    journal: Journal,
+    faults: Faults,
+    base_url: RwLock<String>,
+    org: Mutex<Org>,
+    sessions: auth::Sessions,
+    cursors: query::Cursors,
+    /// API calls since start (the token endpoint excluded), shown in `Sforce-Limit-Info`.
+    api_calls: AtomicU64,
+    /// Sandbox-only page size for queries, overriding `Sforce-Query-Options`.
+    page_size: Mutex<Option<usize>>,
+}
+
+/// Who saves, and when (one timestamp per request, as one transaction has).
+pub(crate) struct Actor {
+    pub user: String,
+    pub now: String,
+}
+
+impl SalesforceState {
+    pub fn new(config: &SandboxConfig, echo: EchoSender, journal: Journal) -> Self {
+        Self {
+            inner: Arc::new(Shared {
+                credentials: config.credentials.clone(),
+                echo,
+                journal,
+                faults: Faults::with_latency(config.latency),
+                base_url: RwLock::new(format!("http://{}", config.salesforce_listen)),
+                org: Mutex::new(Org::default()),
+                sessions: auth::Sessions::default(),
+                cursors: query::Cursors::default(),
+                api_calls: AtomicU64::new(0),
+                page_size: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Adds the sample price book, products, accounts, contacts and an open opportunity.
+    pub fn seed(&self) {
+        let actor = self.actor(HUMAN_USER_ID);
+        self.with_org(|org| seed::populate(org, &actor));
+    }
+
+    /// The URL clients reach this org at: `instance_url` in token answers, and a valid JWT `aud`.
+    pub fn set_base_url(&self, url: &str) {
+        *self
+            .inner
+            .base_url
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = url.trim_end_matches('/').to_owned();
+    }
+
+    fn base_url(&self) -> String {
+        self.inner
+            .base_url
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn credentials(&self) -> &SandboxCredentials {
+        &self.inner.credentials
+    }
+
+    fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    fn with_org<T>(&self, f: impl FnOnce(&mut Org) -> T) -> T {
+        // A panic while holding the lock leaves plain data; keep using it.
+        let mut org = self.inner.org.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut org)
+    }
+
+    fn actor(&self, user: &str) -> Actor {
+        Actor {
+            user: user.to_owned(),
+            now: decode::format_datetime(chrono::Utc::now()),
+        }
+    }
+
+    /// The integration user, as whom every API write is made.
+    fn integration(&self) -> Actor {
+        self.actor(&self.inner.credentials.salesforce_integration_user_id)
+    }
+
+    fn count_api_call(&self) -> u64 {
+        self.inner.api_calls.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn page_size(&self) -> Option<usize> {
+        *self
+            .inner
+            .page_size
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_page_size(&self, size: Option<usize>) {
+        *self
+            .inner
+            .page_size
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = size;
+    }
+
+    /// Counts an API call as `operation`, waits the service latency, and says which fault (if
+    /// any) to answer with instead of serving it.
+    async fn begin(&self, operation: &str) -> Option<FaultKind> {
+        self.inner.journal.count_operation(operation);
+        let fault = self.inner.faults.before_call().await;
+        if fault.is_some() {
+            self.inner.journal.count_fault();
+        }
+        fault
+    }
+
+    /// Sends one Outbound Message per saved record of an echoed object.
+    fn announce(&self, object: SObject, ids: &[String]) {
+        if !ECHOED.contains(&object) {
+            return;
+        }
+        let echoes: Vec<Echo> = self.with_org(|org| {
+            ids.iter()
+                .filter_map(|id| org.get(object, id))
+                .map(|record| Echo::Salesforce {
+                    object: object.name().to_owned(),
+                    fields: view::outbound_fields(org, object, record),
+                })
+                .collect()
+        });
+        for echo in echoes {
+            self.inner.echo.send(echo);
+        }
+    }
+}
+
+/// The whole emulated Salesforce: API, token endpoint and `/_sandbox` routes, journaled.
+pub fn router(state: SalesforceState) -> Router {
+    let data = "/services/data/{version}";
+    let api = Router::new()
+        .route(
+            &format!("{data}/sobjects/{{object}}"),
+            post(sobjects::create),
+        )
+        .route(
+            &format!("{data}/sobjects/{{object}}/{{id}}"),
+            get(sobjects::get)
+                .patch(sobjects::update)
+                .delete(sobjects::delete),
+        )
+        .route(
+            &format!("{data}/sobjects/{{object}}/{{field}}/{{value}}"),
+            get(sobjects::get_by_external_id).patch(sobjects::upsert),
+        )
+        .route(&format!("{data}/query"), get(query::query))
+        .route(&format!("{data}/query/"), get(query::query))
+        .route(&format!("{data}/query/{{locator}}"), get(query::more))
+        .route(
+            &format!("{data}/composite/sobjects"),
+            patch(composite::update),
+        )
+        .route(
+            &format!("{data}/composite/sobjects/{{object}}/{{field}}"),
+            patch(composite::upsert),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::admit));
+    let inspection = Inspection {
+        journal: state.inner.journal.clone(),
+        faults: state.inner.faults.clone(),
+    };
+    let journal = state.inner.journal.clone();
+    let app = Router::new()
+        .route("/services/oauth2/token", post(auth::token))
+        .route("/services/data", get(version::list))
+        .route("/services/data/", get(version::list))
+        .merge(api)
+        .merge(console::routes())
+        .merge(inspect::routes(inspection))
+        .fallback(version::not_found)
+        .with_state(state);
+    // Outside the routes, so that 405s already carry the `Allow` header axum adds.
+    Router::new()
+        .fallback_service(app)
+        .layer(from_fn(version::method_not_allowed))
+        .layer(from_fn_with_state(journal, journal::log_requests))
+}

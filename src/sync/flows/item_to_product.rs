@@ -1,0 +1,127 @@
+//! NetSuite item → Salesforce Product2 (upsert by NetSuite item id) and its price in the
+//! standard price book, in the currency of NetSuite's default subsidiary.
+
+use super::super::context::SyncContext;
+use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::outcome::{Applied, SyncError};
+use super::{SALESFORCE_ORIGIN, number, quote_soql, text};
+use crate::domain::mapping::{Flow, Scope};
+use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::store::{Link, LinkKind, RecordRef};
+use serde_json::{Map, json};
+
+pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
+    let item_id = event.record_id.as_str();
+    if is_own_echo(ctx, event).await? {
+        return Ok(Applied::Echo {
+            detail: "tandem's own write to the item".into(),
+        });
+    }
+    let mut fields = ctx
+        .mapping
+        .flow(Flow::ItemToProduct)
+        .map(&event.fields, Scope::All)?;
+    if event.change == ChangeKind::Deleted {
+        fields = Map::new();
+        fields.insert("IsActive".into(), json!(false));
+    }
+    let product = RecordRef::new(SourceSystem::Salesforce, "Product2", item_id);
+    let price = number(&event.fields, "basePrice").or_else(|| number(&event.fields, "price"));
+    let mut ledger_fields = fields.clone();
+    if let Some(price) = price {
+        ledger_fields.insert("UnitPrice".into(), json!(price));
+    }
+    if unchanged(ctx, &product, &ledger_fields).await? {
+        return Ok(Applied::Echo {
+            detail: format!("product for item {item_id} already holds these values"),
+        });
+    }
+    let mut body = fields;
+    body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
+    let outcome = ctx
+        .salesforce
+        .upsert("Product2", "NetSuite_Item_Id__c", item_id, &body)
+        .await?;
+    let product_id = match outcome.id {
+        Some(id) => id,
+        None => product_id_of(ctx, item_id).await?,
+    };
+    if let Some(price) = price {
+        set_standard_price(ctx, &product_id, price).await?;
+    }
+    Ok(Applied::Written {
+        writes: vec![ledger::entry(product, &ledger_fields)],
+        links: vec![Link {
+            kind: LinkKind::ProductItem,
+            salesforce_id: product_id.clone(),
+            netsuite_id: item_id.to_owned(),
+        }],
+        detail: format!("salesforce product {product_id}"),
+    })
+}
+
+async fn product_id_of(ctx: &SyncContext, item_id: &str) -> Result<String, SyncError> {
+    let rows = ctx
+        .salesforce
+        .query(&format!(
+            "SELECT Id FROM Product2 WHERE NetSuite_Item_Id__c = {}",
+            quote_soql(item_id)
+        ))
+        .await?;
+    rows.first().and_then(|row| text(row, "Id")).ok_or_else(|| {
+        SyncError::Invalid(format!(
+            "no product for NetSuite item {item_id} after its upsert"
+        ))
+    })
+}
+
+/// The standard price book entry for the product in the default subsidiary's currency.
+async fn set_standard_price(
+    ctx: &SyncContext,
+    product_id: &str,
+    price: f64,
+) -> Result<(), SyncError> {
+    let currency = ctx
+        .mapping
+        .currencies()
+        .find(|(_, target)| target.subsidiary == ctx.mapping.default_subsidiary())
+        .map(|(iso, _)| iso.to_owned())
+        .unwrap_or_else(|| "USD".into());
+    let sf = &ctx.salesforce;
+    let book = sf
+        .query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
+        .await?;
+    let book_id = book
+        .first()
+        .and_then(|row| text(row, "Id"))
+        .ok_or_else(|| SyncError::Invalid("Salesforce has no standard price book".into()))?;
+    let entries = sf
+        .query(&format!(
+            "SELECT Id, UnitPrice FROM PricebookEntry WHERE Product2Id = {} AND Pricebook2Id = {} AND CurrencyIsoCode = {}",
+            quote_soql(product_id),
+            quote_soql(&book_id),
+            quote_soql(&currency)
+        ))
+        .await?;
+    match entries.first() {
+        Some(entry) => {
+            if number(entry, "UnitPrice").is_some_and(|current| (current - price).abs() < 0.005) {
+                return Ok(());
+            }
+            let id = text(entry, "Id").unwrap_or_default();
+            let mut fields = Map::new();
+            fields.insert("UnitPrice".into(), json!(price));
+            sf.update("PricebookEntry", &id, &fields).await?;
+        }
+        None => {
+            let mut fields = Map::new();
+            fields.insert("Pricebook2Id".into(), json!(book_id));
+            fields.insert("Product2Id".into(), json!(product_id));
+            fields.insert("UnitPrice".into(), json!(price));
+            fields.insert("CurrencyIsoCode".into(), json!(currency));
+            fields.insert("IsActive".into(), json!(true));
+            sf.create("PricebookEntry", &fields).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The sync engine: workers take change events off the queue and make the other system agree,
+//! one flow per kind of record, without loops, duplicates or stale overwrites.
+
+pub mod context;
+pub mod flows;
+pub mod ledger;
+pub mod loop_guard;
+pub mod outcome;
+pub mod retry;
+pub mod settle;
+pub mod start;
+pub mod worker;
+
+pub use outcome::{Applied, SyncError};
+pub use retry::{Decision, RetryPolicy};
+pub use settle::Settler;
+pub use worker::{Apply, TakeOver, Worker};

@@ -1,0 +1,105 @@
+//! Starting the sync engine from config: clients, mapping, workers, the inventory coalescer
+//! and housekeeping. Off (ingress only) until both systems are configured.
+
+use super::context::SyncContext;
+use super::flows::Flows;
+use super::flows::inventory::InventoryCoalescer;
+use super::loop_guard::Identity;
+use super::retry::RetryPolicy;
+use super::settle::Settler;
+use super::worker::Worker;
+use crate::config::Config;
+use crate::connectors::{NetsuiteClient, SalesforceClient};
+use crate::domain::mapping::Mapping;
+use crate::queue::Queue;
+use crate::store::Store;
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long processed event ids are kept: Salesforce redelivers for 24 hours.
+const PROCESSED_RETENTION: Duration = Duration::from_secs(48 * 3600);
+
+/// Whether workers run, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    Running { workers: usize },
+    Off { reason: String },
+}
+
+pub async fn start(
+    config: &Config,
+    queue: Arc<dyn Queue>,
+    store: Arc<dyn Store>,
+    stop: CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<SyncStatus> {
+    if config.salesforce.instance_url.is_none() || config.netsuite.base_url.is_none() {
+        return Ok(SyncStatus::Off {
+            reason: "salesforce.instance_url and netsuite.base_url are not both set".into(),
+        });
+    }
+    let salesforce =
+        SalesforceClient::from_config(&config.salesforce).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let netsuite =
+        NetsuiteClient::from_config(&config.netsuite).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mapping = load_mapping(&config.sync.mapping)?;
+    let ctx = SyncContext {
+        store: store.clone(),
+        salesforce,
+        netsuite,
+        mapping: Arc::new(mapping),
+        identity: Identity::from_config(config),
+        delete_policy: config.sync.delete_policy,
+    };
+    let settler = Settler {
+        queue,
+        store: store.clone(),
+        policy: RetryPolicy::new(config.sync.retry_schedule.clone()),
+    };
+    let coalescer = InventoryCoalescer::start(
+        ctx.clone(),
+        settler.clone(),
+        config.sync.coalesce_window,
+        stop.clone(),
+        tracker,
+    );
+    let workers = usize::from(config.sync.workers);
+    let worker = Arc::new(Worker {
+        settler,
+        flows: Arc::new(Flows { ctx }),
+        takers: vec![coalescer],
+    });
+    worker.spawn(workers, stop.clone(), tracker);
+    tracker.spawn(prune_processed(store, stop));
+    Ok(SyncStatus::Running { workers })
+}
+
+/// The configured mapping file; the shipped default when the default path has no file.
+fn load_mapping(path: &Path) -> anyhow::Result<Mapping> {
+    if path.exists() {
+        return Mapping::load(path).with_context(|| format!("sync.mapping: {}", path.display()));
+    }
+    if path == Path::new("mapping.toml") {
+        tracing::info!("no mapping.toml here: using the shipped default mapping");
+        return Ok(Mapping::shipped());
+    }
+    anyhow::bail!("sync.mapping: {} does not exist", path.display())
+}
+
+async fn prune_processed(store: Arc<dyn Store>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+        let before = chrono::Utc::now().timestamp_millis() - PROCESSED_RETENTION.as_millis() as i64;
+        match store.prune_processed(before).await {
+            Ok(count) => tracing::debug!(count, "forgot old processed event ids"),
+            Err(error) => tracing::warn!(%error, "could not prune processed event ids"),
+        }
+    }
+}

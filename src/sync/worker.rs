@@ -1,0 +1,120 @@
+//! The worker loop: take an event, skip what was done or is stale, apply it through its flow,
+//! and settle it (record, acknowledge, or retry later / dead-letter).
+
+use super::outcome::{Applied, SyncError};
+use super::settle::Settler;
+use crate::domain::ChangeEvent;
+use crate::queue::Lease;
+use crate::store::RecordRef;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Events processed, by `source`, `object` and `outcome`.
+pub const EVENTS_PROCESSED: &str = "tandem_events_processed_total";
+/// Time from receipt at ingress to the end of processing, by `source` and `object`.
+pub const SYNC_LATENCY: &str = "tandem_sync_latency_seconds";
+
+/// Applies one event to the other system.
+#[async_trait]
+pub trait Apply: Send + Sync + 'static {
+    async fn apply(&self, event: &ChangeEvent) -> Result<Applied, SyncError>;
+}
+
+/// Takes over leases it settles itself later (inventory coalescing).
+#[async_trait]
+pub trait TakeOver: Send + Sync + 'static {
+    /// `Err(lease)` hands the lease back: this taker does not want it.
+    async fn take(&self, lease: Lease) -> Result<(), Lease>;
+}
+
+pub struct Worker {
+    pub settler: Settler,
+    pub flows: Arc<dyn Apply>,
+    pub takers: Vec<Arc<dyn TakeOver>>,
+}
+
+impl Worker {
+    /// Runs `tasks` loops until `stop` is cancelled; each finishes the event it holds first.
+    pub fn spawn(self: Arc<Self>, tasks: usize, stop: CancellationToken, tracker: &TaskTracker) {
+        for _ in 0..tasks {
+            let worker = self.clone();
+            let stop = stop.clone();
+            tracker.spawn(async move {
+                loop {
+                    let leases = tokio::select! {
+                        _ = stop.cancelled() => break,
+                        leases = worker.settler.queue.receive(1, Duration::from_secs(1)) => leases,
+                    };
+                    match leases {
+                        Ok(leases) => {
+                            for lease in leases {
+                                worker.handle(lease).await;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot take events from the queue; retrying");
+                            tokio::select! {
+                                _ = stop.cancelled() => break,
+                                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(event_id = %lease.event.id, source = %lease.event.source, object = %lease.event.object, attempt = lease.event.attempt))]
+    pub async fn handle(&self, mut lease: Lease) {
+        for taker in &self.takers {
+            match taker.take(lease).await {
+                Ok(()) => return,
+                Err(back) => lease = back,
+            }
+        }
+        let outcome = match self.process(&lease.event).await {
+            Ok(label) => {
+                self.settler.ack(&lease).await;
+                label
+            }
+            Err(error) => self.settler.fail(&lease, error).await,
+        };
+        observe(&lease.event, outcome);
+    }
+
+    /// Applies the event and records it; returns the outcome label.
+    async fn process(&self, event: &ChangeEvent) -> Result<&'static str, SyncError> {
+        let store = &self.settler.store;
+        if store.was_processed(&event.id).await? {
+            tracing::debug!("already processed; acknowledging");
+            return Ok("duplicate");
+        }
+        let record = RecordRef::new(event.source, &event.object, &event.record_id);
+        if let (Some(version), Some(applied)) =
+            (event.version, store.applied_version(&record).await?)
+        {
+            let version = version.timestamp_millis();
+            if version < applied {
+                let detail = format!("version {version} is older than the applied {applied}");
+                self.settler
+                    .complete(event, None, "skipped_stale", detail, vec![], vec![])
+                    .await?;
+                return Ok("stale");
+            }
+        }
+        let applied = self.flows.apply(event).await?;
+        self.settler.record(event, applied).await
+    }
+}
+
+/// Counts a settled event and its end-to-end latency.
+pub fn observe(event: &ChangeEvent, outcome: &'static str) {
+    metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => event.object.clone(), "outcome" => outcome)
+        .increment(1);
+    let latency = chrono::Utc::now() - event.received_at;
+    metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => event.object.clone())
+        .record(latency.num_milliseconds().max(0) as f64 / 1000.0);
+}
