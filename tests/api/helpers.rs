@@ -21,6 +21,7 @@ pub const ACK_FIXTURE: &str = include_str!("../fixtures/sf-outbound-message-ack.
 pub struct TestApp {
     pub address: SocketAddr,
     pub queue: Arc<dyn Queue>,
+    pub store: Arc<dyn tandem::store::Store>,
     pub client: reqwest::Client,
     /// Keeps the queue file alive as long as the app.
     _dir: Arc<tempfile::TempDir>,
@@ -65,6 +66,7 @@ pub async fn spawn_with_config(config: Config, dir: Arc<tempfile::TempDir>) -> T
     let app = App::build(config).await.expect("app starts");
     let address = app.local_addr();
     let queue = app.queue();
+    let store = app.store();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async {
@@ -76,6 +78,7 @@ pub async fn spawn_with_config(config: Config, dir: Arc<tempfile::TempDir>) -> T
     TestApp {
         address,
         queue,
+        store,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

@@ -1,5 +1,7 @@
 //! tandem's integration tests: one binary, the real app on port 0, real SQLite files, real sockets.
 
+mod connectors_netsuite;
+mod connectors_salesforce;
 mod durability;
 mod helpers;
 mod hostile_input;
@@ -7,3 +9,5 @@ mod json_webhooks;
 mod observability;
 mod openapi;
 mod outbound_messages;
+mod sync_flows;
+mod synced;

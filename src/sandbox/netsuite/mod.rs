@@ -6,6 +6,7 @@
 
 mod auth;
 mod error;
+mod filter;
 mod governance;
 mod human;
 mod m2m;

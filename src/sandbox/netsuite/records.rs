@@ -26,6 +26,8 @@ pub struct RecordQuery {
     replace: Option<String>,
     limit: Option<String>,
     offset: Option<String>,
+    /// A collection filter, e.g. `email END_WITH "@acme.com"`.
+    q: Option<String>,
 }
 
 impl RecordQuery {
@@ -210,7 +212,7 @@ pub async fn read_sublist(
     ))
 }
 
-/// `GET /record/v1/{type}?limit=&offset=`: links to the records, a page at a time.
+/// `GET /record/v1/{type}?q=&limit=&offset=`: links to the (matching) records, a page at a time.
 pub async fn list(
     State(state): State<NetsuiteState>,
     Path(record_type): Path<String>,
@@ -232,7 +234,15 @@ pub async fn list(
     state.journal.count_operation("list");
     let records = state.records();
     let base = state.base_url();
-    let all: Vec<_> = records.all(record_type).collect();
+    let filter = query
+        .q
+        .as_deref()
+        .map(super::filter::Filter::parse)
+        .transpose()?;
+    let all: Vec<_> = records
+        .all(record_type)
+        .filter(|record| filter.as_ref().is_none_or(|filter| filter.matches(record)))
+        .collect();
     let items = all
         .iter()
         .skip(offset)

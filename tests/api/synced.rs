@@ -1,0 +1,192 @@
+//! tandem wired to a running sandbox (both emulated APIs, echoes on), and ways to wait for the
+//! sandbox to hold what a flow should have written.
+
+use crate::helpers::{TestApp, spawn_app_with};
+use serde_json::Value;
+use std::future::Future;
+use std::time::Duration;
+use tandem::Config;
+use tandem::config::{Secret, SecretList};
+use tandem::sandbox::{EchoConfig, Sandbox, SandboxConfig, SandboxCredentials};
+
+pub struct Synced {
+    pub app: TestApp,
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+}
+
+/// Points a config at the sandbox with its default credentials.
+pub fn configure_for(config: &mut Config, sandbox: &Sandbox) {
+    let c = SandboxCredentials::default();
+    config.salesforce.instance_url = Some(sandbox.salesforce_url.clone());
+    config.salesforce.client_id = Some(c.salesforce_client_id.clone());
+    config.salesforce.client_secret = Some(Secret::from(c.salesforce_client_secret.as_str()));
+    config.salesforce.organization_id = Some(c.salesforce_org_id.clone());
+    config.salesforce.integration_user_id = Some(c.salesforce_integration_user_id.clone());
+    config.netsuite.account_id = Some(c.netsuite_account_id.clone());
+    config.netsuite.base_url = Some(sandbox.netsuite_url.clone());
+    config.netsuite.consumer_key = Some(c.netsuite_consumer_key.clone());
+    config.netsuite.consumer_secret = Some(Secret::from(c.netsuite_consumer_secret.as_str()));
+    config.netsuite.token_id = Some(c.netsuite_token_id.clone());
+    config.netsuite.token_secret = Some(Secret::from(c.netsuite_token_secret.as_str()));
+    config.netsuite.integration_role = Some(c.netsuite_integration_role.clone());
+    config.netsuite.webhook_secrets = SecretList::from(vec![c.netsuite_webhook_secret.as_str()]);
+    config.sync.coalesce_window = Duration::from_millis(300);
+    config.sync.workers = 4;
+}
+
+pub async fn spawn_synced() -> Synced {
+    spawn_synced_with(SandboxConfig::default(), |_| {}).await
+}
+
+pub async fn spawn_synced_with(
+    sandbox_config: SandboxConfig,
+    adjust: impl FnOnce(&mut Config),
+) -> Synced {
+    let sandbox = Sandbox::start(sandbox_config)
+        .await
+        .expect("sandbox starts");
+    let app = spawn_app_with(|config| {
+        configure_for(config, &sandbox);
+        adjust(config);
+    })
+    .await;
+    sandbox.set_echo_targets(EchoConfig {
+        netsuite_events_url: Some(app.url("/webhooks/netsuite/events")),
+        salesforce_outbound_url: Some(app.url("/webhooks/salesforce/outbound-message")),
+    });
+    Synced {
+        app,
+        sandbox,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// Polls `check` until it yields `Some`, for up to 30 seconds.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Synced {
+    async fn get_json(&self, url: String) -> Value {
+        let response = self.http.get(&url).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub async fn salesforce_records(&self, object: &str) -> Vec<Value> {
+        let value = self
+            .get_json(format!(
+                "{}/_sandbox/records/{object}",
+                self.sandbox.salesforce_url
+            ))
+            .await;
+        value
+            .as_array()
+            .cloned()
+            .or_else(|| value["records"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    pub async fn netsuite_records(&self, record_type: &str) -> Vec<Value> {
+        let value = self
+            .get_json(format!(
+                "{}/_sandbox/records/{record_type}",
+                self.sandbox.netsuite_url
+            ))
+            .await;
+        value
+            .as_array()
+            .cloned()
+            .or_else(|| value["items"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    pub async fn salesforce_counters(&self) -> Value {
+        self.get_json(format!("{}/_sandbox/counters", self.sandbox.salesforce_url))
+            .await
+    }
+
+    pub async fn netsuite_counters(&self) -> Value {
+        self.get_json(format!("{}/_sandbox/counters", self.sandbox.netsuite_url))
+            .await
+    }
+
+    /// A human edit in the Salesforce UI (echoed to tandem as an Outbound Message).
+    pub async fn edit_in_salesforce(&self, object: &str, id: &str, fields: Value) -> Value {
+        let url = format!(
+            "{}/_sandbox/records/{object}/{id}",
+            self.sandbox.salesforce_url
+        );
+        let response = self.http.patch(&url).json(&fields).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{url}: {} {}",
+            response.status(),
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// A human edit in the NetSuite UI (echoed to tandem as a signed event).
+    pub async fn edit_in_netsuite(&self, record_type: &str, id: &str, fields: Value) -> Value {
+        let url = format!(
+            "{}/_sandbox/records/{record_type}/{id}",
+            self.sandbox.netsuite_url
+        );
+        let response = self.http.patch(&url).json(&fields).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{url}: {} {}",
+            response.status(),
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Waits until the queue holds nothing and every echo the sandbox sent was answered.
+    pub async fn settled(&self) {
+        let queue = self.app.queue.clone();
+        eventually("the queue to drain", || {
+            let queue = queue.clone();
+            async move { (queue.depth().await.unwrap().total == 0).then_some(()) }
+        })
+        .await;
+    }
+}
+
+pub fn field<'a>(record: &'a Value, name: &str) -> &'a Value {
+    record
+        .as_object()
+        .and_then(|fields| {
+            fields
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .unwrap_or(&Value::Null)
+}
+
+pub fn find<'a>(records: &'a [Value], name: &str, value: &str) -> Option<&'a Value> {
+    records
+        .iter()
+        .find(|record| field(record, name).as_str() == Some(value))
+}
