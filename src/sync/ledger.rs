@@ -19,11 +19,17 @@ pub fn entry(record: RecordRef, fields: &Map<String, Value>) -> LedgerWrite {
     }
 }
 
-/// The event is tandem's own write coming back: made by tandem's integration, and its copy of
-/// the fields tandem wrote is exactly what tandem wrote.
+/// The event is tandem's own write coming back: made by tandem's integration user or role, and
+/// either stamped with the id of the event that caused it (the origin field) or carrying exactly
+/// the values the ledger says tandem wrote. The stamp settles it even when the echo overtakes the
+/// ledger entry of the write that caused it; a person's edit is never mistaken for an echo,
+/// because the modifier is a person.
 pub async fn is_own_echo(ctx: &SyncContext, event: &ChangeEvent) -> Result<bool, SyncError> {
     if !ctx.identity.made_by_tandem(event) {
         return Ok(false);
+    }
+    if event.origin.is_some() {
+        return Ok(true);
     }
     let record = RecordRef::new(event.source, &event.object, &event.record_id);
     let Some(last) = ctx.store.written(&record).await? else {

@@ -24,9 +24,11 @@ pub struct TestApp {
     pub store: Arc<dyn tandem::store::Store>,
     pub client: reqwest::Client,
     /// Keeps the queue file alive as long as the app.
-    _dir: Arc<tempfile::TempDir>,
+    pub dir: Arc<tempfile::TempDir>,
+    /// The config the app was started with (to start it again on the same files).
+    pub config: Config,
     stop: Option<oneshot::Sender<()>>,
-    _server: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
@@ -63,6 +65,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 pub async fn spawn_with_config(config: Config, dir: Arc<tempfile::TempDir>) -> TestApp {
     config.validate().expect("test config is valid");
+    let restart_config = config.clone();
     let app = App::build(config).await.expect("app starts");
     let address = app.local_addr();
     let queue = app.queue();
@@ -83,13 +86,25 @@ pub async fn spawn_with_config(config: Config, dir: Arc<tempfile::TempDir>) -> T
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
-        _dir: dir,
+        dir,
+        config: restart_config,
         stop: Some(stop),
-        _server: server,
+        server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Stops the app gracefully and waits until it has.
+    pub async fn stop(mut self) -> (Config, Arc<tempfile::TempDir>) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+        (self.config.clone(), self.dir.clone())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

@@ -10,4 +10,5 @@ mod observability;
 mod openapi;
 mod outbound_messages;
 mod sync_flows;
+mod sync_netsuite_flows;
 mod synced;

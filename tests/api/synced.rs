@@ -162,6 +162,42 @@ impl Synced {
         response.json().await.unwrap_or(Value::Null)
     }
 
+    /// The history tandem keeps for one record, newest first, as `action: detail` lines.
+    pub async fn history(&self, record_key: &str) -> Vec<String> {
+        self.app
+            .store
+            .history(record_key, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| format!("{}: {}", entry.action, entry.detail))
+            .collect()
+    }
+
+    /// Waits until a record's history holds an entry whose action is `action`.
+    pub async fn wait_for_history(&self, record_key: &str, action: &str) -> Vec<String> {
+        let prefix = format!("{action}:");
+        eventually(
+            &format!("{action} in the history of {record_key}"),
+            || async {
+                let history = self.history(record_key).await;
+                history
+                    .iter()
+                    .any(|line| line.starts_with(&prefix))
+                    .then_some(history)
+            },
+        )
+        .await
+    }
+
+    /// The id of the first Salesforce record whose `name` field equals `value`.
+    pub async fn salesforce_id(&self, object: &str, name: &str, value: &str) -> String {
+        let records = self.salesforce_records(object).await;
+        let record = find(&records, name, value)
+            .unwrap_or_else(|| panic!("no {object} with {name} = {value}"));
+        field(record, "Id").as_str().unwrap().to_owned()
+    }
+
     /// Waits until the queue holds nothing and every echo the sandbox sent was answered.
     pub async fn settled(&self) {
         let queue = self.app.queue.clone();
@@ -189,4 +225,93 @@ pub fn find<'a>(records: &'a [Value], name: &str, value: &str) -> Option<&'a Val
     records
         .iter()
         .find(|record| field(record, name).as_str() == Some(value))
+}
+
+impl Synced {
+    async fn post_json(&self, url: String, body: &Value) -> Value {
+        let response = self.http.post(&url).json(body).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{url}: {} {}",
+            response.status(),
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// One Salesforce record as the sandbox holds it.
+    pub async fn salesforce_record(&self, object: &str, id: &str) -> Value {
+        self.get_json(format!(
+            "{}/_sandbox/records/{object}/{id}",
+            self.sandbox.salesforce_url
+        ))
+        .await
+    }
+
+    /// One NetSuite record as the sandbox holds it (sublists expanded).
+    pub async fn netsuite_record(&self, record_type: &str, id: &str) -> Value {
+        self.get_json(format!(
+            "{}/_sandbox/records/{record_type}/{id}",
+            self.sandbox.netsuite_url
+        ))
+        .await
+    }
+
+    /// A person creates a record in the Salesforce UI (echoed to tandem as an Outbound Message).
+    pub async fn create_in_salesforce(&self, object: &str, fields: Value) -> Value {
+        self.post_json(
+            format!("{}/_sandbox/records/{object}", self.sandbox.salesforce_url),
+            &fields,
+        )
+        .await
+    }
+
+    /// A person creates a record in the NetSuite UI (echoed to tandem as a signed event).
+    pub async fn create_in_netsuite(&self, record_type: &str, fields: Value) -> Value {
+        self.post_json(
+            format!(
+                "{}/_sandbox/records/{record_type}",
+                self.sandbox.netsuite_url
+            ),
+            &fields,
+        )
+        .await
+    }
+
+    /// Makes the emulated NetSuite misbehave (`{"kind":"status","status":503,"count":3}`…).
+    pub async fn inject_netsuite_faults(&self, plan: Value) {
+        self.post_json(
+            format!("{}/_sandbox/faults", self.sandbox.netsuite_url),
+            &plan,
+        )
+        .await;
+    }
+
+    pub async fn reset_salesforce_counters(&self) {
+        self.post_json(
+            format!("{}/_sandbox/reset-counters", self.sandbox.salesforce_url),
+            &Value::Null,
+        )
+        .await;
+    }
+
+    /// Signs `body` as NetSuite's SuiteScript would and posts it to tandem's NetSuite webhook.
+    pub async fn post_netsuite_events(&self, webhook_id: &str, body: &Value) {
+        let secret = SandboxCredentials::default().netsuite_webhook_secret;
+        let response = crate::helpers::post_signed_to(
+            &self.http,
+            &self.app.url("/webhooks/netsuite/events"),
+            &secret,
+            webhook_id,
+            &body.to_string(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::ACCEPTED,
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
 }

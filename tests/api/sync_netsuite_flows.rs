@@ -1,0 +1,447 @@
+//! The NetSuite → Salesforce flows end to end (invoices, payments, items, inventory levels), and
+//! how the app behaves when matching is ambiguous, a write is refused or NetSuite is briefly down.
+
+use crate::synced::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tandem::sandbox::SandboxConfig;
+
+fn id_of(record: &Value) -> String {
+    let id = field(record, "id");
+    id.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("record without an id: {record}"))
+}
+
+fn number(record: &Value, name: &str) -> f64 {
+    let value = field(record, name);
+    value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
+        .unwrap_or_else(|| panic!("{name} is not a number in {record}"))
+}
+
+/// Waits until the opportunity's Payment_Status__c reads `status`, and returns the opportunity.
+async fn opportunity_with_status(synced: &Synced, opportunity_id: &str, status: &str) -> Value {
+    eventually(&format!("Payment_Status__c {status}"), || async {
+        let opportunity = synced
+            .salesforce_record("Opportunity", opportunity_id)
+            .await;
+        (field(&opportunity, "Payment_Status__c") == status).then_some(opportunity)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_invoice_and_its_payments_show_on_the_won_opportunity() {
+    let synced = spawn_synced().await;
+    let opportunities = synced.salesforce_records("Opportunity").await;
+    let opportunity =
+        find(&opportunities, "Name", "Acme — 50 widgets").expect("seeded opportunity");
+    let opportunity_id = field(opportunity, "Id").as_str().unwrap().to_owned();
+
+    synced
+        .edit_in_salesforce(
+            "Opportunity",
+            &opportunity_id,
+            json!({ "StageName": "Closed Won" }),
+        )
+        .await;
+    let order_id = eventually("the sales order id on the opportunity", || async {
+        let opportunity = synced
+            .salesforce_record("Opportunity", &opportunity_id)
+            .await;
+        field(&opportunity, "NetSuite_Sales_Order_Id__c")
+            .as_str()
+            .map(str::to_owned)
+    })
+    .await;
+    let order = synced.netsuite_record("salesOrder", &order_id).await;
+    assert_eq!(field(&order, "externalId"), opportunity_id.as_str());
+    let customer_id = field(&order, "entity")["id"].as_str().unwrap().to_owned();
+
+    let due = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let invoice = synced
+        .create_in_netsuite(
+            "invoice",
+            json!({
+                "entity": { "id": customer_id },
+                "createdFrom": { "id": order_id },
+                "dueDate": due,
+                "item": { "items": [
+                    { "item": { "id": "201" }, "quantity": 50, "rate": 20.0 },
+                    { "item": { "id": "205" }, "quantity": 5, "rate": 120.0 },
+                ] },
+            }),
+        )
+        .await;
+    let invoice_id = id_of(&invoice);
+    let invoice_number = field(&invoice, "tranId").as_str().unwrap().to_owned();
+    assert_eq!(number(&invoice, "total"), 1600.0);
+
+    let opened = opportunity_with_status(&synced, &opportunity_id, "Open").await;
+    assert_eq!(field(&opened, "Invoice_Number__c"), invoice_number.as_str());
+    assert_eq!(field(&opened, "Invoice_Due_Date__c"), due.as_str());
+    assert_eq!(number(&opened, "Amount_Remaining__c"), 1600.0);
+    assert_eq!(field(&opened, "StageName"), "Closed Won");
+    assert_eq!(
+        field(&opened, "NetSuite_Sales_Order_Id__c"),
+        order_id.as_str()
+    );
+
+    synced
+        .create_in_netsuite(
+            "customerPayment",
+            json!({
+                "customer": { "id": customer_id },
+                "apply": { "items": [{ "doc": { "id": invoice_id }, "apply": true, "amount": 600.0 }] },
+            }),
+        )
+        .await;
+    let partly = opportunity_with_status(&synced, &opportunity_id, "Partially Paid").await;
+    assert_eq!(number(&partly, "Amount_Remaining__c"), 1000.0);
+    assert_eq!(field(&partly, "Invoice_Number__c"), invoice_number.as_str());
+    assert_eq!(field(&partly, "Invoice_Due_Date__c"), due.as_str());
+    synced.settled().await;
+
+    synced
+        .create_in_netsuite(
+            "customerPayment",
+            json!({
+                "customer": { "id": customer_id },
+                "apply": { "items": [{ "doc": { "id": invoice_id }, "apply": true, "amount": 1000.0 }] },
+            }),
+        )
+        .await;
+    opportunity_with_status(&synced, &opportunity_id, "Paid").await;
+    synced.settled().await;
+    let paid = synced
+        .salesforce_record("Opportunity", &opportunity_id)
+        .await;
+    assert_eq!(field(&paid, "Payment_Status__c"), "Paid");
+    assert_eq!(number(&paid, "Amount_Remaining__c"), 0.0);
+    assert_eq!(field(&paid, "Invoice_Number__c"), invoice_number.as_str());
+    assert_eq!(field(&paid, "Invoice_Due_Date__c"), due.as_str());
+    let invoice = synced.netsuite_record("invoice", &invoice_id).await;
+    assert_eq!(field(&invoice, "status"), "Paid In Full");
+}
+
+/// The Product2 linked to a NetSuite item, once it holds `name`, and its standard USD price entry.
+async fn product_and_price(synced: &Synced, item_id: &str, name: &str) -> (Value, Value) {
+    let product = eventually(&format!("the product of item {item_id}"), || async {
+        let products = synced.salesforce_records("Product2").await;
+        find(&products, "NetSuite_Item_Id__c", item_id)
+            .filter(|product| field(product, "Name") == name)
+            .cloned()
+    })
+    .await;
+    let product_id = field(&product, "Id").as_str().unwrap().to_owned();
+    let books = synced.salesforce_records("Pricebook2").await;
+    let standard = books
+        .iter()
+        .find(|book| field(book, "IsStandard") == true)
+        .expect("a standard price book");
+    let standard_id = field(standard, "Id").as_str().unwrap().to_owned();
+    let entry = eventually("the standard USD price entry", || async {
+        let entries = synced.salesforce_records("PricebookEntry").await;
+        entries.into_iter().find(|entry| {
+            field(entry, "Product2Id") == product_id.as_str()
+                && field(entry, "Pricebook2Id") == standard_id.as_str()
+                && field(entry, "CurrencyIsoCode") == "USD"
+        })
+    })
+    .await;
+    (product, entry)
+}
+
+#[tokio::test]
+async fn items_edited_or_created_in_netsuite_become_products_with_a_standard_price() {
+    let synced = spawn_synced().await;
+
+    synced
+        .edit_in_netsuite(
+            "inventoryItem",
+            "203",
+            json!({ "displayName": "Gizmo Pro", "basePrice": 45.0 }),
+        )
+        .await;
+    let (product, entry) = product_and_price(&synced, "203", "Gizmo Pro").await;
+    assert_eq!(field(&product, "ProductCode"), "SKU-102");
+    assert_eq!(field(&product, "IsActive"), true);
+    let entry = eventually("the entry to hold the new base price", || async {
+        let entries = synced.salesforce_records("PricebookEntry").await;
+        find(&entries, "Id", field(&entry, "Id").as_str().unwrap())
+            .filter(|entry| number(entry, "UnitPrice") == 45.0)
+            .cloned()
+    })
+    .await;
+    assert_eq!(field(&entry, "IsActive"), true);
+
+    let created = synced
+        .create_in_netsuite(
+            "inventoryItem",
+            json!({ "itemId": "SKU-200", "displayName": "Doohickey", "basePrice": 15.5, "isInactive": false }),
+        )
+        .await;
+    let new_item_id = id_of(&created);
+    let (product, entry) = product_and_price(&synced, &new_item_id, "Doohickey").await;
+    assert_eq!(field(&product, "ProductCode"), "SKU-200");
+    assert_eq!(field(&product, "IsActive"), true);
+    assert_eq!(number(&entry, "UnitPrice"), 15.5);
+    assert_eq!(field(&entry, "IsActive"), true);
+
+    synced.settled().await;
+    let products = synced.salesforce_records("Product2").await;
+    let linked = |item: &str| {
+        products
+            .iter()
+            .filter(|product| field(product, "NetSuite_Item_Id__c") == item)
+            .count()
+    };
+    assert_eq!(linked("203"), 1, "one product per item");
+    assert_eq!(linked(&new_item_id), 1, "one product per item");
+}
+
+#[tokio::test]
+async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_salesforce_calls() {
+    const ITEMS: usize = 100;
+    const ROUNDS: usize = 10;
+    let synced = spawn_synced().await;
+    let item_id = |i: usize| format!("{}", 7000 + i);
+    for i in 0..ITEMS {
+        synced
+            .create_in_salesforce(
+                "Product2",
+                json!({
+                    "Name": format!("Bulk part {i}"),
+                    "ProductCode": format!("BULK-{i}"),
+                    "NetSuite_Item_Id__c": item_id(i),
+                    "IsActive": true,
+                }),
+            )
+            .await;
+    }
+    synced.settled().await;
+    synced.reset_salesforce_counters().await;
+
+    let start = chrono::Utc::now();
+    let last_quantity = |i: usize| ((ROUNDS - 1) * 1000 + i) as u64;
+    for round in 0..ROUNDS {
+        let events: Vec<Value> = (0..ITEMS)
+            .map(|i| {
+                let version = start + chrono::Duration::milliseconds((round * ITEMS + i) as i64);
+                json!({
+                    "object": "inventorylevel",
+                    "record_id": item_id(i),
+                    "change": "updated",
+                    "version": version.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "fields": { "quantityavailable": round * 1000 + i },
+                })
+            })
+            .collect();
+        synced
+            .post_netsuite_events(
+                &format!("msg_inventory_{round}"),
+                &json!({ "events": events }),
+            )
+            .await;
+    }
+
+    eventually("every product to show its last quantity", || async {
+        let products = synced.salesforce_records("Product2").await;
+        (0..ITEMS)
+            .all(|i| {
+                find(&products, "NetSuite_Item_Id__c", &item_id(i)).is_some_and(|product| {
+                    field(product, "Quantity_Available__c").as_f64()
+                        == Some(last_quantity(i) as f64)
+                })
+            })
+            .then_some(())
+    })
+    .await;
+    synced.settled().await;
+
+    let counters = synced.salesforce_counters().await;
+    let calls: u64 = counters["operations"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(operation, _)| operation.as_str() != "token")
+        .map(|(_, count)| count.as_u64().unwrap())
+        .sum();
+    println!(
+        "{} inventory updates over {ITEMS} items cost {calls} Salesforce calls ({})",
+        ITEMS * ROUNDS,
+        counters["operations"]
+    );
+    assert!(calls >= 1, "the levels were written somehow: {counters}");
+    assert!(calls <= 5, "{calls} calls: {counters}");
+    let products = synced.salesforce_records("Product2").await;
+    for i in 0..ITEMS {
+        let product = find(&products, "NetSuite_Item_Id__c", &item_id(i)).unwrap();
+        assert_eq!(
+            field(product, "Quantity_Available__c").as_f64(),
+            Some(last_quantity(i) as f64)
+        );
+        assert_eq!(field(product, "Name"), format!("Bulk part {i}").as_str());
+    }
+}
+
+#[tokio::test]
+async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing() {
+    let synced = spawn_synced().await;
+    let mut umbrella_customers = Vec::new();
+    for (name, email) in [
+        ("Umbrella Pharmaceuticals", "billing@umbrella.example"),
+        ("Umbrella Logistics", "ap@umbrella.example"),
+    ] {
+        let customer = synced
+            .create_in_netsuite(
+                "customer",
+                json!({ "companyName": name, "email": email, "subsidiary": { "id": "1" } }),
+            )
+            .await;
+        umbrella_customers.push(id_of(&customer));
+    }
+    // Each new customer becomes an account of its own first; wait until that has settled.
+    for customer_id in &umbrella_customers {
+        eventually("the customer's account", || async {
+            let customer = synced.netsuite_record("customer", customer_id).await;
+            field(&customer, "externalId").as_str().map(str::to_owned)
+        })
+        .await;
+    }
+    synced.settled().await;
+    let customers_before = synced.netsuite_records("customer").await;
+
+    let account = synced
+        .create_in_salesforce(
+            "Account",
+            json!({ "Name": "Umbrella Corp", "Website": "https://umbrella.example" }),
+        )
+        .await;
+    let account_id = field(&account, "Id").as_str().unwrap().to_owned();
+    let store = synced.app.store.clone();
+    let conflict = eventually("a conflict for the account", || async {
+        let conflicts = store.conflicts(10).await.unwrap();
+        conflicts
+            .into_iter()
+            .find(|conflict| conflict.event.record_id == account_id)
+    })
+    .await;
+    synced.settled().await;
+
+    assert!(conflict.reason.contains(&account_id), "{}", conflict.reason);
+    let mut candidates: Vec<String> = conflict.candidates["ids"]
+        .as_array()
+        .expect("candidate ids")
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    candidates.sort();
+    let mut expected = umbrella_customers.clone();
+    expected.sort();
+    assert_eq!(candidates, expected);
+    assert_eq!(conflict.candidates["matched_by"], "domain");
+
+    let customers_after = synced.netsuite_records("customer").await;
+    assert_eq!(customers_after.len(), customers_before.len());
+    assert_eq!(customers_after, customers_before, "no customer was touched");
+    assert!(find(&customers_after, "externalId", &account_id).is_none());
+    let account = synced.salesforce_record("Account", &account_id).await;
+    assert_eq!(field(&account, "NetSuite_Id__c"), &Value::Null);
+    assert_eq!(field(&account, "Name"), "Umbrella Corp");
+}
+
+#[tokio::test]
+async fn an_invoice_whose_opportunity_salesforce_refuses_is_dead_lettered_with_salesforces_code() {
+    let synced = spawn_synced().await;
+    // The seeded invoice 401 was billed from order 301, whose externalId names an opportunity
+    // this org never had.
+    synced
+        .edit_in_netsuite("invoice", "401", json!({ "memo": "chased by phone" }))
+        .await;
+
+    let store = synced.app.store.clone();
+    let letter = eventually("a dead letter for invoice 401", || async {
+        let letters = store.dead_letters(None, 10).await.unwrap();
+        letters
+            .into_iter()
+            .find(|letter| letter.event.object == "invoice" && letter.event.record_id == "401")
+    })
+    .await;
+    let code = letter.error_code.clone().expect("an error code");
+    eprintln!("DEBUG {letter:?}");
+    assert!(
+        [
+            "NOT_FOUND",
+            "MALFORMED_ID",
+            "INVALID_CROSS_REFERENCE_KEY",
+            "ENTITY_IS_DELETED"
+        ]
+        .contains(&code.as_str()),
+        "a Salesforce error code, not one of tandem's: {code}"
+    );
+    assert!(
+        letter.reason.starts_with("salesforce 4"),
+        "the reason carries Salesforce's answer: {}",
+        letter.reason
+    );
+    assert!(
+        letter.reason.contains("006Sbx000000001AAA")
+            || letter.reason.to_lowercase().contains("not found"),
+        "the reason carries Salesforce's message: {}",
+        letter.reason
+    );
+    assert_eq!(letter.attempts, 1, "a permanent error is not retried");
+    let opportunities = synced.salesforce_records("Opportunity").await;
+    assert!(
+        opportunities
+            .iter()
+            .all(|o| field(o, "Invoice_Number__c").is_null()),
+        "no opportunity got the invoice"
+    );
+}
+
+#[tokio::test]
+async fn a_brief_netsuite_outage_is_ridden_out_by_retries() {
+    let synced = spawn_synced_with(SandboxConfig::default(), |config| {
+        config.sync.retry_schedule = vec![Duration::from_millis(200); 5];
+    })
+    .await;
+    let accounts = synced.salesforce_records("Account").await;
+    let globex = find(&accounts, "Name", "Globex GmbH").expect("seeded account");
+    let account_id = field(globex, "Id").as_str().unwrap().to_owned();
+
+    synced
+        .inject_netsuite_faults(json!({ "kind": "status", "status": 503, "count": 3 }))
+        .await;
+    synced
+        .edit_in_salesforce(
+            "Account",
+            &account_id,
+            json!({ "Phone": "+49 30 5550 199" }),
+        )
+        .await;
+
+    let customer = eventually("the customer to get the new phone", || async {
+        let customers = synced.netsuite_records("customer").await;
+        find(&customers, "externalId", &account_id)
+            .filter(|customer| field(customer, "phone") == "+49 30 5550 199")
+            .cloned()
+    })
+    .await;
+    assert_eq!(id_of(&customer), "102");
+    assert_eq!(field(&customer, "companyName"), "Globex GmbH");
+    assert_eq!(field(&customer, "url"), "https://globex.example");
+    assert_eq!(number(&customer, "creditLimit"), 20000.0);
+    synced.settled().await;
+
+    let counters = synced.netsuite_counters().await;
+    assert_eq!(counters["faults_injected"], 3, "{counters}");
+    assert_eq!(counters["by_status"]["503"], 3, "{counters}");
+    let letters = synced.app.store.dead_letters(None, 10).await.unwrap();
+    assert!(letters.is_empty(), "{letters:?}");
+}
