@@ -78,6 +78,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
 
+    /// The newest history entries of every record, newest first.
+    async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
+
     /// Forgets processed event ids older than `before_ms`; returns how many.
     async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError>;
 }

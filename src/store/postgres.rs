@@ -115,6 +115,16 @@ fn dead_letter_from(row: &PgRow) -> Result<StoredDeadLetter, StoreError> {
     })
 }
 
+fn history_from(row: &PgRow) -> Result<HistoryEntry, StoreError> {
+    Ok(HistoryEntry {
+        record_key: row.try_get(0).map_err(corrupt)?,
+        event_id: row.try_get(1).map_err(corrupt)?,
+        action: row.try_get(2).map_err(corrupt)?,
+        detail: row.try_get(3).map_err(corrupt)?,
+        at_ms: row.try_get(4).map_err(corrupt)?,
+    })
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
@@ -356,17 +366,16 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok(HistoryEntry {
-                    record_key: row.try_get(0).map_err(corrupt)?,
-                    event_id: row.try_get(1).map_err(corrupt)?,
-                    action: row.try_get(2).map_err(corrupt)?,
-                    detail: row.try_get(3).map_err(corrupt)?,
-                    at_ms: row.try_get(4).map_err(corrupt)?,
-                })
-            })
-            .collect()
+        rows.iter().map(history_from).collect()
+    }
+
+    async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(&for_postgres(sql::RECENT_HISTORY))
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        rows.iter().map(history_from).collect()
     }
 
     async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError> {

@@ -30,6 +30,8 @@ pub const INSERT_HISTORY: &str =
     "INSERT INTO history (record_key, event_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)";
 pub const HISTORY: &str = "SELECT record_key, event_id, action, detail, at FROM history
      WHERE record_key = ?1 ORDER BY id DESC LIMIT ?2";
+pub const RECENT_HISTORY: &str =
+    "SELECT record_key, event_id, action, detail, at FROM history ORDER BY id DESC LIMIT ?1";
 pub const INSERT_CONFLICT: &str =
     "INSERT INTO conflicts (event_id, record_key, event, reason, candidates, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";

@@ -126,6 +126,26 @@ fn into_dead_letter(
     })
 }
 
+fn read_history(
+    c: &mut Connection,
+    query: &str,
+    parameters: impl rusqlite::Params,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut statement = c.prepare_cached(query).map_err(unavailable)?;
+    let rows = statement
+        .query_map(parameters, |r| {
+            Ok(HistoryEntry {
+                record_key: r.get(0)?,
+                event_id: r.get(1)?,
+                action: r.get(2)?,
+                detail: r.get(3)?,
+                at_ms: r.get(4)?,
+            })
+        })
+        .map_err(unavailable)?;
+    rows.collect::<Result<_, _>>().map_err(unavailable)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -395,22 +415,13 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let record_key = record_key.to_owned();
-        self.with(move |c| {
-            let mut statement = c.prepare_cached(sql::HISTORY).map_err(unavailable)?;
-            let rows = statement
-                .query_map(params![record_key, limit as i64], |r| {
-                    Ok(HistoryEntry {
-                        record_key: r.get(0)?,
-                        event_id: r.get(1)?,
-                        action: r.get(2)?,
-                        detail: r.get(3)?,
-                        at_ms: r.get(4)?,
-                    })
-                })
-                .map_err(unavailable)?;
-            rows.collect::<Result<_, _>>().map_err(unavailable)
-        })
-        .await
+        self.with(move |c| read_history(c, sql::HISTORY, params![record_key, limit as i64]))
+            .await
+    }
+
+    async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.with(move |c| read_history(c, sql::RECENT_HISTORY, params![limit as i64]))
+            .await
     }
 
     async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError> {

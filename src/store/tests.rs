@@ -134,6 +134,7 @@ async fn a_completion_records_processing_version_hash_link_and_history_together(
         );
         let history = store.history(&account.key(), 10).await.unwrap();
         assert_eq!(history.len(), 1, "{name}");
+        assert_eq!(store.recent_history(10).await.unwrap(), history, "{name}");
         assert_eq!(history[0].detail, "netsuite customer 647", "{name}");
     }
 }

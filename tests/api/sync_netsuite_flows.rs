@@ -5,6 +5,7 @@ use crate::synced::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tandem::sandbox::SandboxConfig;
+use tandem::store::{DeadLetterStatus, StoredDeadLetter};
 
 fn id_of(record: &Value) -> String {
     let id = field(record, "id");
@@ -58,6 +59,36 @@ async fn an_invoice_and_its_payments_show_on_the_won_opportunity() {
     .await;
     let order = synced.netsuite_record("salesOrder", &order_id).await;
     assert_eq!(field(&order, "externalId"), opportunity_id.as_str());
+    // Acme's account matched the seeded customer 101 by its domain: no second customer.
+    assert_eq!(field(&order, "entity")["id"], "101");
+    assert_eq!(field(&order, "subsidiary")["id"], "1");
+    assert_eq!(field(&order, "currency")["id"], "1");
+    assert_eq!(field(&order, "memo"), "Acme — 50 widgets");
+    assert_eq!(field(&order, "tranDate"), field(opportunity, "CloseDate"));
+    let lines: Vec<(String, f64, f64)> = field(&order, "item")["items"]
+        .as_array()
+        .expect("order lines")
+        .iter()
+        .map(|line| {
+            let item = line["item"]["id"].as_str().unwrap().to_owned();
+            (item, number(line, "quantity"), number(line, "rate"))
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("201".to_owned(), 50.0, 20.0),
+            ("205".to_owned(), 5.0, 120.0)
+        ]
+    );
+    assert_eq!(number(&order, "total"), 1600.0);
+    let won = synced
+        .salesforce_record("Opportunity", &opportunity_id)
+        .await;
+    assert_eq!(
+        field(&won, "NetSuite_Sales_Order_Number__c"),
+        field(&order, "tranId")
+    );
     let customer_id = field(&order, "entity")["id"].as_str().unwrap().to_owned();
 
     let due = (chrono::Utc::now() + chrono::Duration::days(30))
@@ -202,6 +233,45 @@ async fn items_edited_or_created_in_netsuite_become_products_with_a_standard_pri
     };
     assert_eq!(linked("203"), 1, "one product per item");
     assert_eq!(linked(&new_item_id), 1, "one product per item");
+}
+
+#[tokio::test]
+async fn an_items_price_in_each_currency_reaches_the_standard_price_book() {
+    let synced = spawn_synced().await;
+    // Item 201's price sublist: line 1 in USD (currency 1), line 2 in EUR (currency 2).
+    synced
+        .edit_in_netsuite(
+            "inventoryItem",
+            "201",
+            json!({
+                "displayName": "Widget Mk II",
+                "basePrice": 110.0,
+                "price": { "items": [{ "line": 1, "price": 110.0 }, { "line": 2, "price": 101.2 }] },
+            }),
+        )
+        .await;
+    let (product, usd) = product_and_price(&synced, "201", "Widget Mk II").await;
+    assert_eq!(number(&usd, "UnitPrice"), 110.0);
+    let product_id = field(&product, "Id").as_str().unwrap().to_owned();
+    let eur = eventually("the standard EUR price entry", || async {
+        let entries = synced.salesforce_records("PricebookEntry").await;
+        entries.into_iter().find(|entry| {
+            field(entry, "Product2Id") == product_id.as_str()
+                && field(entry, "CurrencyIsoCode") == "EUR"
+        })
+    })
+    .await;
+    eprintln!(
+        "DEBUG products {:#?}",
+        synced.salesforce_records("Product2").await
+    );
+    eprintln!(
+        "DEBUG entries {:#?}",
+        synced.salesforce_records("PricebookEntry").await
+    );
+    assert_eq!(number(&eur, "UnitPrice"), 101.2);
+    assert_eq!(field(&eur, "Pricebook2Id"), field(&usd, "Pricebook2Id"));
+    assert_eq!(field(&eur, "IsActive"), true);
 }
 
 #[tokio::test]
@@ -355,47 +425,23 @@ async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and
     assert_eq!(field(&account, "Name"), "Umbrella Corp");
 }
 
-#[tokio::test]
-async fn an_invoice_whose_opportunity_salesforce_refuses_is_dead_lettered_with_salesforces_code() {
-    let synced = spawn_synced().await;
-    // The seeded invoice 401 was billed from order 301, whose externalId names an opportunity
-    // this org never had.
-    synced
-        .edit_in_netsuite("invoice", "401", json!({ "memo": "chased by phone" }))
-        .await;
-
+/// The dead letter an invoice event left, once there is one.
+async fn dead_letter_for_invoice(synced: &Synced, invoice_id: &str) -> StoredDeadLetter {
     let store = synced.app.store.clone();
-    let letter = eventually("a dead letter for invoice 401", || async {
-        let letters = store.dead_letters(None, 10).await.unwrap();
-        letters
-            .into_iter()
-            .find(|letter| letter.event.object == "invoice" && letter.event.record_id == "401")
-    })
-    .await;
-    let code = letter.error_code.clone().expect("an error code");
-    eprintln!("DEBUG {letter:?}");
-    assert!(
-        [
-            "NOT_FOUND",
-            "MALFORMED_ID",
-            "INVALID_CROSS_REFERENCE_KEY",
-            "ENTITY_IS_DELETED"
-        ]
-        .contains(&code.as_str()),
-        "a Salesforce error code, not one of tandem's: {code}"
-    );
-    assert!(
-        letter.reason.starts_with("salesforce 4"),
-        "the reason carries Salesforce's answer: {}",
-        letter.reason
-    );
-    assert!(
-        letter.reason.contains("006Sbx000000001AAA")
-            || letter.reason.to_lowercase().contains("not found"),
-        "the reason carries Salesforce's message: {}",
-        letter.reason
-    );
-    assert_eq!(letter.attempts, 1, "a permanent error is not retried");
+    eventually(
+        &format!("a dead letter for invoice {invoice_id}"),
+        || async {
+            let letters = store.dead_letters(None, 10).await.unwrap();
+            letters.into_iter().find(|letter| {
+                letter.event.object == "invoice" && letter.event.record_id == invoice_id
+            })
+        },
+    )
+    .await
+}
+
+async fn assert_no_opportunity_was_invoiced(synced: &Synced) {
+    synced.settled().await;
     let opportunities = synced.salesforce_records("Opportunity").await;
     assert!(
         opportunities
@@ -403,6 +449,60 @@ async fn an_invoice_whose_opportunity_salesforce_refuses_is_dead_lettered_with_s
             .all(|o| field(o, "Invoice_Number__c").is_null()),
         "no opportunity got the invoice"
     );
+}
+
+#[tokio::test]
+async fn an_invoice_whose_opportunity_does_not_exist_is_dead_lettered_with_salesforces_not_found() {
+    let synced = spawn_synced().await;
+    // A well-formed opportunity id (valid checksum) that this org never issued.
+    let missing = "006Sbx000000001IAA";
+    synced
+        .edit_in_netsuite("salesOrder", "301", json!({ "externalId": missing }))
+        .await;
+    synced
+        .edit_in_netsuite("invoice", "402", json!({ "memo": "chased by phone" }))
+        .await;
+
+    let letter = dead_letter_for_invoice(&synced, "402").await;
+    assert_eq!(
+        letter.error_code.as_deref(),
+        Some("NOT_FOUND"),
+        "{letter:?}"
+    );
+    assert_eq!(
+        letter.reason,
+        "salesforce 404 NOT_FOUND: The requested resource does not exist"
+    );
+    assert_eq!(letter.attempts, 1, "a permanent error is not retried");
+    assert_eq!(letter.status, DeadLetterStatus::Open);
+    assert_eq!(letter.event.fields["tranid"], "INV-1002");
+    assert_no_opportunity_was_invoiced(&synced).await;
+}
+
+#[tokio::test]
+async fn an_invoice_whose_order_names_a_malformed_opportunity_id_is_dead_lettered_with_salesforces_code()
+ {
+    let synced = spawn_synced().await;
+    // The seeded invoice 401 was billed from order 301, whose externalId 006Sbx000000001AAA
+    // fails Salesforce's id checksum.
+    synced
+        .edit_in_netsuite("invoice", "401", json!({ "memo": "chased by phone" }))
+        .await;
+
+    let letter = dead_letter_for_invoice(&synced, "401").await;
+    assert_eq!(
+        letter.error_code.as_deref(),
+        Some("MALFORMED_ID"),
+        "{letter:?}"
+    );
+    assert_eq!(
+        letter.reason,
+        "salesforce 400 MALFORMED_ID: Opportunity ID: id value of incorrect type: \
+         006Sbx000000001AAA (fields: Id)"
+    );
+    assert_eq!(letter.attempts, 1, "a permanent error is not retried");
+    assert_eq!(letter.event.fields["memo"], "chased by phone");
+    assert_no_opportunity_was_invoiced(&synced).await;
 }
 
 #[tokio::test]

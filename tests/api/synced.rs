@@ -6,7 +6,6 @@ use serde_json::Value;
 use std::future::Future;
 use std::time::Duration;
 use tandem::Config;
-use tandem::config::{Secret, SecretList};
 use tandem::sandbox::{EchoConfig, Sandbox, SandboxConfig, SandboxCredentials};
 
 pub struct Synced {
@@ -15,22 +14,9 @@ pub struct Synced {
     pub http: reqwest::Client,
 }
 
-/// Points a config at the sandbox with its default credentials.
+/// Points a config at the sandbox with its default credentials, with short timings for tests.
 pub fn configure_for(config: &mut Config, sandbox: &Sandbox) {
-    let c = SandboxCredentials::default();
-    config.salesforce.instance_url = Some(sandbox.salesforce_url.clone());
-    config.salesforce.client_id = Some(c.salesforce_client_id.clone());
-    config.salesforce.client_secret = Some(Secret::from(c.salesforce_client_secret.as_str()));
-    config.salesforce.organization_id = Some(c.salesforce_org_id.clone());
-    config.salesforce.integration_user_id = Some(c.salesforce_integration_user_id.clone());
-    config.netsuite.account_id = Some(c.netsuite_account_id.clone());
-    config.netsuite.base_url = Some(sandbox.netsuite_url.clone());
-    config.netsuite.consumer_key = Some(c.netsuite_consumer_key.clone());
-    config.netsuite.consumer_secret = Some(Secret::from(c.netsuite_consumer_secret.as_str()));
-    config.netsuite.token_id = Some(c.netsuite_token_id.clone());
-    config.netsuite.token_secret = Some(Secret::from(c.netsuite_token_secret.as_str()));
-    config.netsuite.integration_role = Some(c.netsuite_integration_role.clone());
-    config.netsuite.webhook_secrets = SecretList::from(vec![c.netsuite_webhook_secret.as_str()]);
+    tandem::sandbox::tandem_config::configure(config, sandbox, &SandboxCredentials::default());
     config.sync.coalesce_window = Duration::from_millis(300);
     config.sync.workers = 4;
 }

@@ -1,5 +1,5 @@
 //! Sample data for a fresh sandbox org: the standard price book, five products with USD prices
-//! (EUR for two), three accounts (one already linked to NetSuite), their contacts, and an open
+//! (EUR for two) and linked to the NetSuite sandbox's items, three accounts (one already linked to NetSuite), their contacts, and an open
 //! opportunity with two line items, ready to be moved to Closed Won.
 
 use super::Actor;
@@ -8,13 +8,13 @@ use super::records::{Org, Record};
 use super::schema::SObject;
 use serde_json::{Value, json};
 
-/// (ProductCode, Name, USD price, EUR price)
-const PRODUCTS: [(&str, &str, f64, Option<f64>); 5] = [
-    ("SKU-100", "Widget", 20.0, Some(18.5)),
-    ("SKU-101", "Gadget", 45.0, Some(41.0)),
-    ("SKU-102", "Sprocket", 7.5, None),
-    ("SKU-103", "Gear Assembly", 129.0, None),
-    ("SKU-104", "Installation Service (hour)", 120.0, None),
+/// (ProductCode, Name, USD price, EUR price, NetSuite item id in the NetSuite sandbox's seed)
+const PRODUCTS: [(&str, &str, f64, Option<f64>, &str); 5] = [
+    ("SKU-100", "Widget", 20.0, Some(18.5), "201"),
+    ("SKU-101", "Gadget", 45.0, Some(41.0), "202"),
+    ("SKU-102", "Sprocket", 7.5, None, "203"),
+    ("SKU-103", "Gear Assembly", 129.0, None, "204"),
+    ("SKU-104", "Installation Service (hour)", 120.0, None, "205"),
 ];
 
 /// Creates a record through the same rules as the API; seed data is a start-up constant.
@@ -47,11 +47,12 @@ pub fn populate(org: &mut Org, actor: &Actor) {
     org.insert_raw(SObject::Pricebook2, book);
 
     let mut usd_entries = Vec::new();
-    for (code, name, usd, eur) in PRODUCTS {
+    for (code, name, usd, eur, item) in PRODUCTS {
         let product = add(
             org,
             SObject::Product2,
-            json!({ "ProductCode": code, "Name": name, "IsActive": true, "Family": "Hardware" }),
+            json!({ "ProductCode": code, "Name": name, "IsActive": true, "Family": "Hardware",
+                    "NetSuite_Item_Id__c": item }),
             actor,
         );
         for (currency, price) in [("USD", Some(usd)), ("EUR", eur)] {
