@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod connectors;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingress;

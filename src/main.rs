@@ -31,6 +31,8 @@ enum Command {
     },
     /// Serve emulated Salesforce and NetSuite REST APIs (no accounts needed).
     Sandbox(SandboxArgs),
+    /// Run tandem against the sandbox with sample changes and show what each system holds.
+    Demo,
 }
 
 #[derive(clap::Args)]
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Serve { config } => serve(config),
         Command::Check { config } => check(config),
         Command::Sandbox(args) => sandbox(args),
+        Command::Demo => demo(),
     }
 }
 
@@ -115,6 +118,20 @@ fn run(name: &str, work: impl std::future::Future<Output = anyhow::Result<()>>) 
             ExitCode::FAILURE
         }
     }
+}
+
+fn demo() -> ExitCode {
+    // The report is the output; only warnings and errors from the run itself.
+    let server = tandem::config::ServerConfig {
+        log_level: "warn".into(),
+        ..Default::default()
+    };
+    tandem::telemetry::init(&server);
+    run("tandem demo", async {
+        let report = tandem::demo::run().await?;
+        println!("{report}");
+        Ok(())
+    })
 }
 
 fn sandbox(args: SandboxArgs) -> ExitCode {

@@ -2,6 +2,7 @@
 
 mod connectors_netsuite;
 mod connectors_salesforce;
+mod demo;
 mod durability;
 mod helpers;
 mod hostile_input;

@@ -251,27 +251,26 @@ async fn an_items_price_in_each_currency_reaches_the_standard_price_book() {
         )
         .await;
     let (product, usd) = product_and_price(&synced, "201", "Widget Mk II").await;
-    assert_eq!(number(&usd, "UnitPrice"), 110.0);
-    let product_id = field(&product, "Id").as_str().unwrap().to_owned();
-    let eur = eventually("the standard EUR price entry", || async {
+    let usd_id = field(&usd, "Id").as_str().unwrap().to_owned();
+    eventually("the USD entry to hold the new price", || async {
         let entries = synced.salesforce_records("PricebookEntry").await;
-        entries.into_iter().find(|entry| {
+        find(&entries, "Id", &usd_id).filter(|entry| number(entry, "UnitPrice") == 110.0)?;
+        Some(())
+    })
+    .await;
+    synced.settled().await;
+    let product_id = field(&product, "Id").as_str().unwrap().to_owned();
+    let entries = synced.salesforce_records("PricebookEntry").await;
+    let eur = entries
+        .iter()
+        .find(|entry| {
             field(entry, "Product2Id") == product_id.as_str()
                 && field(entry, "CurrencyIsoCode") == "EUR"
         })
-    })
-    .await;
-    eprintln!(
-        "DEBUG products {:#?}",
-        synced.salesforce_records("Product2").await
-    );
-    eprintln!(
-        "DEBUG entries {:#?}",
-        synced.salesforce_records("PricebookEntry").await
-    );
-    assert_eq!(number(&eur, "UnitPrice"), 101.2);
-    assert_eq!(field(&eur, "Pricebook2Id"), field(&usd, "Pricebook2Id"));
-    assert_eq!(field(&eur, "IsActive"), true);
+        .expect("a standard EUR price entry");
+    assert_eq!(number(eur, "UnitPrice"), 101.2);
+    assert_eq!(field(eur, "Pricebook2Id"), field(&usd, "Pricebook2Id"));
+    assert_eq!(field(eur, "IsActive"), true);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! groups (credit limit, terms, balance) are never written from here.
 
 use super::super::context::SyncContext;
-use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::matching::{Found, customer_for_account};
 use super::{NETSUITE_ENTITY_ORIGIN, SALESFORCE_ORIGIN, reference, text};
@@ -16,11 +16,6 @@ use serde_json::{Map, Value, json};
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
     let account_id = event.record_id.as_str();
-    if is_own_echo(ctx, event).await? {
-        return Ok(Applied::Echo {
-            detail: "tandem's own write to the account".into(),
-        });
-    }
     let linked = ctx
         .store
         .linked(LinkKind::AccountCustomer, LinkSide::Salesforce, account_id)

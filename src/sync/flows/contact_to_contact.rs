@@ -2,7 +2,7 @@
 //! synced first when it has none). NetSuite's contact carries the Salesforce id as externalId.
 
 use super::super::context::SyncContext;
-use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::account_to_customer::{
     Customer, ensure_customer, id_by_external_id, write_back_netsuite_id,
@@ -16,11 +16,6 @@ use serde_json::{Value, json};
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
     let contact_id = event.record_id.as_str();
-    if is_own_echo(ctx, event).await? {
-        return Ok(Applied::Echo {
-            detail: "tandem's own write to the contact".into(),
-        });
-    }
     let linked = ctx
         .store
         .linked(LinkKind::Contact, LinkSide::Salesforce, contact_id)

@@ -2,7 +2,7 @@
 //! customer created in NetSuite first becomes a new account (matched first, never guessed).
 
 use super::super::context::SyncContext;
-use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::matching::{Found, account_for_customer};
 use super::{NETSUITE_ENTITY_ORIGIN, SALESFORCE_ORIGIN, text};
@@ -14,11 +14,6 @@ use serde_json::json;
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
     let customer_id = event.record_id.as_str();
-    if is_own_echo(ctx, event).await? {
-        return Ok(Applied::Echo {
-            detail: "tandem's own write to the customer".into(),
-        });
-    }
     if event.change == ChangeKind::Deleted {
         return Ok(Applied::Ignored {
             detail: "customer deletes are not propagated to accounts".into(),

@@ -2,7 +2,7 @@
 //! due date, amount remaining, and a payment status of Paid, Partially Paid, Open or Overdue.
 
 use super::super::context::SyncContext;
-use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::{SALESFORCE_ORIGIN, number, text};
 use crate::connectors::netsuite::RecordId;
@@ -13,11 +13,6 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
-    if is_own_echo(ctx, event).await? {
-        return Ok(Applied::Echo {
-            detail: "tandem's own write".into(),
-        });
-    }
     if event.object.eq_ignore_ascii_case("customerpayment") {
         return apply_payment(ctx, event).await;
     }

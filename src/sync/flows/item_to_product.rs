@@ -1,8 +1,9 @@
-//! NetSuite item → Salesforce Product2 (upsert by NetSuite item id) and its price in the
-//! standard price book, in the currency of NetSuite's default subsidiary.
+//! NetSuite item → Salesforce Product2 (upsert by NetSuite item id) and its prices in the
+//! standard price book, one entry per currency of the item's price list (the base price alone
+//! is the default subsidiary's currency).
 
 use super::super::context::SyncContext;
-use super::super::ledger::{self, is_own_echo, unchanged};
+use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::{SALESFORCE_ORIGIN, number, quote_soql, text};
 use crate::domain::mapping::{Flow, Scope};
@@ -12,11 +13,6 @@ use serde_json::{Map, json};
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
     let item_id = event.record_id.as_str();
-    if is_own_echo(ctx, event).await? {
-        return Ok(Applied::Echo {
-            detail: "tandem's own write to the item".into(),
-        });
-    }
     let mut fields = ctx
         .mapping
         .flow(Flow::ItemToProduct)
@@ -26,10 +22,10 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
         fields.insert("IsActive".into(), json!(false));
     }
     let product = RecordRef::new(SourceSystem::Salesforce, "Product2", item_id);
-    let price = number(&event.fields, "basePrice").or_else(|| number(&event.fields, "price"));
+    let prices = prices(ctx, &event.fields);
     let mut ledger_fields = fields.clone();
-    if let Some(price) = price {
-        ledger_fields.insert("UnitPrice".into(), json!(price));
+    for (currency, price) in &prices {
+        ledger_fields.insert(format!("UnitPrice_{currency}"), json!(price));
     }
     if unchanged(ctx, &product, &ledger_fields).await? {
         return Ok(Applied::Echo {
@@ -46,8 +42,8 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
         Some(id) => id,
         None => product_id_of(ctx, item_id).await?,
     };
-    if let Some(price) = price {
-        set_standard_price(ctx, &product_id, price).await?;
+    for (currency, price) in prices {
+        set_standard_price(ctx, &product_id, &currency, price).await?;
     }
     Ok(Applied::Written {
         writes: vec![ledger::entry(product, &ledger_fields)],
@@ -75,18 +71,56 @@ async fn product_id_of(ctx: &SyncContext, item_id: &str) -> Result<String, SyncE
     })
 }
 
-/// The standard price book entry for the product in the default subsidiary's currency.
-async fn set_standard_price(
-    ctx: &SyncContext,
-    product_id: &str,
-    price: f64,
-) -> Result<(), SyncError> {
-    let currency = ctx
+/// The item's price per currency: its base price in the default subsidiary's currency, and its
+/// price list lines (base price level) for the other currencies the mapping knows.
+fn prices(ctx: &SyncContext, item: &Map<String, serde_json::Value>) -> Vec<(String, f64)> {
+    let iso_of = |netsuite_currency: &str| {
+        ctx.mapping
+            .currencies()
+            .find(|(_, target)| target.currency == netsuite_currency)
+            .map(|(iso, _)| iso.to_owned())
+    };
+    let default = ctx
         .mapping
         .currencies()
         .find(|(_, target)| target.subsidiary == ctx.mapping.default_subsidiary())
         .map(|(iso, _)| iso.to_owned())
         .unwrap_or_else(|| "USD".into());
+    let mut prices: Vec<(String, f64)> = Vec::new();
+    if let Some(price) = number(item, "basePrice") {
+        prices.push((default, price));
+    }
+    let lines = item
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("price"))
+        .map(|(_, v)| v);
+    let lines = lines
+        .and_then(|v| v.get("items").or(Some(v)))
+        .and_then(serde_json::Value::as_array);
+    for line in lines
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_object)
+    {
+        let base_level = text(line, "priceLevel").is_none_or(|level| level == "1");
+        let currency = text(line, "currency").and_then(|c| iso_of(&c));
+        let (Some(currency), Some(price)) = (currency, number(line, "price")) else {
+            continue;
+        };
+        if base_level && !prices.iter().any(|(iso, _)| *iso == currency) {
+            prices.push((currency, price));
+        }
+    }
+    prices
+}
+
+/// The product's standard price book entry in `currency`.
+async fn set_standard_price(
+    ctx: &SyncContext,
+    product_id: &str,
+    currency: &str,
+    price: f64,
+) -> Result<(), SyncError> {
     let sf = &ctx.salesforce;
     let book = sf
         .query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
@@ -100,7 +134,7 @@ async fn set_standard_price(
             "SELECT Id, UnitPrice FROM PricebookEntry WHERE Product2Id = {} AND Pricebook2Id = {} AND CurrencyIsoCode = {}",
             quote_soql(product_id),
             quote_soql(&book_id),
-            quote_soql(&currency)
+            quote_soql(currency)
         ))
         .await?;
     match entries.first() {

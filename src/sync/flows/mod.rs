@@ -11,6 +11,7 @@ mod opportunity_to_sales_order;
 pub mod inventory;
 
 use super::context::SyncContext;
+use super::ledger::is_own_echo;
 use super::outcome::{Applied, SyncError};
 use super::worker::Apply;
 use crate::domain::{ChangeEvent, SourceSystem};
@@ -32,6 +33,11 @@ pub struct Flows {
 impl Apply for Flows {
     async fn apply(&self, event: &ChangeEvent) -> Result<Applied, SyncError> {
         let ctx = &self.ctx;
+        if is_own_echo(ctx, event).await? {
+            return Ok(Applied::Echo {
+                detail: format!("tandem's own write to {} {}", event.object, event.record_id),
+            });
+        }
         let object = event.object.to_ascii_lowercase();
         match (event.source, object.as_str()) {
             (SourceSystem::Salesforce, "account") => account_to_customer::apply(ctx, event).await,
