@@ -10,6 +10,7 @@ mod json_webhooks;
 mod observability;
 mod openapi;
 mod outbound_messages;
+mod sandbox_cli;
 mod sync_flows;
 mod sync_netsuite_flows;
 mod synced;
