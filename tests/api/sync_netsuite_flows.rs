@@ -544,3 +544,38 @@ async fn a_brief_netsuite_outage_is_ridden_out_by_retries() {
     let letters = synced.app.store.dead_letters(None, 10).await.unwrap();
     assert!(letters.is_empty(), "{letters:?}");
 }
+
+#[tokio::test]
+async fn a_product_made_in_salesforce_first_is_adopted_by_its_item_not_duplicated() {
+    let synced = spawn_synced().await;
+    let made_first = synced
+        .create_in_salesforce(
+            "Product2",
+            json!({ "Name": "Thingamajig", "ProductCode": "SKU-300", "IsActive": true }),
+        )
+        .await;
+    let product_id = field(&made_first, "Id").as_str().unwrap().to_owned();
+    synced.settled().await;
+
+    let item = synced
+        .create_in_netsuite(
+            "inventoryItem",
+            json!({ "itemId": "SKU-300", "displayName": "Thingamajig XL", "basePrice": 9.0, "isInactive": false }),
+        )
+        .await;
+    let item_id = id_of(&item);
+    let (product, entry) = product_and_price(&synced, &item_id, "Thingamajig XL").await;
+    assert_eq!(
+        field(&product, "Id"),
+        product_id.as_str(),
+        "the existing product was adopted"
+    );
+    assert_eq!(number(&entry, "UnitPrice"), 9.0);
+    synced.settled().await;
+    let products = synced.salesforce_records("Product2").await;
+    let with_code = products
+        .iter()
+        .filter(|p| field(p, "ProductCode") == "SKU-300")
+        .count();
+    assert_eq!(with_code, 1, "no duplicate product");
+}

@@ -101,9 +101,13 @@ impl Queue for EmbeddedQueue {
             if !leases.is_empty() || now >= deadline {
                 return Ok(leases);
             }
-            // Delayed retries and expired leases become available without a notification;
-            // look again at least once a second for them.
-            let next_look = deadline.min(now + Duration::from_secs(1));
+            // Delayed retries and expired leases become available without a notification:
+            // look again when the next one is due (and at least once a second regardless).
+            let mut next_look = deadline.min(now + Duration::from_secs(1));
+            if let Some(due) = self.call(|reply| Command::NextDue { reply }).await? {
+                let wait_ms = (due - chrono::Utc::now().timestamp_millis()).max(0) as u64;
+                next_look = next_look.min(now + Duration::from_millis(wait_ms));
+            }
             tokio::select! {
                 _ = &mut notified => {}
                 _ = tokio::time::sleep_until(next_look) => {}

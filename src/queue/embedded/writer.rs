@@ -28,6 +28,10 @@ pub(super) enum Command {
         max: usize,
         reply: Reply<Vec<Lease>>,
     },
+    /// When the next delayed event or expiring lease becomes available (unix ms).
+    NextDue {
+        reply: Reply<Option<i64>>,
+    },
     Ack {
         token: LeaseToken,
         reply: Reply<()>,
@@ -149,6 +153,7 @@ fn fail(command: Command, error: QueueError) {
     match command {
         Command::Enqueue { reply, .. } => drop(reply.send(Err(error))),
         Command::Claim { reply, .. } => drop(reply.send(Err(error))),
+        Command::NextDue { reply } => drop(reply.send(Err(error))),
         Command::Ack { reply, .. }
         | Command::RetryLater { reply, .. }
         | Command::DeadLetter { reply, .. }
@@ -183,6 +188,7 @@ fn execute(tx: &Transaction, settings: &EmbeddedSettings, command: Command, now:
         Command::Claim { max, reply } => {
             answer(reply, guarded(tx, |c| claim(c, settings, max, now)))
         }
+        Command::NextDue { reply } => answer(reply, next_due(tx, now)),
         Command::Ack { token, reply } => answer(reply, guarded(tx, |c| ack(c, token))),
         Command::RetryLater {
             token,
@@ -303,6 +309,18 @@ fn claim(
         leases.push(Lease { token, event });
     }
     Ok(leases)
+}
+
+fn next_due(c: &Connection, now: i64) -> Result<Option<i64>, QueueError> {
+    c.query_row(
+        "SELECT MIN(due) FROM (
+             SELECT MIN(available_at) AS due FROM events WHERE available_at > ?1
+             UNION ALL
+             SELECT MIN(lease_until) FROM events WHERE lease_until > ?1)",
+        [now],
+        |row| row.get(0),
+    )
+    .map_err(unavailable)
 }
 
 fn ack(c: &Connection, token: LeaseToken) -> Result<(), QueueError> {

@@ -34,13 +34,35 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
     }
     let mut body = fields;
     body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
-    let outcome = ctx
-        .salesforce
-        .upsert("Product2", "NetSuite_Item_Id__c", item_id, &body)
-        .await?;
-    let product_id = match outcome.id {
-        Some(id) => id,
-        None => product_id_of(ctx, item_id).await?,
+    let unlinked = match unlinked_product(ctx, item_id, &body).await? {
+        Unlinked::One(id) => Some(id),
+        Unlinked::None => None,
+        Unlinked::Several(candidates) => {
+            return Ok(Applied::Conflict {
+                reason: format!(
+                    "several unlinked Salesforce products have the code of item {item_id}"
+                ),
+                candidates,
+            });
+        }
+    };
+    let product_id = match unlinked {
+        // A product made in Salesforce before the item was synced: adopt it rather than duplicate it.
+        Some(id) => {
+            body.insert("NetSuite_Item_Id__c".into(), json!(item_id));
+            ctx.salesforce.update("Product2", &id, &body).await?;
+            id
+        }
+        None => {
+            let outcome = ctx
+                .salesforce
+                .upsert("Product2", "NetSuite_Item_Id__c", item_id, &body)
+                .await?;
+            match outcome.id {
+                Some(id) => id,
+                None => product_id_of(ctx, item_id).await?,
+            }
+        }
     };
     for (currency, price) in prices {
         set_standard_price(ctx, &product_id, &currency, price).await?;
@@ -53,6 +75,61 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
             netsuite_id: item_id.to_owned(),
         }],
         detail: format!("salesforce product {product_id}"),
+    })
+}
+
+enum Unlinked {
+    One(String),
+    None,
+    Several(serde_json::Value),
+}
+
+/// A product with the item's code but no NetSuite item id, when no product carries the item id.
+async fn unlinked_product(
+    ctx: &SyncContext,
+    item_id: &str,
+    body: &Map<String, serde_json::Value>,
+) -> Result<Unlinked, SyncError> {
+    if ctx
+        .store
+        .linked(
+            LinkKind::ProductItem,
+            crate::store::LinkSide::Netsuite,
+            item_id,
+        )
+        .await?
+        .is_some()
+    {
+        return Ok(Unlinked::None);
+    }
+    let Some(code) = text(body, "ProductCode") else {
+        return Ok(Unlinked::None);
+    };
+    let linked = ctx
+        .salesforce
+        .query(&format!(
+            "SELECT Id FROM Product2 WHERE NetSuite_Item_Id__c = {}",
+            quote_soql(item_id)
+        ))
+        .await?;
+    if !linked.is_empty() {
+        return Ok(Unlinked::None);
+    }
+    let same_code: Vec<String> = ctx
+        .salesforce
+        .query(&format!(
+            "SELECT Id, NetSuite_Item_Id__c FROM Product2 WHERE ProductCode = {}",
+            quote_soql(&code)
+        ))
+        .await?
+        .iter()
+        .filter(|row| text(row, "NetSuite_Item_Id__c").is_none())
+        .filter_map(|row| text(row, "Id"))
+        .collect();
+    Ok(match same_code.as_slice() {
+        [] => Unlinked::None,
+        [id] => Unlinked::One(id.clone()),
+        _ => Unlinked::Several(json!({ "matched_by": "ProductCode", "ids": same_code })),
     })
 }
 
