@@ -2,7 +2,13 @@
 //! versions are appended.
 
 /// (version, SQLite DDL, PostgreSQL DDL)
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, V1_SQLITE, V1_POSTGRES)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, V1_SQLITE, V1_POSTGRES), (2, V2, V2)];
+
+/// Delivery ids seen at ingress, for queue backends that cannot remember them themselves.
+const V2: &str = "
+CREATE TABLE received_deliveries (dedupe_key TEXT PRIMARY KEY, received_at BIGINT NOT NULL);
+CREATE INDEX received_deliveries_by_age ON received_deliveries (received_at);
+";
 
 const V1_SQLITE: &str = "
 CREATE TABLE processed_events (event_id TEXT PRIMARY KEY, processed_at INTEGER NOT NULL);

@@ -386,4 +386,42 @@ impl Store for PostgresStore {
             .map(|r| r.rows_affected())
             .map_err(unavailable)
     }
+
+    async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        let query = for_postgres(sql::DELIVERY_SEEN);
+        let mut seen = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = sqlx::query(&query)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            seen.push(row.is_some());
+        }
+        Ok(seen)
+    }
+
+    async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {
+        let query = for_postgres(sql::REMEMBER_DELIVERY);
+        let now = now_ms();
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        for key in keys {
+            sqlx::query(&query)
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError> {
+        sqlx::query(&for_postgres(sql::PRUNE_DELIVERIES))
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(unavailable)
+    }
 }

@@ -48,6 +48,11 @@ pub fn dead_letter() -> String {
     format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?1")
 }
 pub const SET_DEAD_LETTER_STATUS: &str = "UPDATE dead_letters SET status = ?2 WHERE id = ?1";
+pub const DELIVERY_SEEN: &str = "SELECT 1 FROM received_deliveries WHERE dedupe_key = ?1";
+pub const REMEMBER_DELIVERY: &str =
+    "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, ?2)
+     ON CONFLICT (dedupe_key) DO NOTHING";
+pub const PRUNE_DELIVERIES: &str = "DELETE FROM received_deliveries WHERE received_at < ?1";
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
 
 /// `?N` → `$N`.

@@ -432,4 +432,38 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        let keys = keys.to_vec();
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(sql::DELIVERY_SEEN).map_err(unavailable)?;
+            keys.iter()
+                .map(|key| statement.exists([key]).map_err(unavailable))
+                .collect()
+        })
+        .await
+    }
+
+    async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {
+        let keys = keys.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let now = now_ms();
+            for key in &keys {
+                tx.execute(sql::REMEMBER_DELIVERY, params![key, now])
+                    .map_err(unavailable)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            c.execute(sql::PRUNE_DELIVERIES, [before_ms])
+                .map(|n| n as u64)
+                .map_err(unavailable)
+        })
+        .await
+    }
 }

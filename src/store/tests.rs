@@ -306,3 +306,28 @@ async fn opening_twice_runs_migrations_once() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn delivery_ids_are_remembered_and_pruned() {
+    for (store, _dir) in backends().await {
+        let keys = vec![
+            "netsuite:webhook:a".to_owned(),
+            "salesforce:notification:b".to_owned(),
+        ];
+        assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [false, false]);
+        store.remember_deliveries(&keys[..1]).await.unwrap();
+        store.remember_deliveries(&keys[..1]).await.unwrap();
+        assert_eq!(
+            store.deliveries_seen(&keys).await.unwrap(),
+            [true, false],
+            "{}",
+            store.backend()
+        );
+        let pruned = store
+            .prune_deliveries(chrono::Utc::now().timestamp_millis() + 1)
+            .await
+            .unwrap();
+        assert_eq!(pruned, 1, "{}", store.backend());
+        assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [false, false]);
+    }
+}
