@@ -118,34 +118,24 @@ impl Synced {
 
     /// A human edit in the Salesforce UI (echoed to tandem as an Outbound Message).
     pub async fn edit_in_salesforce(&self, object: &str, id: &str, fields: Value) -> Value {
-        let url = format!(
-            "{}/_sandbox/records/{object}/{id}",
-            self.sandbox.salesforce_url
-        );
-        let response = self.http.patch(&url).json(&fields).send().await.unwrap();
-        assert!(
-            response.status().is_success(),
-            "{url}: {} {}",
-            response.status(),
-            response.text().await.unwrap()
-        );
-        response.json().await.unwrap_or(Value::Null)
+        let base = &self.sandbox.salesforce_url;
+        self.send_json(
+            self.http
+                .patch(format!("{base}/_sandbox/records/{object}/{id}")),
+            &fields,
+        )
+        .await
     }
 
     /// A human edit in the NetSuite UI (echoed to tandem as a signed event).
     pub async fn edit_in_netsuite(&self, record_type: &str, id: &str, fields: Value) -> Value {
-        let url = format!(
-            "{}/_sandbox/records/{record_type}/{id}",
-            self.sandbox.netsuite_url
-        );
-        let response = self.http.patch(&url).json(&fields).send().await.unwrap();
-        assert!(
-            response.status().is_success(),
-            "{url}: {} {}",
-            response.status(),
-            response.text().await.unwrap()
-        );
-        response.json().await.unwrap_or(Value::Null)
+        let base = &self.sandbox.netsuite_url;
+        self.send_json(
+            self.http
+                .patch(format!("{base}/_sandbox/records/{record_type}/{id}")),
+            &fields,
+        )
+        .await
     }
 
     /// The history tandem keeps for one record, newest first, as `action: detail` lines.
@@ -215,7 +205,13 @@ pub fn find<'a>(records: &'a [Value], name: &str, value: &str) -> Option<&'a Val
 
 impl Synced {
     async fn post_json(&self, url: String, body: &Value) -> Value {
-        let response = self.http.post(&url).json(body).send().await.unwrap();
+        self.send_json(self.http.post(url), body).await
+    }
+
+    /// Sends `body`, insists on a 2xx, and returns the answer's JSON (null when empty).
+    async fn send_json(&self, request: reqwest::RequestBuilder, body: &Value) -> Value {
+        let response = request.json(body).send().await.unwrap();
+        let url = response.url().to_string();
         assert!(
             response.status().is_success(),
             "{url}: {} {}",
