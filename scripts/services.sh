@@ -72,3 +72,62 @@ ensure_postgres() {
   export TANDEM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/test"
   echo "== PostgreSQL: private server on 127.0.0.1:$port ($data)"
 }
+
+# RabbitMQ: reuse one listening on 127.0.0.1:5672 (guest/guest); otherwise start a private node
+# (tandem-test@localhost on 127.0.0.1:5682) from the installed Debian package, installing it
+# first when missing and allowed. Exports TANDEM_TEST_AMQP_URL and TANDEM_TEST_RABBITMQ_NODE
+# (the node name, for tests that stop and start the broker with rabbitmqctl).
+port_open() {
+  (echo >"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1
+}
+
+as_rabbitmq() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u rabbitmq -- env HOME=/var/lib/rabbitmq "$@"
+  else
+    env HOME="${HOME:-/tmp}" "$@"
+  fi
+}
+
+ensure_rabbitmq() {
+  if [ -n "${TANDEM_TEST_AMQP_URL:-}" ]; then
+    return
+  fi
+  if port_open 5672; then
+    export TANDEM_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
+    export TANDEM_TEST_RABBITMQ_NODE="${TANDEM_TEST_RABBITMQ_NODE:-rabbit@localhost}"
+    echo "== RabbitMQ: using the broker on 127.0.0.1:5672"
+    return
+  fi
+  if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+      fail "RabbitMQ is needed for the queue tests: none listens on 127.0.0.1:5672 and it is not installed (install Debian's rabbitmq-server package, or set TANDEM_TEST_AMQP_URL)"
+    fi
+    echo "== installing RabbitMQ (Debian package)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null \
+      || fail "could not install RabbitMQ with apt-get"
+  fi
+  local data="$services_dir/rabbitmq" node="tandem-test@localhost" port=5682
+  mkdir -p "$data"
+  printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users.guest = true\n' "$port" >"$data/rabbitmq.conf"
+  echo "[]." >"$data/enabled_plugins"
+  [ "$(id -u)" = 0 ] && chown -R rabbitmq: "$data"
+  if ! port_open "$port"; then
+    as_rabbitmq RABBITMQ_NODENAME="$node" RABBITMQ_DIST_PORT=25682 \
+      RABBITMQ_CONFIG_FILE="$data/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$data/mnesia" \
+      RABBITMQ_LOG_BASE="$data/log" RABBITMQ_PID_FILE="$data/pid" \
+      RABBITMQ_ENABLED_PLUGINS_FILE="$data/enabled_plugins" \
+      /usr/lib/rabbitmq/bin/rabbitmq-server -detached >/dev/null 2>&1 \
+      || fail "RabbitMQ did not start (see $data/log)"
+    local waited=0
+    until port_open "$port"; do
+      [ "$waited" -ge 120 ] && fail "RabbitMQ did not listen on 127.0.0.1:$port within 60 s (see $data/log)"
+      sleep 0.5
+      waited=$((waited + 1))
+    done
+  fi
+  export TANDEM_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$port/%2f"
+  export TANDEM_TEST_RABBITMQ_NODE="$node"
+  echo "== RabbitMQ: private broker $node on 127.0.0.1:$port ($data)"
+}
