@@ -6,6 +6,7 @@ use crate::http::{AppState, router};
 use crate::ops;
 use crate::queue::Queue;
 use crate::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
+use crate::queue::rabbitmq::{RabbitQueue, RabbitSettings};
 use crate::store::{self, Store};
 use crate::sync::start::{SyncStatus, start as start_sync};
 use anyhow::{Context, bail};
@@ -33,10 +34,11 @@ impl App {
     /// a free port).
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let config = Arc::new(config);
-        let queue = open_queue(&config).await?;
+        // The store first: the RabbitMQ queue keeps delivery ids and dead letters in it.
         let store = store::open(config.store.url.expose())
             .await
             .context("store.url: cannot open the store")?;
+        let queue = open_queue(&config, store.clone()).await?;
         let metrics = ops::metrics::install();
         let listener = TcpListener::bind(config.server.listen)
             .await
@@ -126,7 +128,7 @@ impl App {
     }
 }
 
-async fn open_queue(config: &Config) -> anyhow::Result<Arc<dyn Queue>> {
+async fn open_queue(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<dyn Queue>> {
     match config.queue.backend {
         QueueBackend::Embedded => {
             let queue = EmbeddedQueue::open(EmbeddedSettings {
@@ -141,9 +143,20 @@ async fn open_queue(config: &Config) -> anyhow::Result<Arc<dyn Queue>> {
             Ok(Arc::new(queue))
         }
         QueueBackend::Rabbitmq => {
-            bail!(
-                "queue.backend: \"rabbitmq\" is not available in this build yet; use \"embedded\""
-            )
+            let Some(url) = &config.queue.amqp_url else {
+                bail!("queue.amqp_url: required when queue.backend = \"rabbitmq\"");
+            };
+            let settings = RabbitSettings {
+                shards: config.queue.shards,
+                prefetch: config.queue.prefetch,
+                max_deliveries: config.queue.max_deliveries,
+                visibility_timeout: config.queue.visibility_timeout,
+                ..RabbitSettings::new(url.expose())
+            };
+            let queue = RabbitQueue::connect(settings, store)
+                .await
+                .context("queue.amqp_url: cannot start the RabbitMQ queue")?;
+            Ok(Arc::new(queue))
         }
     }
 }

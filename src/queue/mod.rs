@@ -2,6 +2,7 @@
 //! now, RabbitMQ for several instances. Events of one record are handed out in order, one at a time.
 
 pub mod embedded;
+pub mod rabbitmq;
 
 use crate::domain::ChangeEvent;
 use async_trait::async_trait;

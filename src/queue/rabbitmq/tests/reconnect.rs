@@ -1,0 +1,56 @@
+//! Reconnection, by closing the queue's connections from the broker side with `rabbitmqctl`
+//! (so it runs only on request: `cargo test --lib rabbitmq -- --ignored`).
+
+use super::super::*;
+use super::fixture::{Fixture, delivery, event};
+
+/// Closes this test's connections from the broker side, as a broker restart would.
+fn close_connections_of(prefix: &str) {
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args(["list_connections", "--silent", "pid", "client_properties"])
+        .output()
+        .expect("rabbitmqctl runs");
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let mut closed = 0;
+    for line in listing.lines().filter(|line| line.contains(prefix)) {
+        let pid = line.split_whitespace().next().unwrap();
+        let status = std::process::Command::new("rabbitmqctl")
+            .args(["close_connection", pid, "test: broker going away"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        closed += 1;
+    }
+    assert_eq!(closed, 2, "publisher and consumer connections: {listing}");
+}
+
+#[tokio::test]
+#[ignore = "needs rabbitmqctl for the broker under test"]
+async fn after_the_broker_drops_the_connections_the_queue_reconnects_and_redelivers() {
+    let fx = Fixture::new(|_| {}).await;
+    fx.queue
+        .enqueue(vec![delivery("d", vec![event("held", "1")])])
+        .await
+        .unwrap();
+    let lease = fx.next_of("1").await;
+    let prefix = fx.cleanup.topology.prefix().to_owned();
+    tokio::task::spawn_blocking(move || close_connections_of(&prefix))
+        .await
+        .unwrap();
+
+    assert!(matches!(
+        fx.queue.ack(lease.token).await,
+        Err(QueueError::LeaseLost)
+    ));
+    let again = fx.next_of("1").await;
+    assert_eq!((again.event.id.as_str(), again.event.attempt), ("held", 2));
+    fx.queue.ack(again.token).await.unwrap();
+    fx.wait_until_ready().await;
+    let accepted = fx
+        .queue
+        .enqueue(vec![delivery("d2", vec![event("later", "2")])])
+        .await
+        .unwrap();
+    assert_eq!(accepted.accepted, 1);
+    assert_eq!(fx.next_of("2").await.event.id, "later");
+}
