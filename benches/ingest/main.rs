@@ -1,14 +1,20 @@
 //! `cargo bench --bench ingest`: tandem's webhook ingest at rising open-loop rates — signed
 //! ~1 KiB JSON events posted to the real app on port 0 — reporting accepted events/s and the
-//! p50/p99 time to 2xx, per queue backend. Prints a table and writes target/ingest-bench.json.
+//! p50/p99 time to 2xx, on the RabbitMQ and the embedded backend, against the ceiling of a raw
+//! lapin publisher with confirms (same payload, same quorum queue type, same open-loop rates).
+//! RabbitMQ from `TANDEM_TEST_AMQP_URL` (default the local broker). Prints a table and writes
+//! target/ingest-bench.json.
 
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tandem::config::QueueBackend;
 use tandem::config::SecretList;
 use tandem::ingress::standard_webhooks::SigningKey;
 use tandem::{App, Config};
 use tokio::sync::Mutex;
+
+mod raw_ceiling;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// Offered load per step, requests per second, each held for `STEP`.
@@ -38,13 +44,13 @@ fn payload(n: u64) -> String {
     .to_string()
 }
 
-async fn run_step(
-    client: &reqwest::Client,
-    url: &str,
-    key: &SigningKey,
-    rate: u32,
-    offset: u64,
-) -> Step {
+/// Runs one open-loop step: `send(n)` leaves on schedule whether or not earlier ones finished;
+/// `true` counts as accepted, with its latency.
+async fn open_loop<F, Fut>(rate: u32, send: F) -> Step
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let total = (rate as f64 * STEP.as_secs_f64()) as u64;
@@ -52,37 +58,18 @@ async fn run_step(
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(total as usize);
     for i in 0..total {
-        // Open loop: requests leave on schedule whether or not earlier ones were answered.
         tokio::time::sleep_until(tokio::time::Instant::from_std(
             started + interval * i as u32,
         ))
         .await;
-        let (client, url, latencies, errors) = (
-            client.clone(),
-            url.to_owned(),
-            latencies.clone(),
-            errors.clone(),
-        );
-        let body = payload(offset + i);
-        let id = format!("bench_{}", offset + i);
-        let timestamp = chrono::Utc::now().timestamp();
-        let signature = key.sign(&id, timestamp, body.as_bytes());
+        let (latencies, errors) = (latencies.clone(), errors.clone());
+        let request = send(i);
         tasks.push(tokio::spawn(async move {
             let sent = Instant::now();
-            let response = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("webhook-id", id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signature)
-                .body(body)
-                .send()
-                .await;
-            match response {
-                Ok(r) if r.status().is_success() => latencies.lock().await.push(sent.elapsed()),
-                _ => {
-                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
+            if request.await {
+                latencies.lock().await.push(sent.elapsed());
+            } else {
+                errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }));
     }
@@ -105,6 +92,57 @@ async fn run_step(
         p99_ms: quantile(0.99),
         errors: errors.load(std::sync::atomic::Ordering::Relaxed),
     }
+}
+
+async fn run_step(
+    client: &reqwest::Client,
+    url: &str,
+    key: &SigningKey,
+    rate: u32,
+    offset: u64,
+) -> Step {
+    open_loop(rate, |i| {
+        let (client, url) = (client.clone(), url.to_owned());
+        let body = payload(offset + i);
+        let id = format!("bench_{}", offset + i);
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = key.sign(&id, timestamp, body.as_bytes());
+        async move {
+            let response = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(body)
+                .send()
+                .await;
+            matches!(response, Ok(r) if r.status().is_success())
+        }
+    })
+    .await
+}
+
+/// Runs the rising rates until a step accepts less than 80 % of what was offered.
+async fn rising<F, Fut>(name: &str, mut step: F) -> Vec<Step>
+where
+    F: FnMut(u32, u64) -> Fut,
+    Fut: std::future::Future<Output = Step>,
+{
+    let mut steps = Vec::new();
+    for (n, &rate) in RATES.iter().enumerate() {
+        let result = step(rate, n as u64 * 1_000_000).await;
+        println!(
+            "{name:<9} offered {:>5}/s  accepted {:>8.0}/s  p50 {:>7.2} ms  p99 {:>8.2} ms  errors {}",
+            result.offered, result.accepted_per_second, result.p50_ms, result.p99_ms, result.errors
+        );
+        let saturated = result.accepted_per_second < result.offered as f64 * 0.8;
+        steps.push(result);
+        if saturated {
+            break;
+        }
+    }
+    steps
 }
 
 async fn bench_backend(name: &str, mut config: Config) -> Vec<Step> {
@@ -142,21 +180,63 @@ async fn bench_backend(name: &str, mut config: Config) -> Vec<Step> {
     steps
 }
 
+fn json_steps(steps: &[Step]) -> serde_json::Value {
+    steps
+        .iter()
+        .map(|s| {
+            json!({ "offered_per_second": s.offered, "accepted_per_second": s.accepted_per_second,
+                    "p50_ms": s.p50_ms, "p99_ms": s.p99_ms, "errors": s.errors })
+        })
+        .collect()
+}
+
+/// The highest rate a series kept up with (accepted at least 95 % of what was offered).
+fn sustained(steps: &[Step]) -> f64 {
+    steps
+        .iter()
+        .filter(|s| s.accepted_per_second >= s.offered as f64 * 0.95)
+        .map(|s| s.accepted_per_second)
+        .fold(0.0, f64::max)
+}
+
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        println!("tandem ingest benchmark ({cores} cores, {}s per step, ~1 KiB events)", STEP.as_secs());
+        let amqp = std::env::var("TANDEM_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+        let prefix = format!("bench{}", std::process::id());
+
+        let raw = rising("raw lapin", |rate, _| raw_ceiling::step(&amqp, &prefix, rate, payload(0).into_bytes())).await;
+        raw_ceiling::clean_up(&amqp, &prefix).await;
+
         let dir = tempfile::tempdir().unwrap();
+        let mut rabbit = Config::default();
+        rabbit.queue.backend = QueueBackend::Rabbitmq;
+        rabbit.queue.amqp_url = Some(amqp.clone().into());
+        rabbit.queue.prefix = prefix.clone();
+        rabbit.store.url = format!("sqlite://{}", dir.path().join("rabbit-store.db").display()).into();
+        let rabbitmq = bench_backend("rabbitmq", rabbit).await;
+        raw_ceiling::clean_up(&amqp, &prefix).await;
+
         let mut embedded = Config::default();
         embedded.queue.path = dir.path().join("bench-queue.db");
         embedded.store.url = format!("sqlite://{}", dir.path().join("bench-store.db").display()).into();
-        println!("tandem ingest benchmark ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-        let steps = bench_backend("embedded", embedded).await;
+        let embedded = bench_backend("embedded", embedded).await;
+
+        let ratio = sustained(&rabbitmq) / sustained(&raw).max(1.0);
+        println!(
+            "sustained: raw lapin {:.0}/s, tandem on RabbitMQ {:.0}/s (ratio {ratio:.2}), tandem embedded {:.0}/s",
+            sustained(&raw), sustained(&rabbitmq), sustained(&embedded)
+        );
         let report = json!({
-            "machine": { "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) },
+            "machine": { "cores": cores },
             "step_seconds": STEP.as_secs(),
-            "embedded": steps.iter().map(|s| json!({
-                "offered_per_second": s.offered, "accepted_per_second": s.accepted_per_second,
-                "p50_ms": s.p50_ms, "p99_ms": s.p99_ms, "errors": s.errors })).collect::<Vec<_>>(),
+            "raw_lapin": json_steps(&raw),
+            "rabbitmq": json_steps(&rabbitmq),
+            "embedded": json_steps(&embedded),
+            "sustained_per_second": { "raw_lapin": sustained(&raw), "rabbitmq": sustained(&rabbitmq), "embedded": sustained(&embedded) },
+            "rabbitmq_to_raw_ratio": ratio,
         });
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ingest-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();

@@ -12,6 +12,7 @@ mod connection;
 mod consumer;
 mod dispatch;
 mod headers;
+mod memory;
 mod mirror;
 mod publisher;
 mod settle;
@@ -62,7 +63,7 @@ impl RabbitSettings {
         let defaults = crate::config::QueueConfig::default();
         Self {
             amqp_url: amqp_url.to_owned(),
-            prefix: "tandem".into(),
+            prefix: defaults.prefix,
             shards: defaults.shards,
             prefetch: defaults.prefetch,
             max_deliveries: defaults.max_deliveries,
@@ -77,6 +78,7 @@ pub struct RabbitQueue {
     publisher: Publisher,
     dispatch: Arc<Dispatch>,
     store: Arc<dyn Store>,
+    memory: memory::DeliveryMemory,
     consumers_up: Arc<AtomicBool>,
     visibility_timeout: Duration,
     /// Stops the consumers when the queue is dropped.
@@ -122,6 +124,7 @@ impl RabbitQueue {
             topology,
             publisher,
             dispatch,
+            memory: memory::DeliveryMemory::start(store.clone()),
             store,
             consumers_up,
             visibility_timeout: settings.visibility_timeout,
@@ -182,7 +185,10 @@ impl Queue for RabbitQueue {
         let mut in_this_call = HashSet::new();
         let mut batch = Vec::new();
         for (delivery, seen) in deliveries.into_iter().zip(seen) {
-            if seen || !in_this_call.insert(delivery.dedupe_key.clone()) {
+            if seen
+                || self.memory.is_pending(&delivery.dedupe_key)
+                || !in_this_call.insert(delivery.dedupe_key.clone())
+            {
                 outcome.duplicates += 1;
                 continue;
             }
@@ -195,13 +201,7 @@ impl Queue for RabbitQueue {
             fresh.push(delivery.dedupe_key);
         }
         self.publisher.publish(batch).await?;
-        if !fresh.is_empty()
-            && let Err(error) = self.store.remember_deliveries(&fresh).await
-        {
-            // The events are durable, which is what the sender's answer promises; a
-            // redelivery of this request would queue them again (workers are idempotent).
-            tracing::warn!(%error, "events queued, but their delivery ids could not be remembered");
-        }
+        self.memory.remember(fresh);
         Ok(outcome)
     }
 
