@@ -147,6 +147,7 @@ async fn open_queue(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Ar
                 bail!("queue.amqp_url: required when queue.backend = \"rabbitmq\"");
             };
             let settings = RabbitSettings {
+                prefix: config.queue.prefix.clone(),
                 shards: config.queue.shards,
                 prefetch: config.queue.prefetch,
                 max_deliveries: config.queue.max_deliveries,

@@ -39,6 +39,7 @@ mod tests {
             &[
                 ("backend", Written),
                 ("amqp_url", CommentedOut),
+                ("prefix", Written),
                 ("shards", Written),
                 ("prefetch", Written),
                 ("path", Written),

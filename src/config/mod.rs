@@ -82,6 +82,9 @@ pub struct QueueConfig {
     pub backend: QueueBackend,
     /// Broker URL for the `rabbitmq` backend, e.g. `amqp://user:pass@host:5672/%2f`.
     pub amqp_url: Option<Secret>,
+    /// Name prefix of every RabbitMQ exchange and queue tandem declares (`{prefix}.events`,
+    /// `{prefix}.work.{n}`…); instances that share work share it. Default `tandem`.
+    pub prefix: String,
     /// Number of ordering shards (records are hashed onto them). Default 64.
     #[serde(deserialize_with = "text::number")]
     pub shards: u16,
@@ -107,6 +110,7 @@ impl Default for QueueConfig {
         Self {
             backend: QueueBackend::Embedded,
             amqp_url: None,
+            prefix: "tandem".into(),
             shards: 64,
             prefetch: 32,
             path: PathBuf::from("tandem-queue.db"),
@@ -121,6 +125,7 @@ impl Default for QueueConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
     /// `sqlite://relative.db`, `sqlite:///absolute/path.db` or `postgres://…`. Default `sqlite://tandem.db`.
+    /// A PostgreSQL URL may name the schema the libpq way: `?options=-c%20search_path%3D<schema>`.
     pub url: Secret,
 }
 

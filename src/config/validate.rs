@@ -46,6 +46,12 @@ impl Config {
                 Some(_) => {}
             }
         }
+        if !is_object_name(&queue.prefix) {
+            return Err(ConfigError::new(
+                "queue.prefix",
+                "use only a-z, 0-9, \"_\", \".\" and \"-\"",
+            ));
+        }
         if !(1..=4096).contains(&queue.shards) {
             return Err(ConfigError::new(
                 "queue.shards",
@@ -153,6 +159,14 @@ fn is_api_version(version: &str) -> bool {
     }
 }
 
+/// Broker object names are built from it (`{prefix}.work.3`): nothing that needs quoting.
+fn is_object_name(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+}
+
 fn is_salesforce_id(id: &str) -> bool {
     matches!(id.len(), 15 | 18) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
@@ -173,6 +187,21 @@ mod tests {
         config.queue.backend = QueueBackend::Rabbitmq;
         let error = config.validate().unwrap_err();
         assert_eq!(error.key, "queue.amqp_url");
+    }
+
+    #[test]
+    fn a_queue_prefix_holds_only_lowercase_letters_digits_and_separators() {
+        let mut config = Config::default();
+        config.queue.prefix = "tandem-e2e_1.a".into();
+        config.validate().unwrap();
+        for bad in ["", "Tandem", "tandem events", "tandem/x"] {
+            config.queue.prefix = bad.into();
+            assert_eq!(
+                config.validate().unwrap_err().key,
+                "queue.prefix",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

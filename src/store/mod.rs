@@ -24,6 +24,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// Another worker (another instance) completed this event first; nothing was recorded.
+    #[error("event {0} was already processed")]
+    AlreadyProcessed(String),
 }
 
 #[async_trait]
@@ -39,6 +42,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records everything a finished event leaves behind, atomically: its id as processed, the
     /// source version applied, the owned-field hashes written, new links and a history entry.
+    /// Fails with `AlreadyProcessed`, recording nothing, when the event was completed before.
     async fn complete(&self, completion: Completion) -> Result<(), StoreError>;
 
     /// The newest source version applied for a record (milliseconds since the epoch).

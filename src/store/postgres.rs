@@ -152,12 +152,15 @@ impl Store for PostgresStore {
         let now = now_ms();
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         if completion.processed {
-            sqlx::query(&for_postgres(sql::MARK_PROCESSED))
+            let marked = sqlx::query(&for_postgres(sql::MARK_PROCESSED))
                 .bind(&completion.event_id)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+            if marked.rows_affected() == 0 {
+                return Err(StoreError::AlreadyProcessed(completion.event_id.clone()));
+            }
         }
         if let Some((record, version)) = &completion.applied {
             sqlx::query(&for_postgres(sql::APPLY_VERSION))

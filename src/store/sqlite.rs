@@ -173,8 +173,12 @@ impl Store for SqliteStore {
             let now = now_ms();
             let tx = c.transaction().map_err(unavailable)?;
             if completion.processed {
-                tx.execute(sql::MARK_PROCESSED, params![completion.event_id, now])
+                let marked = tx
+                    .execute(sql::MARK_PROCESSED, params![completion.event_id, now])
                     .map_err(unavailable)?;
+                if marked == 0 {
+                    return Err(StoreError::AlreadyProcessed(completion.event_id.clone()));
+                }
             }
             if let Some((record, version)) = &completion.applied {
                 tx.execute(

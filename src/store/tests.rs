@@ -151,8 +151,13 @@ async fn an_older_version_never_replaces_a_newer_one() {
             "{}",
             store.backend()
         );
-        // Completing the same event twice is harmless.
-        store.complete(completion("new", 2000)).await.unwrap();
+        // Completing the same event twice records nothing the second time.
+        let again = store.complete(completion("new", 2000)).await;
+        assert!(
+            matches!(again, Err(StoreError::AlreadyProcessed(_))),
+            "{again:?}"
+        );
+        assert_eq!(store.history(&account.key(), 10).await.unwrap().len(), 2);
     }
 }
 
@@ -330,4 +335,36 @@ async fn delivery_ids_are_remembered_and_pruned() {
         assert_eq!(pruned, 1, "{}", store.backend());
         assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [false, false]);
     }
+}
+
+/// tandem.example.toml documents this libpq form for keeping the tables in a schema of their own.
+#[tokio::test]
+async fn a_postgres_url_naming_a_search_path_keeps_the_tables_in_that_schema() {
+    let url = postgres_url();
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let store = open(&format!(
+        "{url}{separator}options=-c%20search_path%3D{schema}"
+    ))
+    .await
+    .unwrap();
+    store.complete(completion("in-schema", 1)).await.unwrap();
+
+    let (rows,): (i64,) =
+        sqlx::query_as(&format!("SELECT count(*) FROM {schema}.processed_events"))
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(rows, 1);
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
 }

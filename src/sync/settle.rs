@@ -8,6 +8,7 @@ use crate::domain::ChangeEvent;
 use crate::queue::{Lease, Queue};
 use crate::store::{
     Completion, HistoryEntry, LedgerWrite, Link, NewConflict, NewDeadLetter, RecordRef, Store,
+    StoreError,
 };
 use std::sync::Arc;
 
@@ -21,6 +22,18 @@ pub struct Settler {
 impl Settler {
     /// Records a flow's result for `event`; returns the outcome label for metrics.
     pub async fn record(
+        &self,
+        event: &ChangeEvent,
+        applied: Applied,
+    ) -> Result<&'static str, SyncError> {
+        match self.record_applied(event, applied).await {
+            // Another instance finished the same event first: nothing more to record.
+            Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => Ok("duplicate"),
+            other => other,
+        }
+    }
+
+    async fn record_applied(
         &self,
         event: &ChangeEvent,
         applied: Applied,

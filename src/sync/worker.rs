@@ -5,7 +5,7 @@ use super::outcome::{Applied, SyncError};
 use super::settle::Settler;
 use crate::domain::ChangeEvent;
 use crate::queue::Lease;
-use crate::store::RecordRef;
+use crate::store::{RecordRef, StoreError};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,10 +99,14 @@ impl Worker {
             let version = version.timestamp_millis();
             if version < applied {
                 let detail = format!("version {version} is older than the applied {applied}");
-                self.settler
+                return match self
+                    .settler
                     .complete(event, None, "skipped_stale", detail, vec![], vec![])
-                    .await?;
-                return Ok("stale");
+                    .await
+                {
+                    Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => Ok("duplicate"),
+                    other => other.map(|()| "stale"),
+                };
             }
         }
         let applied = self.flows.apply(event).await?;

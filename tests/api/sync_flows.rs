@@ -11,9 +11,9 @@ fn operations(counters: &Value, name: &str) -> u64 {
     counters["operations"][name].as_u64().unwrap_or(0)
 }
 
-#[tokio::test]
-async fn an_account_edited_in_salesforce_becomes_a_netsuite_customer() {
-    let synced = spawn_synced().await;
+on_both_backends!(an_account_edited_in_salesforce_becomes_a_netsuite_customer);
+async fn an_account_edited_in_salesforce_becomes_a_netsuite_customer(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     let account_id = synced.salesforce_id("Account", "Name", "Globex GmbH").await;
 
     synced
@@ -47,9 +47,13 @@ async fn an_account_edited_in_salesforce_becomes_a_netsuite_customer() {
     assert_eq!(field(&account, "Name"), "Globex GmbH");
 }
 
-#[tokio::test]
-async fn echoes_cause_no_writes_and_a_human_edit_of_a_netsuite_field_right_after_still_syncs() {
-    let synced = spawn_synced().await;
+on_both_backends!(
+    echoes_cause_no_writes_and_a_human_edit_of_a_netsuite_field_right_after_still_syncs
+);
+async fn echoes_cause_no_writes_and_a_human_edit_of_a_netsuite_field_right_after_still_syncs(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
     let account_id = synced.salesforce_id("Account", "Name", "Globex GmbH").await;
     synced
         .edit_in_salesforce("Account", &account_id, json!({ "Industry": "Aerospace" }))
@@ -98,9 +102,9 @@ async fn echoes_cause_no_writes_and_a_human_edit_of_a_netsuite_field_right_after
     assert_eq!(field(&account, "Industry"), "Aerospace");
 }
 
-#[tokio::test]
-async fn a_contact_lands_under_its_accounts_customer() {
-    let synced = spawn_synced().await;
+on_both_backends!(a_contact_lands_under_its_accounts_customer);
+async fn a_contact_lands_under_its_accounts_customer(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     let contact_id = synced.salesforce_id("Contact", "LastName", "Scorpio").await;
     synced
         .edit_in_salesforce(
@@ -160,9 +164,9 @@ fn closed_won_message(opportunity: &Value, notification_id: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered() {
-    let synced = spawn_synced().await;
+on_both_backends!(closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered);
+async fn closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     let opportunity_id = synced
         .salesforce_id("Opportunity", "Name", "Acme — 50 widgets")
         .await;
@@ -257,8 +261,13 @@ async fn closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered() {
         .await;
     synced.settled().await;
 
-    // … and again after tandem restarts on the same files.
-    let Synced { app, sandbox, http } = synced;
+    // … and again after tandem restarts on the same queue and store.
+    let Synced {
+        app,
+        sandbox,
+        http,
+        backing,
+    } = synced;
     let (config, dir) = app.stop().await;
     let app = spawn_with_config(config, dir).await;
     for _ in 0..5 {
@@ -269,7 +278,12 @@ async fn closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered() {
             200
         );
     }
-    let synced = Synced { app, sandbox, http };
+    let synced = Synced {
+        app,
+        sandbox,
+        http,
+        backing,
+    };
     synced.settled().await;
     let orders = synced.netsuite_records("salesOrder").await;
     let for_opportunity = orders
@@ -279,9 +293,9 @@ async fn closed_won_becomes_exactly_one_sales_order_whatever_is_redelivered() {
     assert_eq!(for_opportunity, 1, "exactly one sales order");
 }
 
-#[tokio::test]
-async fn two_versions_delivered_in_reverse_order_leave_the_newer_state() {
-    let synced = spawn_synced().await;
+on_both_backends!(two_versions_delivered_in_reverse_order_leave_the_newer_state);
+async fn two_versions_delivered_in_reverse_order_leave_the_newer_state(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     let account_id = synced.salesforce_id("Account", "Name", "Globex GmbH").await;
     let secret = SandboxCredentials::default().netsuite_webhook_secret;
     let event = |version: &str, limit: u32| {

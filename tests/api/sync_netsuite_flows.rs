@@ -33,9 +33,9 @@ async fn opportunity_with_status(synced: &Synced, opportunity_id: &str, status: 
     .await
 }
 
-#[tokio::test]
-async fn an_invoice_and_its_payments_show_on_the_won_opportunity() {
-    let synced = spawn_synced().await;
+on_both_backends!(an_invoice_and_its_payments_show_on_the_won_opportunity);
+async fn an_invoice_and_its_payments_show_on_the_won_opportunity(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     let opportunities = synced.salesforce_records("Opportunity").await;
     let opportunity =
         find(&opportunities, "Name", "Acme — 50 widgets").expect("seeded opportunity");
@@ -187,9 +187,11 @@ async fn product_and_price(synced: &Synced, item_id: &str, name: &str) -> (Value
     (product, entry)
 }
 
-#[tokio::test]
-async fn items_edited_or_created_in_netsuite_become_products_with_a_standard_price() {
-    let synced = spawn_synced().await;
+on_both_backends!(items_edited_or_created_in_netsuite_become_products_with_a_standard_price);
+async fn items_edited_or_created_in_netsuite_become_products_with_a_standard_price(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
 
     synced
         .edit_in_netsuite(
@@ -235,9 +237,9 @@ async fn items_edited_or_created_in_netsuite_become_products_with_a_standard_pri
     assert_eq!(linked(&new_item_id), 1, "one product per item");
 }
 
-#[tokio::test]
-async fn an_items_price_in_each_currency_reaches_the_standard_price_book() {
-    let synced = spawn_synced().await;
+on_both_backends!(an_items_price_in_each_currency_reaches_the_standard_price_book);
+async fn an_items_price_in_each_currency_reaches_the_standard_price_book(backend: Backend) {
+    let synced = spawn_synced_on(backend).await;
     // Item 201's price sublist: line 1 in USD (currency 1), line 2 in EUR (currency 2).
     synced
         .edit_in_netsuite(
@@ -273,11 +275,15 @@ async fn an_items_price_in_each_currency_reaches_the_standard_price_book() {
     assert_eq!(field(eur, "IsActive"), true);
 }
 
-#[tokio::test]
-async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_salesforce_calls() {
+on_both_backends!(
+    a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_salesforce_calls
+);
+async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_salesforce_calls(
+    backend: Backend,
+) {
     const ITEMS: usize = 100;
     const ROUNDS: usize = 10;
-    let synced = spawn_synced().await;
+    let synced = spawn_synced_on(backend).await;
     let item_id = |i: usize| format!("{}", 7000 + i);
     for i in 0..ITEMS {
         synced
@@ -358,9 +364,13 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
     }
 }
 
-#[tokio::test]
-async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing() {
-    let synced = spawn_synced().await;
+on_both_backends!(
+    an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing
+);
+async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
     let mut umbrella_customers = Vec::new();
     for (name, email) in [
         ("Umbrella Pharmaceuticals", "billing@umbrella.example"),
@@ -450,9 +460,13 @@ async fn assert_no_opportunity_was_invoiced(synced: &Synced) {
     );
 }
 
-#[tokio::test]
-async fn an_invoice_whose_opportunity_does_not_exist_is_dead_lettered_with_salesforces_not_found() {
-    let synced = spawn_synced().await;
+on_both_backends!(
+    an_invoice_whose_opportunity_does_not_exist_is_dead_lettered_with_salesforces_not_found
+);
+async fn an_invoice_whose_opportunity_does_not_exist_is_dead_lettered_with_salesforces_not_found(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
     // A well-formed opportunity id (valid checksum) that this org never issued.
     let missing = "006Sbx000000001IAA";
     synced
@@ -478,10 +492,13 @@ async fn an_invoice_whose_opportunity_does_not_exist_is_dead_lettered_with_sales
     assert_no_opportunity_was_invoiced(&synced).await;
 }
 
-#[tokio::test]
-async fn an_invoice_whose_order_names_a_malformed_opportunity_id_is_dead_lettered_with_salesforces_code()
- {
-    let synced = spawn_synced().await;
+on_both_backends!(
+    an_invoice_whose_order_names_a_malformed_opportunity_id_is_dead_lettered_with_salesforces_code
+);
+async fn an_invoice_whose_order_names_a_malformed_opportunity_id_is_dead_lettered_with_salesforces_code(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
     // The seeded invoice 401 was billed from order 301, whose externalId 006Sbx000000001AAA
     // fails Salesforce's id checksum.
     synced
@@ -504,9 +521,9 @@ async fn an_invoice_whose_order_names_a_malformed_opportunity_id_is_dead_lettere
     assert_no_opportunity_was_invoiced(&synced).await;
 }
 
-#[tokio::test]
-async fn a_brief_netsuite_outage_is_ridden_out_by_retries() {
-    let synced = spawn_synced_with(SandboxConfig::default(), |config| {
+on_both_backends!(a_brief_netsuite_outage_is_ridden_out_by_retries);
+async fn a_brief_netsuite_outage_is_ridden_out_by_retries(backend: Backend) {
+    let synced = spawn_synced_with(backend, SandboxConfig::default(), |config| {
         config.sync.retry_schedule = vec![Duration::from_millis(200); 5];
     })
     .await;
@@ -545,9 +562,11 @@ async fn a_brief_netsuite_outage_is_ridden_out_by_retries() {
     assert!(letters.is_empty(), "{letters:?}");
 }
 
-#[tokio::test]
-async fn a_product_made_in_salesforce_first_is_adopted_by_its_item_not_duplicated() {
-    let synced = spawn_synced().await;
+on_both_backends!(a_product_made_in_salesforce_first_is_adopted_by_its_item_not_duplicated);
+async fn a_product_made_in_salesforce_first_is_adopted_by_its_item_not_duplicated(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
     let made_first = synced
         .create_in_salesforce(
             "Product2",
