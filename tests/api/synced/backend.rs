@@ -6,7 +6,7 @@ use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use lapin::{Channel, Connection, ConnectionProperties};
 use std::time::Duration;
 use tandem::Config;
-use tandem::config::{QueueBackend, Secret};
+use tandem::config::{QueueBackend, QueueConfig, Secret};
 use tandem::queue::rabbitmq::Topology;
 
 /// Which queue and store a test's tandem runs on.
@@ -18,6 +18,9 @@ pub enum Backend {
     /// production backends.
     RabbitPostgres,
 }
+
+/// Work queues per test on RabbitMQ (see `Backing::configure`).
+const SHARDS: u16 = 4;
 
 fn amqp_url() -> String {
     std::env::var("TANDEM_TEST_AMQP_URL")
@@ -65,13 +68,22 @@ impl Backing {
 
     /// Points `config` at the backend; its keys win over anything set before.
     pub fn configure(&mut self, config: &mut Config) {
-        self.shards = config.queue.shards;
         if self.backend == Backend::Embedded {
             return;
         }
         config.queue.backend = QueueBackend::Rabbitmq;
         config.queue.amqp_url = Some(Secret::from(amqp_url()));
         config.queue.prefix = self.name.clone();
+        // Each quorum queue keeps about three file handles open in the broker, and a broker
+        // with the common limit of 1024 descriptors stops accepting connections past roughly
+        // 900: at the default 64 shards (81 queues with the retry tiers and dead letters) a
+        // few tests at once are enough. Fewer shards, each with a larger prefetch, keep what
+        // one instance may hold unacknowledged (shards × prefetch) at the default, which is
+        // what bounds how many inventory updates one coalescing window gathers.
+        let defaults = QueueConfig::default();
+        config.queue.shards = SHARDS;
+        config.queue.prefetch = defaults.shards * defaults.prefetch / SHARDS;
+        self.shards = SHARDS;
         // libpq-style parameters: the tables go into the test's schema, and the sessions carry
         // a name that cleanup can find them by.
         let url = postgres_url();
