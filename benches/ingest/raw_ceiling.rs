@@ -8,6 +8,8 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 use std::sync::Arc;
+use tandem::queue::rabbitmq::Topology;
+use tandem::queue::rabbitmq::topology::DEFAULT_RETRY_TIERS;
 
 const CHANNELS: usize = 4;
 
@@ -77,28 +79,26 @@ pub async fn step(amqp: &str, prefix: &str, rate: u32, payload: Vec<u8>) -> Step
 
 /// Deletes the raw queue and everything tandem declared under the prefix.
 pub async fn clean_up(amqp: &str, prefix: &str) {
+    let topology = Topology::new(prefix, 64, 20, DEFAULT_RETRY_TIERS);
     let connection = connect(amqp).await;
-    let channel = connection.create_channel().await.unwrap();
-    let mut names = vec![queue_name(prefix), format!("{prefix}.dead-letters")];
-    names.extend((0..64).map(|shard| format!("{prefix}.work.{shard}")));
-    for tier in [
-        "1s", "5s", "15s", "30s", "1m", "2m", "5m", "10m", "30m", "1h", "2h", "5h", "6h", "10h",
-        "14h", "20h", "24h",
-    ] {
-        names.push(format!("{prefix}.retry.{tier}"));
-    }
-    for name in names {
+    let mut queues = vec![queue_name(prefix), topology.dead_letter_queue()];
+    queues.extend(topology.work_queues());
+    queues.extend(topology.retry_queues());
+    for name in queues {
+        // A failed delete closes the channel: one channel per delete.
+        let Ok(channel) = connection.create_channel().await else {
+            break;
+        };
         let _ = channel
             .queue_delete(name.into(), QueueDeleteOptions::default())
             .await;
-        if !channel.status().connected() {
-            break;
-        }
     }
-    for exchange in ["events", "retry", "dead"] {
-        let channel = connection.create_channel().await.unwrap();
+    for exchange in topology.exchanges() {
+        let Ok(channel) = connection.create_channel().await else {
+            break;
+        };
         let _ = channel
-            .exchange_delete(format!("{prefix}.{exchange}").into(), Default::default())
+            .exchange_delete(exchange.into(), Default::default())
             .await;
     }
     let _ = connection.close(200, "done".into()).await;

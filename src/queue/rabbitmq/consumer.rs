@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
-const RECONNECT_MAX: Duration = Duration::from_secs(30);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
 /// A session that lasted this long was healthy: the next reconnect starts from the short delay.
 const STABLE_AFTER: Duration = Duration::from_secs(60);
 /// How often a session checks that its connection is still open (consumers usually notice a
