@@ -3,6 +3,8 @@
 
 pub mod embedded;
 pub mod rabbitmq;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use crate::domain::ChangeEvent;
 use async_trait::async_trait;

@@ -1,9 +1,7 @@
 //! Embedded queue behaviour against a real SQLite file.
 
 use super::*;
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
-use chrono::Utc;
-use serde_json::Map;
+use crate::queue::test_support::{delivery, event};
 
 fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
     EmbeddedSettings {
@@ -12,31 +10,6 @@ fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
         visibility_timeout: Duration::from_secs(60),
         max_deliveries: 5,
         dedupe_retention: Duration::from_secs(3600),
-    }
-}
-
-fn event(id: &str, record: &str) -> ChangeEvent {
-    ChangeEvent {
-        id: id.into(),
-        source: SourceSystem::Netsuite,
-        object: "customer".into(),
-        record_id: record.into(),
-        change: ChangeKind::Updated,
-        version: None,
-        modified_by: None,
-        origin: None,
-        execution_context: None,
-        role: None,
-        fields: Map::new(),
-        received_at: Utc::now(),
-        attempt: 0,
-    }
-}
-
-fn delivery(key: &str, events: Vec<ChangeEvent>) -> Delivery {
-    Delivery {
-        dedupe_key: key.into(),
-        events,
     }
 }
 

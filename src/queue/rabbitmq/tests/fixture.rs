@@ -2,11 +2,9 @@
 //! temporary directory, helpers that wait with deadlines, and cleanup that runs even on panic.
 
 use super::super::*;
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+pub use crate::queue::test_support::{delivery, event};
 use crate::store::SqliteStore;
-use chrono::Utc;
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use serde_json::Map;
 use std::future::Future;
 
 /// How long a test waits for something that should happen.
@@ -17,31 +15,6 @@ pub const QUIET: Duration = Duration::from_millis(300);
 pub fn amqp_url() -> String {
     std::env::var("TANDEM_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-pub fn event(id: &str, record: &str) -> ChangeEvent {
-    ChangeEvent {
-        id: id.into(),
-        source: SourceSystem::Netsuite,
-        object: "customer".into(),
-        record_id: record.into(),
-        change: ChangeKind::Updated,
-        version: None,
-        modified_by: None,
-        origin: None,
-        execution_context: None,
-        role: None,
-        fields: Map::new(),
-        received_at: Utc::now(),
-        attempt: 0,
-    }
-}
-
-pub fn delivery(key: &str, events: Vec<ChangeEvent>) -> Delivery {
-    Delivery {
-        dedupe_key: key.into(),
-        events,
-    }
 }
 
 /// A queue on its own objects, with a store in a temporary directory. Dropping it stops the
