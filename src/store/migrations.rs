@@ -2,7 +2,14 @@
 //! versions are appended.
 
 /// (version, SQLite DDL, PostgreSQL DDL)
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, V1_SQLITE, V1_POSTGRES), (2, V2, V2)];
+pub const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, V1_SQLITE, V1_POSTGRES), (2, V2, V2), (3, V3, V3)];
+
+/// Which worker (of which instance) is applying an event of a record, and until when.
+const V3: &str = "
+CREATE TABLE record_claims (
+    record_key TEXT PRIMARY KEY, owner TEXT NOT NULL, event_id TEXT NOT NULL, until_ms BIGINT NOT NULL);
+";
 
 /// Delivery ids seen at ingress, for queue backends that cannot remember them themselves.
 const V2: &str = "

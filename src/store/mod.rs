@@ -97,6 +97,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Forgets delivery ids older than `before_ms`; returns how many.
     async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError>;
+
+    /// Takes or renews the claim on a record: granted when nobody holds it, when `claim.owner`
+    /// already does, or when the holder's claim lapsed (`now_ms` past its time).
+    async fn claim_record(
+        &self,
+        claim: &RecordClaim,
+        now_ms: i64,
+    ) -> Result<ClaimOutcome, StoreError>;
+
+    /// Gives up `owner`'s claim on a record (nothing when another owner holds it now).
+    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.

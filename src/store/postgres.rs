@@ -427,4 +427,66 @@ impl Store for PostgresStore {
             .map(|r| r.rows_affected())
             .map_err(unavailable)
     }
+
+    async fn claim_record(
+        &self,
+        claim: &RecordClaim,
+        now_ms: i64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let inserted = sqlx::query(&for_postgres(sql::INSERT_CLAIM))
+            .bind(&claim.record_key)
+            .bind(&claim.owner)
+            .bind(&claim.event_id)
+            .bind(claim.until_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if inserted.rows_affected() == 1 {
+            tx.commit().await.map_err(unavailable)?;
+            return Ok(ClaimOutcome::Claimed { in_doubt: false });
+        }
+        // Locked until the end of the transaction: two takers cannot both see it lapsed.
+        let row = sqlx::query(&format!("{} FOR UPDATE", for_postgres(sql::CLAIM_HOLDER)))
+            .bind(&claim.record_key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let Some(row) = row else {
+            // Released between the two statements: ask again.
+            return Ok(ClaimOutcome::Held {
+                owner: String::new(),
+                until_ms: now_ms,
+            });
+        };
+        let holder = RecordClaim {
+            record_key: claim.record_key.clone(),
+            owner: row.try_get(0).map_err(corrupt)?,
+            event_id: row.try_get(1).map_err(corrupt)?,
+            until_ms: row.try_get(2).map_err(corrupt)?,
+        };
+        let outcome = claim.against(&holder, now_ms);
+        if matches!(outcome, ClaimOutcome::Claimed { .. }) {
+            sqlx::query(&for_postgres(sql::TAKE_CLAIM))
+                .bind(&claim.record_key)
+                .bind(&claim.owner)
+                .bind(&claim.event_id)
+                .bind(claim.until_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
+        }
+        Ok(outcome)
+    }
+
+    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(&for_postgres(sql::RELEASE_CLAIM))
+            .bind(record_key)
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
 }

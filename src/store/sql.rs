@@ -53,6 +53,14 @@ pub const REMEMBER_DELIVERY: &str =
     "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, ?2)
      ON CONFLICT (dedupe_key) DO NOTHING";
 pub const PRUNE_DELIVERIES: &str = "DELETE FROM received_deliveries WHERE received_at < ?1";
+pub const INSERT_CLAIM: &str =
+    "INSERT INTO record_claims (record_key, owner, event_id, until_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (record_key) DO NOTHING";
+pub const CLAIM_HOLDER: &str =
+    "SELECT owner, event_id, until_ms FROM record_claims WHERE record_key = ?1";
+pub const TAKE_CLAIM: &str =
+    "UPDATE record_claims SET owner = ?2, event_id = ?3, until_ms = ?4 WHERE record_key = ?1";
+pub const RELEASE_CLAIM: &str = "DELETE FROM record_claims WHERE record_key = ?1 AND owner = ?2";
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
 
 /// `?N` → `$N`.

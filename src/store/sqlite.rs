@@ -470,4 +470,48 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn claim_record(
+        &self,
+        claim: &RecordClaim,
+        now_ms: i64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let claim = claim.clone();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let c = &claim;
+            let values = params![c.record_key, c.owner, c.event_id, c.until_ms];
+            if tx.execute(sql::INSERT_CLAIM, values).map_err(unavailable)? == 1 {
+                tx.commit().map_err(unavailable)?;
+                return Ok(ClaimOutcome::Claimed { in_doubt: false });
+            }
+            let holder = tx
+                .query_row(sql::CLAIM_HOLDER, [&c.record_key], |row| {
+                    Ok(RecordClaim {
+                        record_key: c.record_key.clone(),
+                        owner: row.get(0)?,
+                        event_id: row.get(1)?,
+                        until_ms: row.get(2)?,
+                    })
+                })
+                .map_err(unavailable)?;
+            let outcome = c.against(&holder, now_ms);
+            if matches!(outcome, ClaimOutcome::Claimed { .. }) {
+                tx.execute(sql::TAKE_CLAIM, values).map_err(unavailable)?;
+                tx.commit().map_err(unavailable)?;
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError> {
+        let (record_key, owner) = (record_key.to_owned(), owner.to_owned());
+        self.with(move |c| {
+            c.execute(sql::RELEASE_CLAIM, params![record_key, owner])
+                .map(|_| ())
+                .map_err(unavailable)
+        })
+        .await
+    }
 }

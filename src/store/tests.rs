@@ -368,3 +368,80 @@ async fn a_postgres_url_naming_a_search_path_keeps_the_tables_in_that_schema() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_claim_is_exclusive_until_released_or_lapsed_and_a_lapsed_one_is_in_doubt() {
+    for (store, _dir) in backends().await {
+        let claim = |owner: &str, event: &str, until_ms: i64| RecordClaim {
+            record_key: "netsuite:customer:42".into(),
+            owner: owner.into(),
+            event_id: event.into(),
+            until_ms,
+        };
+        let claimed = ClaimOutcome::Claimed { in_doubt: false };
+        assert_eq!(
+            store
+                .claim_record(&claim("a", "e1", 1_000), 0)
+                .await
+                .unwrap(),
+            claimed
+        );
+        // The holder renews; another owner waits for it.
+        assert_eq!(
+            store
+                .claim_record(&claim("a", "e1", 2_000), 500)
+                .await
+                .unwrap(),
+            claimed
+        );
+        assert_eq!(
+            store
+                .claim_record(&claim("b", "e1", 3_000), 1_500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Held {
+                owner: "a".into(),
+                until_ms: 2_000
+            }
+        );
+        // Released: the next owner takes it at once, nothing in doubt.
+        store
+            .release_record("netsuite:customer:42", "a")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .claim_record(&claim("b", "e2", 3_000), 1_600)
+                .await
+                .unwrap(),
+            claimed
+        );
+        // Releasing someone else's claim does nothing.
+        store
+            .release_record("netsuite:customer:42", "a")
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .claim_record(&claim("c", "e2", 9_000), 2_000)
+                .await
+                .unwrap(),
+            ClaimOutcome::Held { .. }
+        ));
+        // `b` lapses while holding e2: taking e2 over is in doubt, taking e3 is not.
+        assert_eq!(
+            store
+                .claim_record(&claim("c", "e2", 9_000), 3_001)
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed { in_doubt: true }
+        );
+        assert_eq!(
+            store
+                .claim_record(&claim("d", "e3", 12_000), 9_001)
+                .await
+                .unwrap(),
+            claimed
+        );
+    }
+}

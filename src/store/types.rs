@@ -171,3 +171,44 @@ pub struct StoredDeadLetter {
     pub status: DeadLetterStatus,
     pub failed_at_ms: i64,
 }
+
+/// A worker's claim on a record while it applies one of its events: another instance handed
+/// the same record (a broker redelivery after a lost connection) waits until it is released
+/// or lapses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordClaim {
+    pub record_key: String,
+    /// The worker's instance, unique per process.
+    pub owner: String,
+    pub event_id: String,
+    /// When the claim lapses unless renewed (milliseconds since the epoch).
+    pub until_ms: i64,
+}
+
+impl RecordClaim {
+    /// Whether this claim wins over the claim `holder` has on the same record at `now_ms`.
+    pub fn against(&self, holder: &RecordClaim, now_ms: i64) -> ClaimOutcome {
+        if holder.owner == self.owner {
+            ClaimOutcome::Claimed { in_doubt: false }
+        } else if holder.until_ms < now_ms {
+            ClaimOutcome::Claimed {
+                in_doubt: holder.event_id == self.event_id,
+            }
+        } else {
+            ClaimOutcome::Held {
+                owner: holder.owner.clone(),
+                until_ms: holder.until_ms,
+            }
+        }
+    }
+}
+
+/// What asking for a claim gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The record is this owner's until the claim's time. `in_doubt`: another owner's claim
+    /// on the same event lapsed, so that owner may have written it downstream before it died.
+    Claimed { in_doubt: bool },
+    /// Another owner holds it until `until_ms`.
+    Held { owner: String, until_ms: i64 },
+}

@@ -1,6 +1,7 @@
 //! Starting the sync engine from config: clients, mapping, workers, the inventory coalescer
 //! and housekeeping. Off (ingress only) until both systems are configured.
 
+use super::claims::Claims;
 use super::context::SyncContext;
 use super::flows::Flows;
 use super::flows::inventory::InventoryCoalescer;
@@ -8,7 +9,7 @@ use super::loop_guard::Identity;
 use super::retry::RetryPolicy;
 use super::settle::Settler;
 use super::worker::Worker;
-use crate::config::Config;
+use crate::config::{Config, QueueBackend};
 use crate::connectors::{NetsuiteClient, SalesforceClient};
 use crate::domain::mapping::Mapping;
 use crate::queue::Queue;
@@ -22,6 +23,9 @@ use tokio_util::task::TaskTracker;
 
 /// How long processed event ids and ingress delivery ids are kept: Salesforce redelivers for 24 hours.
 const PROCESSED_RETENTION: Duration = Duration::from_secs(48 * 3600);
+/// How long a record claim outlives its holder: what a record waits after a worker died while
+/// applying one of its events. Renewed every third of it while the event is applied.
+const CLAIM_LIFETIME: Duration = Duration::from_secs(10);
 
 /// Whether workers run, and why not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +76,10 @@ pub async fn start(
         settler,
         flows: Arc::new(Flows { ctx }),
         takers: vec![coalescer],
+        // Only a shared broker hands one record to two instances; the embedded queue's own
+        // per-record leases serialise its single process.
+        claims: (config.queue.backend == QueueBackend::Rabbitmq)
+            .then(|| Claims::new(store.clone(), CLAIM_LIFETIME)),
     });
     worker.spawn(workers, stop.clone(), tracker);
     tracker.spawn(prune_processed(store, stop));

@@ -1,6 +1,7 @@
 //! The worker loop: take an event, skip what was done or is stale, apply it through its flow,
 //! and settle it (record, acknowledge, or retry later / dead-letter).
 
+use super::claims::Claims;
 use super::outcome::{Applied, SyncError};
 use super::settle::Settler;
 use crate::domain::ChangeEvent;
@@ -20,7 +21,9 @@ pub const SYNC_LATENCY: &str = "tandem_sync_latency_seconds";
 /// Applies one event to the other system.
 #[async_trait]
 pub trait Apply: Send + Sync + 'static {
-    async fn apply(&self, event: &ChangeEvent) -> Result<Applied, SyncError>;
+    /// `in_doubt`: a worker that died was applying this very event and may have written it;
+    /// a flow that can tell (by the origin stamp on the target) does not write it again.
+    async fn apply(&self, event: &ChangeEvent, in_doubt: bool) -> Result<Applied, SyncError>;
 }
 
 /// Takes over leases it settles itself later (inventory coalescing).
@@ -34,6 +37,8 @@ pub struct Worker {
     pub settler: Settler,
     pub flows: Arc<dyn Apply>,
     pub takers: Vec<Arc<dyn TakeOver>>,
+    /// Present when several instances may be handed the same record (a shared broker).
+    pub claims: Option<Claims>,
 }
 
 impl Worker {
@@ -75,18 +80,45 @@ impl Worker {
                 Err(back) => lease = back,
             }
         }
-        let outcome = match self.process(&lease.event).await {
-            Ok(label) => {
-                self.settler.ack(&lease).await;
-                label
+        let outcome = match &self.claims {
+            None => {
+                let processed = self.process(&lease.event, false).await;
+                self.settle(&lease, processed).await
             }
-            Err(error) => self.settler.fail(&lease, error).await,
+            Some(claims) => match claims.acquire(&lease.event).await {
+                Ok(claim) => {
+                    let processed = claim.hold(self.process(&lease.event, claim.in_doubt)).await;
+                    let outcome = self.settle(&lease, processed).await;
+                    claim.release().await;
+                    outcome
+                }
+                Err(error) => self.settler.fail(&lease, error.into()).await,
+            },
         };
         observe(&lease.event, outcome);
     }
 
+    /// Acknowledges what was processed; retries or dead-letters what failed.
+    async fn settle(
+        &self,
+        lease: &Lease,
+        processed: Result<&'static str, SyncError>,
+    ) -> &'static str {
+        match processed {
+            Ok(label) => {
+                self.settler.ack(lease).await;
+                label
+            }
+            Err(error) => self.settler.fail(lease, error).await,
+        }
+    }
+
     /// Applies the event and records it; returns the outcome label.
-    async fn process(&self, event: &ChangeEvent) -> Result<&'static str, SyncError> {
+    async fn process(
+        &self,
+        event: &ChangeEvent,
+        in_doubt: bool,
+    ) -> Result<&'static str, SyncError> {
         let store = &self.settler.store;
         if store.was_processed(&event.id).await? {
             tracing::debug!("already processed; acknowledging");
@@ -109,7 +141,7 @@ impl Worker {
                 };
             }
         }
-        let applied = self.flows.apply(event).await?;
+        let applied = self.flows.apply(event, in_doubt).await?;
         self.settler.record(event, applied).await
     }
 }

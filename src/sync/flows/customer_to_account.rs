@@ -5,14 +5,18 @@ use super::super::context::SyncContext;
 use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
 use super::matching::{Found, account_for_customer};
-use super::{NETSUITE_ENTITY_ORIGIN, SALESFORCE_ORIGIN, text};
+use super::{NETSUITE_ENTITY_ORIGIN, SALESFORCE_ORIGIN, salesforce_stamped, text};
 use crate::connectors::netsuite::RecordId;
 use crate::domain::mapping::{Flow, Scope};
 use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
 use crate::store::{Link, LinkKind, LinkSide, RecordRef};
 use serde_json::json;
 
-pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
+pub async fn apply(
+    ctx: &SyncContext,
+    event: &ChangeEvent,
+    in_doubt: bool,
+) -> Result<Applied, SyncError> {
     let customer_id = event.record_id.as_str();
     if event.change == ChangeKind::Deleted {
         return Ok(Applied::Ignored {
@@ -69,8 +73,12 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
     body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
     let account_id = match account_id {
         Some(id) => {
-            body.insert("NetSuite_Id__c".into(), json!(customer_id));
-            ctx.salesforce.update("Account", &id, &body).await?;
+            if in_doubt && salesforce_stamped(ctx, "Account", &id, &event.id).await? {
+                tracing::info!(account = %id, "the account already holds this event's write; not writing it again");
+            } else {
+                body.insert("NetSuite_Id__c".into(), json!(customer_id));
+                ctx.salesforce.update("Account", &id, &body).await?;
+            }
             id
         }
         None => {

@@ -31,7 +31,7 @@ pub struct Flows {
 
 #[async_trait]
 impl Apply for Flows {
-    async fn apply(&self, event: &ChangeEvent) -> Result<Applied, SyncError> {
+    async fn apply(&self, event: &ChangeEvent, in_doubt: bool) -> Result<Applied, SyncError> {
         let ctx = &self.ctx;
         if is_own_echo(ctx, event).await? {
             return Ok(Applied::Echo {
@@ -41,7 +41,9 @@ impl Apply for Flows {
         let object = event.object.to_ascii_lowercase();
         match (event.source, object.as_str()) {
             (SourceSystem::Salesforce, "account") => account_to_customer::apply(ctx, event).await,
-            (SourceSystem::Netsuite, "customer") => customer_to_account::apply(ctx, event).await,
+            (SourceSystem::Netsuite, "customer") => {
+                customer_to_account::apply(ctx, event, in_doubt).await
+            }
             (SourceSystem::Salesforce, "contact") => contact_to_contact::apply(ctx, event).await,
             (SourceSystem::Salesforce, "opportunity") => {
                 opportunity_to_sales_order::apply(ctx, event).await
@@ -58,6 +60,18 @@ impl Apply for Flows {
             }),
         }
     }
+}
+
+/// Whether a Salesforce record carries `event_id` as its origin stamp: the event's write
+/// reached it (made by a worker that died before recording it).
+pub async fn salesforce_stamped(
+    ctx: &SyncContext,
+    object: &str,
+    id: &str,
+    event_id: &str,
+) -> Result<bool, SyncError> {
+    let record = ctx.salesforce.get(object, id, &[SALESFORCE_ORIGIN]).await?;
+    Ok(text(&record, SALESFORCE_ORIGIN).as_deref() == Some(event_id))
 }
 
 /// A field's text, whatever JSON type carries it (Outbound Messages send strings, NetSuite
