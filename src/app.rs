@@ -38,7 +38,7 @@ impl App {
         let store = store::open(config.store.url.expose())
             .await
             .context("store.url: cannot open the store")?;
-        let queue = open_queue(&config, store.clone()).await?;
+        let queue = open_queue(&config, store.clone(), QueueUse::Serve).await?;
         let metrics = ops::metrics::install();
         let listener = TcpListener::bind(config.server.listen)
             .await
@@ -128,7 +128,22 @@ impl App {
     }
 }
 
-async fn open_queue(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<dyn Queue>> {
+/// What a process opens the queue for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueUse {
+    /// Ingress and workers: `tandem serve`.
+    Serve,
+    /// Putting events on it only (`tandem dlq replay`): no RabbitMQ consumers.
+    PublishOnly,
+}
+
+/// Opens the queue `queue.backend` names; RabbitMQ keeps delivery ids and dead letters in
+/// `store`.
+pub async fn open_queue(
+    config: &Config,
+    store: Arc<dyn Store>,
+    usage: QueueUse,
+) -> anyhow::Result<Arc<dyn Queue>> {
     match config.queue.backend {
         QueueBackend::Embedded => {
             let queue = EmbeddedQueue::open(EmbeddedSettings {
@@ -152,6 +167,7 @@ async fn open_queue(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Ar
                 prefetch: config.queue.prefetch,
                 max_deliveries: config.queue.max_deliveries,
                 visibility_timeout: config.queue.visibility_timeout,
+                consume: usage == QueueUse::Serve,
                 ..RabbitSettings::new(url.expose())
             };
             let queue = RabbitQueue::connect(settings, store)

@@ -33,6 +33,8 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Run tandem against the sandbox with sample changes and show what each system holds.
     Demo,
+    /// List, show, replay or discard dead letters (`tandem dlq list --config tandem.toml`).
+    Dlq(tandem::ops::dlq_command::DlqArgs),
 }
 
 #[derive(clap::Args)]
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Check { config } => check(config),
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
+        Command::Dlq(args) => dlq(args),
     }
 }
 
@@ -130,6 +133,23 @@ fn demo() -> ExitCode {
     run("tandem demo", async {
         let report = tandem::demo::run().await?;
         println!("{report}");
+        Ok(())
+    })
+}
+
+fn dlq(args: tandem::ops::dlq_command::DlqArgs) -> ExitCode {
+    let config = match load(args.config) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    // The command's output is on stdout; only warnings and errors are logged.
+    tandem::telemetry::init(&tandem::config::ServerConfig {
+        log_level: "warn".into(),
+        ..config.server.clone()
+    });
+    run("tandem dlq", async {
+        let output = tandem::ops::dlq_command::run(&config, args.action).await?;
+        println!("{output}");
         Ok(())
     })
 }

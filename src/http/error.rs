@@ -20,6 +20,14 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the queue cannot accept events now; retry later")]
     QueueUnavailable,
+    #[error("the store cannot be reached now; retry later")]
+    StoreUnavailable,
+    /// A resource that does not exist, named in the message (`no dead letter 42`).
+    #[error("{0}")]
+    UnknownResource(String),
+    /// The resource is not in a state that allows the request (a dead letter no longer open).
+    #[error("{0}")]
+    Conflict(String),
     #[error("no such endpoint")]
     NotFound,
     #[error("method not allowed on this endpoint")]
@@ -34,8 +42,11 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::QueueUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::QueueUnavailable | ApiError::StoreUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::UnknownResource(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
@@ -49,7 +60,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::QueueUnavailable => "queue_unavailable",
-            ApiError::NotFound => "not_found",
+            ApiError::StoreUnavailable => "store_unavailable",
+            ApiError::UnknownResource(_) | ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed => "method_not_allowed",
         }
     }
@@ -62,7 +75,10 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": self.code(), "message": self.to_string() })),
         )
             .into_response();
-        if matches!(self, ApiError::QueueUnavailable) {
+        if matches!(
+            self,
+            ApiError::QueueUnavailable | ApiError::StoreUnavailable
+        ) {
             response
                 .headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("30"));

@@ -6,6 +6,7 @@ mod health;
 mod intake;
 mod json_webhooks;
 mod metrics;
+mod ops_api;
 mod outbound_message;
 mod signed_webhook;
 mod state;
@@ -24,6 +25,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
+    ("get", ops_api::DEAD_LETTERS),
+    ("get", ops_api::DEAD_LETTER),
+    ("post", ops_api::REPLAY_DEAD_LETTER),
+    ("post", ops_api::DISCARD_DEAD_LETTER),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -40,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .merge(ops_api::routes(state.clone()))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))

@@ -69,11 +69,14 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredDeadLetter>, StoreError>;
     async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError>;
-    async fn set_dead_letter_status(
+    /// Moves a dead letter from status `from` to `to`, atomically; `false` when it is not in
+    /// `from` (another replay or discard came first), `NotFound` when there is no such letter.
+    async fn move_dead_letter(
         &self,
         id: i64,
-        status: DeadLetterStatus,
-    ) -> Result<(), StoreError>;
+        from: DeadLetterStatus,
+        to: DeadLetterStatus,
+    ) -> Result<bool, StoreError>;
 
     /// A record's history, newest first.
     async fn history(

@@ -341,21 +341,25 @@ impl Store for PostgresStore {
         dead_letter_from(&row)
     }
 
-    async fn set_dead_letter_status(
+    async fn move_dead_letter(
         &self,
         id: i64,
-        status: DeadLetterStatus,
-    ) -> Result<(), StoreError> {
-        let result = sqlx::query(&for_postgres(sql::SET_DEAD_LETTER_STATUS))
+        from: DeadLetterStatus,
+        to: DeadLetterStatus,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(&for_postgres(sql::MOVE_DEAD_LETTER))
             .bind(id)
-            .bind(status.as_str())
+            .bind(from.as_str())
+            .bind(to.as_str())
             .execute(&self.pool)
             .await
             .map_err(unavailable)?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("dead letter {id}")));
+        if result.rows_affected() == 1 {
+            return Ok(true);
         }
-        Ok(())
+        // Nothing moved: `NotFound` when there is no letter at all.
+        self.dead_letter(id).await?;
+        Ok(false)
     }
 
     async fn history(

@@ -47,7 +47,9 @@ pub fn dead_letters(filtered: bool) -> String {
 pub fn dead_letter() -> String {
     format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?1")
 }
-pub const SET_DEAD_LETTER_STATUS: &str = "UPDATE dead_letters SET status = ?2 WHERE id = ?1";
+/// Moves a letter only from the status expected: two replays cannot both find it open.
+pub const MOVE_DEAD_LETTER: &str =
+    "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
 pub const DELIVERY_SEEN: &str = "SELECT 1 FROM received_deliveries WHERE dedupe_key = ?1";
 pub const REMEMBER_DELIVERY: &str =
     "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, ?2)

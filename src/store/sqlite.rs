@@ -396,21 +396,27 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_dead_letter_status(
+    async fn move_dead_letter(
         &self,
         id: i64,
-        status: DeadLetterStatus,
-    ) -> Result<(), StoreError> {
-        self.with(move |c| {
-            let changed = c
-                .execute(sql::SET_DEAD_LETTER_STATUS, params![id, status.as_str()])
-                .map_err(unavailable)?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("dead letter {id}")));
-            }
-            Ok(())
-        })
-        .await
+        from: DeadLetterStatus,
+        to: DeadLetterStatus,
+    ) -> Result<bool, StoreError> {
+        let moved = self
+            .with(move |c| {
+                c.execute(
+                    sql::MOVE_DEAD_LETTER,
+                    params![id, from.as_str(), to.as_str()],
+                )
+                .map_err(unavailable)
+            })
+            .await?;
+        if moved == 1 {
+            return Ok(true);
+        }
+        // Nothing moved: `NotFound` when there is no letter at all.
+        self.dead_letter(id).await?;
+        Ok(false)
     }
 
     async fn history(

@@ -244,10 +244,24 @@ async fn conflicts_and_dead_letters_keep_the_event_and_the_reason() {
             "{name}"
         );
         assert_eq!(open[0].attempts, 3, "{name}");
-        store
-            .set_dead_letter_status(letter, DeadLetterStatus::Replayed)
-            .await
-            .unwrap();
+        let (open, replayed) = (DeadLetterStatus::Open, DeadLetterStatus::Replayed);
+        assert!(
+            store
+                .move_dead_letter(letter, open, replayed)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .move_dead_letter(letter, open, replayed)
+                .await
+                .unwrap(),
+            "{name}: a letter moves from open once"
+        );
+        assert!(matches!(
+            store.move_dead_letter(424242, open, replayed).await,
+            Err(StoreError::NotFound(_))
+        ));
         assert!(
             store
                 .dead_letters(Some(DeadLetterStatus::Open), 10)

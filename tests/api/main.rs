@@ -2,6 +2,7 @@
 
 mod connectors_netsuite;
 mod connectors_salesforce;
+mod dead_letters;
 mod demo;
 mod durability;
 mod helpers;

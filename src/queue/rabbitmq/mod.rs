@@ -55,6 +55,9 @@ pub struct RabbitSettings {
     pub visibility_timeout: Duration,
     /// Retry delay tiers; empty means [`DEFAULT_RETRY_TIERS`].
     pub retry_tiers: Vec<Duration>,
+    /// Whether to consume the shard queues; off for a process that only publishes (`tandem
+    /// dlq replay`), so that it never takes deliveries away from the running instances.
+    pub consume: bool,
 }
 
 impl RabbitSettings {
@@ -69,6 +72,7 @@ impl RabbitSettings {
             max_deliveries: defaults.max_deliveries,
             visibility_timeout: defaults.visibility_timeout,
             retry_tiers: Vec::new(),
+            consume: true,
         }
     }
 }
@@ -87,7 +91,7 @@ pub struct RabbitQueue {
 
 impl RabbitQueue {
     /// Connects (failing within a few seconds if the broker is unreachable), declares the
-    /// topology and starts consuming in the background. The store keeps delivery ids and
+    /// topology and, unless `settings.consume` is off, starts consuming in the background. The store keeps delivery ids and
     /// dead letters.
     pub async fn connect(
         settings: RabbitSettings,
@@ -119,7 +123,9 @@ impl RabbitQueue {
             store: store.clone(),
             connected: consumers_up.clone(),
         };
-        tokio::spawn(consumers.run(stop.clone()));
+        if settings.consume {
+            tokio::spawn(consumers.run(stop.clone()));
+        }
         Ok(Self {
             topology,
             publisher,

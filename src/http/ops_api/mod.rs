@@ -1,0 +1,26 @@
+//! The ops API under `/api/v1`: dead letters today. Every route sits behind the admin token
+//! guard, which runs before any of the request is read.
+
+mod auth;
+mod dead_letters;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub const DEAD_LETTERS: &str = "/api/v1/dead-letters";
+pub const DEAD_LETTER: &str = "/api/v1/dead-letters/{id}";
+pub const REPLAY_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/replay";
+pub const DISCARD_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/discard";
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(DEAD_LETTERS, get(dead_letters::list))
+        .route(DEAD_LETTER, get(dead_letters::show))
+        .route(REPLAY_DEAD_LETTER, post(dead_letters::replay))
+        .route(DISCARD_DEAD_LETTER, post(dead_letters::discard))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            auth::require_admin_token,
+        ))
+}

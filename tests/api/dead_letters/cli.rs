@@ -1,0 +1,160 @@
+//! `tandem dlq` as operators run it: the real binary on the config's store and embedded queue.
+
+use crate::helpers::{binary_path, write_config};
+use chrono::Utc;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+use tandem::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use tandem::queue::Queue;
+use tandem::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
+use tandem::store::{DeadLetterStatus, NewDeadLetter, Store};
+
+/// What one run of the binary left: its exit status, stdout and stderr.
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+async fn dlq(config: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::new(binary_path())
+        .arg("dlq")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .expect("tandem dlq finishes within 60 s")
+        .unwrap();
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn customer_event(id: &str, record_id: &str) -> ChangeEvent {
+    let fields = json!({ "companyname": "Acme Ltd", "creditlimit": 5000 });
+    ChangeEvent {
+        id: id.into(),
+        source: SourceSystem::Netsuite,
+        object: "customer".into(),
+        record_id: record_id.into(),
+        change: ChangeKind::Updated,
+        version: Some(Utc::now()),
+        modified_by: Some("-5".into()),
+        origin: None,
+        execution_context: None,
+        role: None,
+        fields: fields.as_object().unwrap().clone(),
+        received_at: Utc::now(),
+        attempt: 3,
+    }
+}
+
+async fn add_letter(store: &dyn Store, event: ChangeEvent) -> i64 {
+    store
+        .add_dead_letter(NewDeadLetter {
+            event,
+            reason: "netsuite 503: Service Unavailable".into(),
+            error_code: None,
+            attempts: 3,
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tandem_dlq_lists_shows_replays_and_discards_and_refuses_unknown_or_closed_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = tandem::store::open(&store_url).await.unwrap();
+    let first = add_letter(store.as_ref(), customer_event("msg_cli_first", "5512")).await;
+    let second = add_letter(store.as_ref(), customer_event("msg_cli_second", "5513")).await;
+
+    let listed = dlq(&config, &["list"]).await;
+    assert!(listed.success, "{}", listed.stderr);
+    let lines: Vec<&str> = listed.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "a header and two letters: {}",
+        listed.stdout
+    );
+    assert!(lines[0].starts_with("ID"), "{}", lines[0]);
+    assert!(
+        lines[2].starts_with(&format!("{first} "))
+            && lines[2].contains("open")
+            && lines[2].contains("netsuite:customer:5512")
+            && lines[2].contains("msg_cli_first"),
+        "oldest last: {}",
+        listed.stdout
+    );
+
+    let shown = dlq(&config, &["show", &first.to_string()]).await;
+    assert!(shown.success, "{}", shown.stderr);
+    let shown: Value = serde_json::from_str(&shown.stdout).expect("show prints JSON");
+    assert_eq!(shown["id"], first);
+    assert_eq!(shown["status"], "open");
+    assert_eq!(shown["event"]["id"], "msg_cli_first");
+    assert_eq!(shown["event"]["fields"]["companyname"], "Acme Ltd");
+
+    let replayed = dlq(&config, &["replay", &first.to_string()]).await;
+    assert!(replayed.success, "{}", replayed.stderr);
+    assert_eq!(
+        replayed.stdout,
+        format!(
+            "dead letter {first} replayed: event msg_cli_first of netsuite:customer:5512 is queued again\n"
+        )
+    );
+    assert_eq!(
+        store.dead_letter(first).await.unwrap().status,
+        DeadLetterStatus::Replayed
+    );
+    // The event is back on the queue file, as a first attempt.
+    let queue = EmbeddedQueue::open(EmbeddedSettings {
+        path: dir.path().join("queue.db"),
+        shards: 4,
+        visibility_timeout: Duration::from_secs(60),
+        max_deliveries: 10,
+        dedupe_retention: Duration::from_secs(3600),
+    })
+    .await
+    .unwrap();
+    let leases = queue.receive(10, Duration::from_secs(5)).await.unwrap();
+    let queued: Vec<(&str, u32)> = leases
+        .iter()
+        .map(|lease| (lease.event.id.as_str(), lease.event.attempt))
+        .collect();
+    assert_eq!(queued, [("msg_cli_first", 1)]);
+
+    let again = dlq(&config, &["replay", &first.to_string()]).await;
+    assert!(!again.success, "a replayed letter is not replayed twice");
+    assert_eq!(
+        again.stderr,
+        format!(
+            "tandem dlq: dead letter {first} is replayed; only open dead letters can be replayed or discarded\n"
+        )
+    );
+    let unknown = dlq(&config, &["replay", "424242"]).await;
+    assert!(!unknown.success);
+    assert_eq!(unknown.stderr, "tandem dlq: no dead letter 424242\n");
+    assert!(unknown.stdout.is_empty(), "{}", unknown.stdout);
+
+    let discarded = dlq(&config, &["discard", &second.to_string()]).await;
+    assert!(discarded.success, "{}", discarded.stderr);
+    assert_eq!(
+        discarded.stdout,
+        format!("dead letter {second} discarded\n")
+    );
+    let open = dlq(&config, &["list", "--status", "open"]).await;
+    assert!(open.success, "{}", open.stderr);
+    assert_eq!(open.stdout, "no dead letters\n");
+    let leases = queue.receive(10, Duration::from_millis(200)).await.unwrap();
+    assert!(leases.is_empty(), "a discard queues nothing");
+}
