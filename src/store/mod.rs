@@ -109,8 +109,14 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<ClaimOutcome, StoreError>;
 
-    /// Gives up `owner`'s claim on a record (nothing when another owner holds it now).
-    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError>;
+    /// Gives up `owner`'s claim on a record for `event_id` (nothing when the record is held by
+    /// another owner, or for another event, now).
+    async fn release_record(
+        &self,
+        record_key: &str,
+        owner: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.

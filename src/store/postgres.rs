@@ -484,10 +484,16 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
-    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError> {
+    async fn release_record(
+        &self,
+        record_key: &str,
+        owner: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(&for_postgres(sql::RELEASE_CLAIM))
             .bind(record_key)
             .bind(owner)
+            .bind(event_id)
             .execute(&self.pool)
             .await
             .map(|_| ())

@@ -62,7 +62,10 @@ pub const CLAIM_HOLDER: &str =
     "SELECT owner, event_id, until_ms FROM record_claims WHERE record_key = ?1";
 pub const TAKE_CLAIM: &str =
     "UPDATE record_claims SET owner = ?2, event_id = ?3, until_ms = ?4 WHERE record_key = ?1";
-pub const RELEASE_CLAIM: &str = "DELETE FROM record_claims WHERE record_key = ?1 AND owner = ?2";
+/// Only the claim taken for this event: a worker of the same process may hold the record for
+/// its next event already.
+pub const RELEASE_CLAIM: &str =
+    "DELETE FROM record_claims WHERE record_key = ?1 AND owner = ?2 AND event_id = ?3";
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
 
 /// `?N` → `$N`.

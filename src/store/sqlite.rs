@@ -511,10 +511,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn release_record(&self, record_key: &str, owner: &str) -> Result<(), StoreError> {
-        let (record_key, owner) = (record_key.to_owned(), owner.to_owned());
+    async fn release_record(
+        &self,
+        record_key: &str,
+        owner: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
+        let key = [record_key, owner, event_id].map(str::to_owned);
         self.with(move |c| {
-            c.execute(sql::RELEASE_CLAIM, params![record_key, owner])
+            c.execute(sql::RELEASE_CLAIM, params![key[0], key[1], key[2]])
                 .map(|_| ())
                 .map_err(unavailable)
         })

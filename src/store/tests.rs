@@ -420,7 +420,7 @@ async fn a_claim_is_exclusive_until_released_or_lapsed_and_a_lapsed_one_is_in_do
         );
         // Released: the next owner takes it at once, nothing in doubt.
         store
-            .release_record("netsuite:customer:42", "a")
+            .release_record("netsuite:customer:42", "a", "e1")
             .await
             .unwrap();
         assert_eq!(
@@ -430,9 +430,13 @@ async fn a_claim_is_exclusive_until_released_or_lapsed_and_a_lapsed_one_is_in_do
                 .unwrap(),
             claimed
         );
-        // Releasing someone else's claim does nothing.
+        // Releasing someone else's claim, or the claim for another event, does nothing.
         store
-            .release_record("netsuite:customer:42", "a")
+            .release_record("netsuite:customer:42", "a", "e1")
+            .await
+            .unwrap();
+        store
+            .release_record("netsuite:customer:42", "b", "e1")
             .await
             .unwrap();
         assert!(matches!(

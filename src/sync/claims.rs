@@ -127,7 +127,7 @@ impl Claim<'_> {
         let claims = self.claims;
         if let Err(error) = claims
             .store
-            .release_record(&self.record_key, &claims.owner)
+            .release_record(&self.record_key, &claims.owner, &self.event_id)
             .await
         {
             tracing::warn!(%error, record_key = %self.record_key, "could not release the record claim; it lapses");

@@ -1,13 +1,12 @@
 //! Two instances share one broker and one store; the one consuming is killed with SIGKILL in
-//! the middle of a burst. The other takes over its shards: nothing is lost, no record is ever
-//! written out of order, each ends at its newest version, and only what the killed instance
-//! was holding may be processed again.
+//! the middle of a burst. The other takes over its shards: nothing is lost, nothing is applied
+//! twice, no record is ever written out of order, and each ends at its newest version.
 
 use crate::SERIAL;
 use crate::instance::wait_for_readyz;
 use crate::load::{Senders, Tally, accepted_at_least, plan};
 use crate::oracle;
-use crate::world::{WORKERS, World};
+use crate::world::World;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -99,22 +98,12 @@ async fn killing_the_consuming_instance_loses_nothing_and_keeps_each_record_in_o
         applied_before_kill < EVENTS as usize,
         "everything was applied before the kill: the kill proved nothing"
     );
-    verdict.assert_nothing_lost_in_order();
-    // What SIGKILL may repeat, at most once per event the killed instance held (one per record
-    // being worked on): a Salesforce write it made but had not recorded, which the survivor
-    // makes again with the same values; or, when its store commit was still in flight as the
-    // survivor checked `was_processed`, a second history entry for the event (the survivor
-    // found it stale or already written). Both come before the record's next event. A
-    // `complete` that refused an event already marked processed would remove the second kind.
-    let held_by_the_killed = usize::from(WORKERS).min(RECORDS);
-    assert!(
-        verdict.recorded_twice.len() <= held_by_the_killed,
-        "{:?}",
-        verdict.recorded_twice
+    // The killed instance's claims lapse; the survivor applies what it held, checking the
+    // origin stamp of each account first (the killed worker may have written it already).
+    eprintln!(
+        "[instance killed] survivor: waited for a claim {} times, in doubt {}",
+        b.count_logs("another instance is applying this record"),
+        b.count_logs("died while applying it"),
     );
-    assert!(
-        verdict.downstream_extra <= held_by_the_killed,
-        "{} repeated downstream writes",
-        verdict.downstream_extra
-    );
+    verdict.assert_exactly_once_in_order();
 }

@@ -36,6 +36,8 @@ pub struct Verdict {
     pub downstream_updates: usize,
     pub downstream_extra: usize,
     pub downstream_missing: usize,
+    /// The accounts that received more updates than events written to them.
+    pub updated_again: Vec<String>,
 }
 
 impl Verdict {
@@ -72,7 +74,8 @@ impl Verdict {
         assert_eq!(self.applied_once, self.accepted);
         assert_eq!(
             self.downstream_extra, 0,
-            "the downstream received more updates than events were written"
+            "the downstream received more updates than events were written: {:?}",
+            self.updated_again
         );
     }
 
@@ -241,6 +244,12 @@ async fn judge(
         let written = written_per_record.get(&record).map_or(0, HashSet::len);
         verdict.downstream_updates += received;
         verdict.downstream_extra += received.saturating_sub(written);
+        if received > written {
+            verdict.updated_again.push(format!(
+                "account {} received {received} updates for {written} events written",
+                account.account_id
+            ));
+        }
         verdict.downstream_missing += written.saturating_sub(received);
     }
     verdict
