@@ -18,7 +18,7 @@ mod raw_ceiling;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// Offered load per step, requests per second, each held for `STEP`.
-const RATES: &[u32] = &[250, 500, 1000, 2000, 4000];
+const RATES: &[u32] = &[500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 8000, 10000];
 const STEP: Duration = Duration::from_secs(3);
 
 struct Step {
@@ -190,6 +190,16 @@ fn json_steps(steps: &[Step]) -> serde_json::Value {
         .collect()
 }
 
+/// p99 time to 2xx at the step offering half the sustained rate (the nearest step at or below).
+fn p99_at_half(steps: &[Step]) -> Option<(u32, f64)> {
+    let half = sustained(steps) / 2.0;
+    steps
+        .iter()
+        .filter(|s| f64::from(s.offered) <= half)
+        .max_by_key(|s| s.offered)
+        .map(|s| (s.offered, s.p99_ms))
+}
+
 /// The highest rate a series kept up with (accepted at least 95 % of what was offered).
 fn sustained(steps: &[Step]) -> f64 {
     steps
@@ -229,6 +239,11 @@ fn main() {
             "sustained: raw lapin {:.0}/s, tandem on RabbitMQ {:.0}/s (ratio {ratio:.2}), tandem embedded {:.0}/s",
             sustained(&raw), sustained(&rabbitmq), sustained(&embedded)
         );
+        for (name, steps) in [("RabbitMQ", &rabbitmq), ("embedded", &embedded)] {
+            if let Some((offered, p99)) = p99_at_half(steps) {
+                println!("half the sustained rate, {name}: p99 {p99:.1} ms at {offered}/s offered (aim ≤ 25 ms)");
+            }
+        }
         let report = json!({
             "machine": { "cores": cores },
             "step_seconds": STEP.as_secs(),
@@ -237,6 +252,10 @@ fn main() {
             "embedded": json_steps(&embedded),
             "sustained_per_second": { "raw_lapin": sustained(&raw), "rabbitmq": sustained(&rabbitmq), "embedded": sustained(&embedded) },
             "rabbitmq_to_raw_ratio": ratio,
+            "p99_ms_at_half_sustained": {
+                "rabbitmq": p99_at_half(&rabbitmq).map(|(_, p99)| p99),
+                "embedded": p99_at_half(&embedded).map(|(_, p99)| p99),
+            },
         });
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ingest-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();

@@ -395,17 +395,18 @@ impl Store for PostgresStore {
     }
 
     async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
-        let query = for_postgres(sql::DELIVERY_SEEN);
-        let mut seen = Vec::with_capacity(keys.len());
-        for key in keys {
-            let row = sqlx::query(&query)
-                .bind(key)
-                .fetch_optional(&self.pool)
+        // One round trip for the whole request.
+        let rows =
+            sqlx::query("SELECT dedupe_key FROM received_deliveries WHERE dedupe_key = ANY($1)")
+                .bind(keys)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(unavailable)?;
-            seen.push(row.is_some());
-        }
-        Ok(seen)
+        let found: std::collections::HashSet<String> = rows
+            .iter()
+            .map(|row| row.try_get(0).map_err(corrupt))
+            .collect::<Result<_, _>>()?;
+        Ok(keys.iter().map(|key| found.contains(key)).collect())
     }
 
     async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {

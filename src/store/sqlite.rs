@@ -11,6 +11,9 @@ use std::sync::Mutex;
 
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    /// A second connection for the lookups on ingress's path: in WAL mode it reads while the
+    /// writer waits for its fsync.
+    reader: Arc<Mutex<Connection>>,
 }
 
 fn unavailable(error: rusqlite::Error) -> StoreError {
@@ -20,26 +23,35 @@ fn unavailable(error: rusqlite::Error) -> StoreError {
 impl SqliteStore {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let path = path.to_owned();
-        let connection = tokio::task::spawn_blocking(move || {
-            let mut connection = Connection::open(&path).map_err(|e| {
-                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
-            })?;
-            connection
-                .pragma_update(None, "journal_mode", "WAL")
-                .map_err(unavailable)?;
-            connection
-                .pragma_update(None, "synchronous", "FULL")
-                .map_err(unavailable)?;
-            connection
-                .busy_timeout(std::time::Duration::from_secs(5))
-                .map_err(unavailable)?;
+        let (connection, reader) = tokio::task::spawn_blocking(move || {
+            let open = || {
+                let connection = Connection::open(&path).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
+                })?;
+                connection
+                    .pragma_update(None, "journal_mode", "WAL")
+                    .map_err(unavailable)?;
+                connection
+                    .pragma_update(None, "synchronous", "FULL")
+                    .map_err(unavailable)?;
+                connection
+                    .busy_timeout(std::time::Duration::from_secs(5))
+                    .map_err(unavailable)?;
+                Ok::<_, StoreError>(connection)
+            };
+            let mut connection = open()?;
             migrate(&mut connection)?;
-            Ok::<_, StoreError>(connection)
+            let reader = open()?;
+            reader
+                .pragma_update(None, "query_only", true)
+                .map_err(unavailable)?;
+            Ok::<_, StoreError>((connection, reader))
         })
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))??;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            reader: Arc::new(Mutex::new(reader)),
         })
     }
 
@@ -47,7 +59,21 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = self.connection.clone();
+        Self::on(self.connection.clone(), work).await
+    }
+
+    /// Reads on the reader connection: never behind a write.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        Self::on(self.reader.clone(), work).await
+    }
+
+    async fn on<T: Send + 'static>(
+        connection: Arc<Mutex<Connection>>,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         tokio::task::spawn_blocking(move || {
             let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
             work(&mut connection)
@@ -445,7 +471,7 @@ impl Store for SqliteStore {
 
     async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
         let keys = keys.to_vec();
-        self.with(move |c| {
+        self.read(move |c| {
             let mut statement = c.prepare_cached(sql::DELIVERY_SEEN).map_err(unavailable)?;
             keys.iter()
                 .map(|key| statement.exists([key]).map_err(unavailable))
