@@ -18,7 +18,9 @@ mod raw_ceiling;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// Offered load per step, requests per second, each held for `STEP`.
-const RATES: &[u32] = &[500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 8000, 10000];
+const RATES: &[u32] = &[
+    500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 8000, 10000,
+];
 const STEP: Duration = Duration::from_secs(3);
 
 struct Step {
