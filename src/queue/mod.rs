@@ -42,6 +42,10 @@ pub struct LeaseToken {
 pub struct Lease {
     pub token: LeaseToken,
     pub event: ChangeEvent,
+    /// Set when the queue handed this event out `queue.max_deliveries` times without an
+    /// answer (a worker crashing on it): the worker does not apply it again, but records it as
+    /// a dead letter in the store with this reason, where ops see and replay it.
+    pub exhausted: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -42,6 +42,9 @@ pub enum SyncError {
     /// The event itself cannot be applied (a required field is missing at the source…).
     #[error("{0}")]
     Invalid(String),
+    /// The queue handed the event out too often without an answer (a worker crashing on it).
+    #[error("{0}")]
+    Undeliverable(String),
 }
 
 impl SyncError {
@@ -50,7 +53,9 @@ impl SyncError {
             SyncError::Connector(error) => error.class,
             SyncError::Store(_) => ErrorClass::Retry,
             SyncError::MissingDependency { .. } => ErrorClass::Retry,
-            SyncError::Mapping(_) | SyncError::Invalid(_) => ErrorClass::Permanent,
+            SyncError::Mapping(_) | SyncError::Invalid(_) | SyncError::Undeliverable(_) => {
+                ErrorClass::Permanent
+            }
         }
     }
 
@@ -61,6 +66,7 @@ impl SyncError {
             SyncError::Mapping(_) => Some("MAPPING_ERROR".into()),
             SyncError::MissingDependency { .. } => Some("MISSING_DEPENDENCY".into()),
             SyncError::Invalid(_) => Some("INVALID_EVENT".into()),
+            SyncError::Undeliverable(_) => Some("MAX_DELIVERIES".into()),
             SyncError::Store(_) => None,
         }
     }

@@ -74,6 +74,15 @@ impl Worker {
 
     #[tracing::instrument(skip_all, fields(event_id = %lease.event.id, source = %lease.event.source, object = %lease.event.object, attempt = lease.event.attempt))]
     pub async fn handle(&self, mut lease: Lease) {
+        if let Some(reason) = lease.exhausted.clone() {
+            // Not applied again: it may be what crashed the workers it was handed to.
+            let outcome = self
+                .settler
+                .fail(&lease, SyncError::Undeliverable(reason))
+                .await;
+            observe(&lease.event, outcome);
+            return;
+        }
         for taker in &self.takers {
             match taker.take(lease).await {
                 Ok(()) => return,
@@ -154,3 +163,6 @@ pub fn observe(event: &ChangeEvent, outcome: &'static str) {
     metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => event.object.clone())
         .record(latency.num_milliseconds().max(0) as f64 / 1000.0);
 }
+
+#[cfg(test)]
+mod tests;

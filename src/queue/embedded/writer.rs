@@ -255,7 +255,8 @@ fn enqueue(
 }
 
 /// Hands out the oldest event of each record that has nothing earlier pending, is due, and
-/// is not leased. Events past the delivery limit go to dead letters instead.
+/// is not leased. An event past the delivery limit is handed out marked `exhausted`, for the
+/// worker to record as a dead letter instead of applying it.
 fn claim(
     c: &Connection,
     settings: &EmbeddedSettings,
@@ -286,27 +287,24 @@ fn claim(
             id: seq,
             nonce: rand::random::<i64>(),
         };
-        if deliveries >= settings.max_deliveries {
-            let reason = format!(
+        let exhausted = (deliveries >= settings.max_deliveries).then(|| {
+            format!(
                 "handed out {deliveries} times without being acknowledged (queue.max_deliveries)"
-            );
-            c.execute(
-                "UPDATE events SET lease_nonce = ?2 WHERE seq = ?1",
-                params![seq, token.nonce],
             )
-            .map_err(unavailable)?;
-            dead_letter(c, token, &reason, now)?;
-            continue;
-        }
+        });
         let mut event: ChangeEvent =
             Envelope::decode(&payload).map_err(|e| QueueError::Corrupt(event_id, e.to_string()))?;
-        event.attempt = deliveries + 1;
+        event.attempt = deliveries.min(settings.max_deliveries) + 1;
         c.execute(
-            "UPDATE events SET deliveries = deliveries + 1, lease_nonce = ?2, lease_until = ?3 WHERE seq = ?1",
-            params![seq, token.nonce, lease_until],
+            "UPDATE events SET deliveries = MIN(deliveries + 1, ?4), lease_nonce = ?2, lease_until = ?3 WHERE seq = ?1",
+            params![seq, token.nonce, lease_until, settings.max_deliveries],
         )
         .map_err(unavailable)?;
-        leases.push(Lease { token, event });
+        leases.push(Lease {
+            token,
+            event,
+            exhausted,
+        });
     }
     Ok(leases)
 }

@@ -145,6 +145,8 @@ impl Dispatch {
             leases.push(Lease {
                 token,
                 event: incoming.event.clone(),
+                // The broker dead-letters past `x-delivery-limit` itself.
+                exhausted: None,
             });
             state.leases.insert(
                 (incoming.session, incoming.delivery_tag),
