@@ -152,8 +152,9 @@ pub async fn messages_under(prefix: &str) -> BTreeMap<String, u64> {
     queues
 }
 
-/// Polls until no queue of `prefix` holds a message (all acknowledged), failing at `deadline`.
-pub async fn wait_until_drained(prefix: &str, deadline: Instant) {
+/// Polls until no queue of `prefix` holds a message (all acknowledged); at `deadline`, what is
+/// still held, with the broker's view of those queues and their consumers.
+pub async fn wait_until_drained(prefix: &str, deadline: Instant) -> Result<(), String> {
     loop {
         let held: BTreeMap<String, u64> = messages_under(prefix)
             .await
@@ -161,14 +162,60 @@ pub async fn wait_until_drained(prefix: &str, deadline: Instant) {
             .filter(|(_, count)| *count > 0)
             .collect();
         if held.is_empty() {
-            return;
+            return Ok(());
         }
-        assert!(
-            Instant::now() < deadline,
-            "queues of {prefix} still hold messages: {held:?}"
-        );
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "queues of {prefix} still hold messages: {held:?}\n{}",
+                describe(prefix).await
+            ));
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The broker's lines about `prefix`'s queues (ready, unacknowledged, consumers) and consumers.
+async fn describe(prefix: &str) -> String {
+    let vhost = vhost();
+    let prefix = prefix.to_owned();
+    blocking(move || {
+        let queues = rabbitmqctl(&[
+            "list_queues",
+            "-p",
+            &vhost,
+            "--no-table-headers",
+            "name",
+            "messages_ready",
+            "messages_unacknowledged",
+            "consumers",
+        ]);
+        let consumers = rabbitmqctl(&[
+            "list_consumers",
+            "-p",
+            &vhost,
+            "--no-table-headers",
+            "queue_name",
+            "channel_pid",
+            "consumer_tag",
+            "prefetch_count",
+            "active",
+            "activity_status",
+        ]);
+        let mine = |listing: Result<String, String>| match listing {
+            Ok(text) => text
+                .lines()
+                .filter(|line| line.contains(&prefix))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(error) => error,
+        };
+        format!(
+            "queues (name, ready, unacked, consumers):\n{}\nconsumers:\n{}",
+            mine(queues),
+            mine(consumers)
+        )
+    })
+    .await
 }
 
 /// Deletes a prefix's queues and exchanges (the broker must be running).

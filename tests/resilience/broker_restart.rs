@@ -100,6 +100,9 @@ async fn a_broker_restart_mid_burst_loses_nothing_acknowledged_and_applies_it_on
         world.started.elapsed(),
     );
     verdict.print("broker restart");
+    if verdict.undrained.is_some() || !verdict.lost.is_empty() {
+        eprintln!("[broker restart] tandem's log:\n{}", tandem.tail(150));
+    }
 
     assert!(
         tally.unexpected_answers().is_empty(),

@@ -101,9 +101,11 @@ async fn killing_the_consuming_instance_loses_nothing_and_keeps_each_record_in_o
     // The killed instance's claims lapse; the survivor applies what it held, checking the
     // origin stamp of each account first (the killed worker may have written it already).
     eprintln!(
-        "[instance killed] survivor: waited for a claim {} times, in doubt {}",
+        "[instance killed] survivor: waited for a claim {} times, in doubt {}, of which the \
+         account already held the write {}",
         b.count_logs("another instance is applying this record"),
         b.count_logs("died while applying it"),
+        b.count_logs("already holds this event's write"),
     );
     verdict.assert_exactly_once_in_order();
 }

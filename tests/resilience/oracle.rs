@@ -36,6 +36,8 @@ pub struct Verdict {
     pub downstream_updates: usize,
     pub downstream_extra: usize,
     pub downstream_missing: usize,
+    /// What the broker still held when the wait for it to drain ran out.
+    pub undrained: Option<String>,
     /// The accounts that received more updates than events written to them.
     pub updated_again: Vec<String>,
 }
@@ -83,6 +85,9 @@ impl Verdict {
     /// when it was not; every record ends at its newest event. An event may have been processed
     /// again (a repeat of the same version).
     pub fn assert_nothing_lost_in_order(&self) {
+        if let Some(held) = &self.undrained {
+            panic!("{held}");
+        }
         assert!(
             self.lost.is_empty(),
             "accepted but never applied: {:?}",
@@ -136,13 +141,15 @@ pub async fn settle(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Everything acknowledged: no redelivery can still add an entry.
-    broker::wait_until_drained(
+    let drained = broker::wait_until_drained(
         &world.prefix,
         deadline.max(Instant::now() + Duration::from_secs(5)),
     )
     .await;
     let history = all_history(store).await;
-    judge(world, plan, accepted, &history).await
+    let mut verdict = judge(world, plan, accepted, &history).await;
+    verdict.undrained = drained.err();
+    verdict
 }
 
 async fn judge(

@@ -4,7 +4,7 @@
 use super::super::context::SyncContext;
 use super::super::ledger::{self, unchanged};
 use super::super::outcome::{Applied, SyncError};
-use super::{SALESFORCE_ORIGIN, number, text};
+use super::{SALESFORCE_ORIGIN, number, salesforce_stamped, text};
 use crate::connectors::netsuite::RecordId;
 use crate::domain::mapping::{Flow, Scope};
 use crate::domain::{ChangeEvent, SourceSystem};
@@ -12,7 +12,11 @@ use crate::store::{LinkKind, LinkSide, RecordRef};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
+pub async fn apply(
+    ctx: &SyncContext,
+    event: &ChangeEvent,
+    in_doubt: bool,
+) -> Result<Applied, SyncError> {
     if event.object.eq_ignore_ascii_case("customerpayment") {
         return apply_payment(ctx, event).await;
     }
@@ -90,9 +94,13 @@ async fn apply_invoice(
     }
     let mut body = fields.clone();
     body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
-    ctx.salesforce
-        .update("Opportunity", &opportunity_id, &body)
-        .await?;
+    if in_doubt && salesforce_stamped(ctx, "Opportunity", &opportunity_id, &event.id).await? {
+        tracing::info!(opportunity = %opportunity_id, "the opportunity already holds this event's write; not writing it again");
+    } else {
+        ctx.salesforce
+            .update("Opportunity", &opportunity_id, &body)
+            .await?;
+    }
     Ok(Applied::Written {
         writes: vec![ledger::entry(target, &fields)],
         links: vec![],

@@ -49,7 +49,7 @@ impl Apply for Flows {
                 opportunity_to_sales_order::apply(ctx, event).await
             }
             (SourceSystem::Netsuite, "invoice" | "customerpayment") => {
-                invoice_to_opportunity::apply(ctx, event).await
+                invoice_to_opportunity::apply(ctx, event, in_doubt).await
             }
             (
                 SourceSystem::Netsuite,
