@@ -18,13 +18,17 @@ pub async fn apply(
     in_doubt: bool,
 ) -> Result<Applied, SyncError> {
     if event.object.eq_ignore_ascii_case("customerpayment") {
-        return apply_payment(ctx, event).await;
+        return apply_payment(ctx, event, in_doubt).await;
     }
-    apply_invoice(ctx, event, &event.record_id, &event.fields).await
+    apply_invoice(ctx, event, &event.record_id, &event.fields, in_doubt).await
 }
 
 /// A payment changes the invoices it applies to: each is read fresh and synced.
-async fn apply_payment(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
+async fn apply_payment(
+    ctx: &SyncContext,
+    event: &ChangeEvent,
+    in_doubt: bool,
+) -> Result<Applied, SyncError> {
     let invoices: Vec<String> = event
         .fields
         .get("apply")
@@ -50,7 +54,7 @@ async fn apply_payment(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied
             .netsuite
             .get("invoice", &RecordId::Internal(invoice_id.clone()), None)
             .await?;
-        match apply_invoice(ctx, event, &invoice_id, &invoice).await? {
+        match apply_invoice(ctx, event, &invoice_id, &invoice, in_doubt).await? {
             Applied::Written {
                 writes: w, detail, ..
             } => {
@@ -72,6 +76,7 @@ async fn apply_invoice(
     event: &ChangeEvent,
     invoice_id: &str,
     invoice: &Map<String, Value>,
+    in_doubt: bool,
 ) -> Result<Applied, SyncError> {
     let Some(opportunity_id) = opportunity_of(ctx, invoice).await? else {
         return Ok(Applied::Ignored {
