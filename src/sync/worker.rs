@@ -97,9 +97,10 @@ impl Worker {
             Some(claims) => match claims.acquire(&lease.event).await {
                 Ok(claim) => {
                     let processed = claim.hold(self.process(&lease.event, claim.in_doubt)).await;
-                    let outcome = self.settle(&lease, processed).await;
+                    // Released before settling: the record's next event (handed out as soon as
+                    // this one settles) then finds it free.
                     claim.release().await;
-                    outcome
+                    self.settle(&lease, processed).await
                 }
                 Err(error) => self.settler.fail(&lease, error.into()).await,
             },

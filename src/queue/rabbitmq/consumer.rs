@@ -11,7 +11,9 @@ use crate::domain::Envelope;
 use crate::queue::QueueError;
 use crate::store::Store;
 use lapin::message::DeliveryResult;
-use lapin::options::{BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions};
+use lapin::options::{
+    BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions, QueueDeclareOptions,
+};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 use std::future::Future;
@@ -30,6 +32,8 @@ const STABLE_AFTER: Duration = Duration::from_secs(60);
 /// How often a session checks that its connection is still open (consumers usually notice a
 /// drop sooner, through their delegate).
 const HEALTH_EVERY: Duration = Duration::from_secs(1);
+/// Every this many health ticks, the broker is asked whether each shard still lists a consumer.
+const CONSUMERS_CHECK_EVERY: u32 = 5;
 
 pub(super) struct Consumers {
     pub url: String,
@@ -101,6 +105,7 @@ impl Consumers {
                 shards = self.topology.shards(),
                 "consuming from RabbitMQ"
             );
+            let mut ticks: u32 = 0;
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => return Ok(()),
@@ -110,6 +115,10 @@ impl Consumers {
                     _ = tokio::time::sleep(HEALTH_EVERY) => {
                         if !connection.status().connected() {
                             return Err(QueueError::Unavailable("the connection closed".into()));
+                        }
+                        ticks += 1;
+                        if ticks.is_multiple_of(CONSUMERS_CHECK_EVERY) {
+                            self.check_registered(&setup).await?;
                         }
                     }
                 }
@@ -126,6 +135,30 @@ impl Consumers {
         )
         .await;
         result
+    }
+
+    /// Every shard queue must list at least this instance's consumer (active or waiting): a
+    /// queue that lost it without telling (a queue restarting with the broker) would otherwise
+    /// never deliver again. A missing one ends the session, and the reconnect consumes afresh.
+    async fn check_registered(&self, channel: &Channel) -> Result<(), QueueError> {
+        // passive: look the queue up only (its counts); never create it.
+        let options = QueueDeclareOptions {
+            passive: true,
+            ..QueueDeclareOptions::default()
+        };
+        for shard in 0..self.topology.shards() {
+            let queue = self.topology.work_queue(shard);
+            let declared = channel
+                .queue_declare(queue.as_str().into(), options, FieldTable::default())
+                .await
+                .map_err(unavailable("look up a work queue"))?;
+            if declared.consumer_count() == 0 {
+                return Err(QueueError::Unavailable(format!(
+                    "{queue} lists no consumer although this instance consumes it"
+                )));
+            }
+        }
+        Ok(())
     }
 
     async fn consume_shard(

@@ -132,16 +132,23 @@ impl RabbitQueue {
     }
 }
 
+/// How long an ack or a nack may take. One caught by a connection closing may never be
+/// answered; the worker must not wait for it (its record stays busy until it settles), and
+/// the broker hands the delivery out again anyway.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Acknowledges a delivery; a channel that closed meanwhile means the broker hands it out again.
 async fn ack(acker: &Acker) -> Result<(), QueueError> {
-    match acker
-        .ack(BasicAckOptions {
-            multiple: false, // this delivery only, not every earlier one on the channel
-        })
-        .await
-    {
-        Ok(true) => Ok(()),
-        Ok(false) | Err(_) => Err(QueueError::LeaseLost),
+    let options = BasicAckOptions {
+        multiple: false, // this delivery only, not every earlier one on the channel
+    };
+    match tokio::time::timeout(SETTLE_TIMEOUT, acker.ack(options)).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false) | Err(_)) => Err(QueueError::LeaseLost),
+        Err(_) => {
+            tracing::warn!("the broker did not answer an acknowledgement; the delivery comes back");
+            Err(QueueError::LeaseLost)
+        }
     }
 }
 
@@ -151,7 +158,13 @@ async fn hand_back(acker: &Acker) {
         multiple: false, // this delivery only
         requeue: true,   // back to its queue, counting as a delivery
     };
-    if let Err(error) = acker.nack(options).await {
-        tracing::debug!(%error, "nack failed; the closed channel returns the delivery");
+    match tokio::time::timeout(SETTLE_TIMEOUT, acker.nack(options)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "nack failed; the closed channel returns the delivery");
+        }
+        Err(_) => tracing::warn!(
+            "the broker did not answer a nack; the closed channel returns the delivery"
+        ),
     }
 }
