@@ -101,7 +101,22 @@ async fn a_broker_restart_mid_burst_loses_nothing_acknowledged_and_applies_it_on
     );
     verdict.print("broker restart");
     if verdict.undrained.is_some() || !verdict.lost.is_empty() {
-        eprintln!("[broker restart] tandem's log:\n{}", tandem.tail(150));
+        let metrics = probe
+            .get(tandem.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let depth: Vec<&str> = metrics
+            .lines()
+            .filter(|line| line.starts_with("tandem_queue_depth"))
+            .collect();
+        eprintln!(
+            "[broker restart] tandem's queue depth: {depth:?}\ntandem's log:\n{}",
+            tandem.tail(400)
+        );
     }
 
     assert!(
