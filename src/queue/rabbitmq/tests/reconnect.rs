@@ -1,12 +1,21 @@
-//! Reconnection, by closing the queue's connections from the broker side with `rabbitmqctl`
-//! (so it runs only on request: `cargo test --lib rabbitmq -- --ignored`).
+//! Reconnection, by closing the queue's connections from the broker side with `rabbitmqctl -n
+//! $TANDEM_TEST_RABBITMQ_NODE` (the node scripts/services.sh reuses or starts).
 
 use super::super::*;
 use super::fixture::{Fixture, delivery, event};
 
+/// `rabbitmqctl` for the broker under test.
+fn rabbitmqctl() -> std::process::Command {
+    let node =
+        std::env::var("TANDEM_TEST_RABBITMQ_NODE").unwrap_or_else(|_| "rabbit@localhost".into());
+    let mut command = std::process::Command::new("rabbitmqctl");
+    command.args(["-n", &node]);
+    command
+}
+
 /// Closes this test's connections from the broker side, as a broker restart would.
 fn close_connections_of(prefix: &str) {
-    let listed = std::process::Command::new("rabbitmqctl")
+    let listed = rabbitmqctl()
         .args(["list_connections", "--silent", "pid", "client_properties"])
         .output()
         .expect("rabbitmqctl runs");
@@ -14,7 +23,7 @@ fn close_connections_of(prefix: &str) {
     let mut closed = 0;
     for line in listing.lines().filter(|line| line.contains(prefix)) {
         let pid = line.split_whitespace().next().unwrap();
-        let status = std::process::Command::new("rabbitmqctl")
+        let status = rabbitmqctl()
             .args(["close_connection", pid, "test: broker going away"])
             .status()
             .unwrap();
@@ -25,7 +34,6 @@ fn close_connections_of(prefix: &str) {
 }
 
 #[tokio::test]
-#[ignore = "needs rabbitmqctl for the broker under test"]
 async fn after_the_broker_drops_the_connections_the_queue_reconnects_and_redelivers() {
     let fx = Fixture::new(|_| {}).await;
     fx.queue
