@@ -115,6 +115,18 @@ fn dead_letter_from(row: &PgRow) -> Result<StoredDeadLetter, StoreError> {
     })
 }
 
+/// `statement` with a claim's four values bound, in `INSERT_CLAIM`'s and `TAKE_CLAIM`'s order.
+fn with_claim<'q>(
+    statement: &'q str,
+    claim: &'q RecordClaim,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(statement)
+        .bind(&claim.record_key)
+        .bind(&claim.owner)
+        .bind(&claim.event_id)
+        .bind(claim.until_ms)
+}
+
 fn history_from(row: &PgRow) -> Result<HistoryEntry, StoreError> {
     Ok(HistoryEntry {
         record_key: row.try_get(0).map_err(corrupt)?,
@@ -439,11 +451,8 @@ impl Store for PostgresStore {
         now_ms: i64,
     ) -> Result<ClaimOutcome, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        let inserted = sqlx::query(&for_postgres(sql::INSERT_CLAIM))
-            .bind(&claim.record_key)
-            .bind(&claim.owner)
-            .bind(&claim.event_id)
-            .bind(claim.until_ms)
+        let insert = for_postgres(sql::INSERT_CLAIM);
+        let inserted = with_claim(&insert, claim)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
@@ -472,11 +481,8 @@ impl Store for PostgresStore {
         };
         let outcome = claim.against(&holder, now_ms);
         if matches!(outcome, ClaimOutcome::Claimed { .. }) {
-            sqlx::query(&for_postgres(sql::TAKE_CLAIM))
-                .bind(&claim.record_key)
-                .bind(&claim.owner)
-                .bind(&claim.event_id)
-                .bind(claim.until_ms)
+            let take = for_postgres(sql::TAKE_CLAIM);
+            with_claim(&take, claim)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;

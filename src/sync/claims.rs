@@ -48,10 +48,6 @@ impl Claims {
         }
     }
 
-    pub fn owner(&self) -> &str {
-        &self.owner
-    }
-
     /// Waits until the event's record is this process's (released or lapsed elsewhere).
     pub async fn acquire(&self, event: &ChangeEvent) -> Result<Claim<'_>, StoreError> {
         let record_key = event.record_key();
