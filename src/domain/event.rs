@@ -90,6 +90,11 @@ impl ChangeEvent {
         }
     }
 
+    /// The record was deleted at the source.
+    pub fn is_delete(&self) -> bool {
+        self.change == ChangeKind::Deleted
+    }
+
     /// A NetSuite quantity-available change (`object: "inventorylevel"`).
     pub fn is_inventory_level(&self) -> bool {
         self.source == SourceSystem::Netsuite && self.object.eq_ignore_ascii_case(INVENTORY_LEVEL)

@@ -1,5 +1,6 @@
 //! What every flow works with: the store, both clients, the mapping, and who tandem is.
 
+use super::currencies::Currencies;
 use super::loop_guard::Identity;
 use crate::config::DeletePolicy;
 use crate::connectors::{NetsuiteClient, SalesforceClient};
@@ -15,4 +16,6 @@ pub struct SyncContext {
     pub mapping: Arc<Mapping>,
     pub identity: Identity,
     pub delete_policy: DeletePolicy,
+    /// NetSuite's currency records, read once.
+    pub currencies: Arc<Currencies>,
 }

@@ -2,11 +2,18 @@
 //! one flow per kind of record, without loops, duplicates or stale overwrites.
 
 pub mod claims;
+pub mod coalesce;
 pub mod context;
+pub mod currencies;
+pub mod customers;
+pub mod fields;
 pub mod flows;
 pub mod ledger;
 pub mod loop_guard;
+pub mod matching;
+pub mod order_terms;
 pub mod outcome;
+pub mod pair;
 pub mod retry;
 pub mod settle;
 pub mod start;

@@ -42,6 +42,10 @@ pub enum SyncError {
     /// The event itself cannot be applied (a required field is missing at the source…).
     #[error("{0}")]
     Invalid(String),
+    /// The other system would refuse the write, and tandem says why before trying (a currency
+    /// the customer does not accept…); `code` names the case in the dead letter.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// The queue handed the event out too often without an answer (a worker crashing on it).
     #[error("{0}")]
     Undeliverable(String),
@@ -53,9 +57,10 @@ impl SyncError {
             SyncError::Connector(error) => error.class,
             SyncError::Store(_) => ErrorClass::Retry,
             SyncError::MissingDependency { .. } => ErrorClass::Retry,
-            SyncError::Mapping(_) | SyncError::Invalid(_) | SyncError::Undeliverable(_) => {
-                ErrorClass::Permanent
-            }
+            SyncError::Mapping(_)
+            | SyncError::Invalid(_)
+            | SyncError::Refused { .. }
+            | SyncError::Undeliverable(_) => ErrorClass::Permanent,
         }
     }
 
@@ -66,6 +71,7 @@ impl SyncError {
             SyncError::Mapping(_) => Some("MAPPING_ERROR".into()),
             SyncError::MissingDependency { .. } => Some("MISSING_DEPENDENCY".into()),
             SyncError::Invalid(_) => Some("INVALID_EVENT".into()),
+            SyncError::Refused { code, .. } => Some((*code).into()),
             SyncError::Undeliverable(_) => Some("MAX_DELIVERIES".into()),
             SyncError::Store(_) => None,
         }

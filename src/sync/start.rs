@@ -2,9 +2,9 @@
 //! and housekeeping. Off (ingress only) until both systems are configured.
 
 use super::claims::Claims;
+use super::coalesce::InventoryCoalescer;
 use super::context::SyncContext;
 use super::flows::Flows;
-use super::flows::inventory::InventoryCoalescer;
 use super::loop_guard::Identity;
 use super::retry::RetryPolicy;
 use super::settle::Settler;
@@ -58,6 +58,7 @@ pub async fn start(
         mapping: Arc::new(mapping),
         identity: Identity::from_config(config),
         delete_policy: config.sync.delete_policy,
+        currencies: Default::default(),
     };
     let settler = Settler {
         queue,

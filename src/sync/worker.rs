@@ -4,7 +4,10 @@
 use super::claims::Claims;
 use super::outcome::{Applied, SyncError};
 use super::settle::Settler;
+use crate::connectors::System;
+use crate::connectors::calls::{Calls, counted};
 use crate::domain::ChangeEvent;
+use crate::domain::mapping::Flow;
 use crate::queue::Lease;
 use crate::store::{RecordRef, StoreError};
 use async_trait::async_trait;
@@ -17,6 +20,9 @@ use tokio_util::task::TaskTracker;
 pub const EVENTS_PROCESSED: &str = "tandem_events_processed_total";
 /// Time from receipt at ingress to the end of processing, by `source` and `object`.
 pub const SYNC_LATENCY: &str = "tandem_sync_latency_seconds";
+/// Requests sent to Salesforce and NetSuite while applying events, by `flow` and `system`;
+/// divided by `tandem_events_processed_total` it gives the requests one event costs.
+pub const SYNC_REQUESTS: &str = "tandem_sync_requests_total";
 
 /// Applies one event to the other system.
 #[async_trait]
@@ -24,6 +30,11 @@ pub trait Apply: Send + Sync + 'static {
     /// `in_doubt`: a worker that died was applying this very event and may have written it;
     /// a flow that can tell (by the origin stamp on the target) does not write it again.
     async fn apply(&self, event: &ChangeEvent, in_doubt: bool) -> Result<Applied, SyncError>;
+
+    /// The flow `event` belongs to, for the request counts.
+    fn flow_of(&self, _event: &ChangeEvent) -> Option<Flow> {
+        None
+    }
 }
 
 /// Takes over leases it settles itself later (inventory coalescing).
@@ -151,8 +162,19 @@ impl Worker {
                 };
             }
         }
-        let applied = self.flows.apply(event, in_doubt).await?;
-        self.settler.record(event, applied).await
+        let (applied, calls) = counted(self.flows.apply(event, in_doubt)).await;
+        if let Some(flow) = self.flows.flow_of(event) {
+            count_requests(flow, calls);
+        }
+        self.settler.record(event, applied?).await
+    }
+}
+
+/// Counts the requests one flow sent to each system.
+pub fn count_requests(flow: Flow, calls: Calls) {
+    for system in [System::Salesforce, System::Netsuite] {
+        metrics::counter!(SYNC_REQUESTS, "flow" => flow.as_str(), "system" => system.as_str())
+            .increment(calls.of(system));
     }
 }
 

@@ -2,10 +2,12 @@
 //! every request admitted by the account's governor, signed, and retried on 429.
 
 use super::errors;
+use super::filter::Filter;
 use super::governor::Governor;
 use super::m2m::{TokenSource, token_url};
-use super::record::{RecordId, RecordRef, id_from_location, record_url};
+use super::record::{RecordId, RecordRef, endpoint, id_from_location, record_url};
 use super::settings::{NetsuiteCredentials, NetsuiteSettings, config_error};
+use super::suiteql::SuiteQl;
 use super::tba::TbaSigner;
 use super::telemetry::{self, SUCCESS, THROTTLED_OUTCOME, outcome_of};
 use crate::config::{NetsuiteConfig, Secret};
@@ -60,6 +62,18 @@ struct CollectionPage {
 struct CollectionItem {
     id: String,
 }
+
+/// One page of a SuiteQL answer: rows of lower-case column names.
+#[derive(serde::Deserialize)]
+struct QueryPage {
+    #[serde(default)]
+    items: Vec<Map<String, Value>>,
+    #[serde(default, rename = "hasMore")]
+    has_more: bool,
+}
+
+/// Rows (SuiteQL) and records (collections) per page.
+const PAGE: usize = 1000;
 
 /// A complete answer, body read while the request still held its permit.
 struct Answer {
@@ -125,7 +139,9 @@ impl NetsuiteClient {
     ) -> Result<RecordRef, ConnectorError> {
         let id = RecordId::External(external_id.to_owned());
         let url = self.url(record_type, Some(&id))?;
-        let answer = self.send("upsert", Method::PUT, url, Some(body)).await?;
+        let answer = self
+            .send("upsert", Method::PUT, url, Some(body), &[])
+            .await?;
         let id = location(&answer.headers).and_then(|location| id_from_location(location).ok());
         Ok(RecordRef { id })
     }
@@ -134,7 +150,9 @@ impl NetsuiteClient {
     #[tracing::instrument(skip_all, fields(record_type = %record_type))]
     pub async fn create(&self, record_type: &str, body: &Value) -> Result<String, ConnectorError> {
         let url = self.url(record_type, None)?;
-        let answer = self.send("create", Method::POST, url, Some(body)).await?;
+        let answer = self
+            .send("create", Method::POST, url, Some(body), &[])
+            .await?;
         match location(&answer.headers) {
             Some(location) => id_from_location(location),
             // Created, but under an id we cannot know: retrying would create a duplicate.
@@ -160,7 +178,28 @@ impl NetsuiteClient {
             url.query_pairs_mut()
                 .append_pair("fields", &fields.join(","));
         }
-        let answer = self.send("get", Method::GET, url, None).await?;
+        let answer = self.send("get", Method::GET, url, None, &[]).await?;
+        serde_json::from_slice(&answer.body).map_err(|_| {
+            ConnectorError::new(
+                System::Netsuite,
+                ErrorClass::Retry,
+                "the record answer is not a JSON object",
+            )
+            .with_status(answer.status.as_u16())
+        })
+    }
+
+    /// `GET …/{type}/{id}?expandSubResources=true`: body fields and sublist lines inline.
+    #[tracing::instrument(skip_all, fields(record_type = %record_type))]
+    pub async fn get_expanded(
+        &self,
+        record_type: &str,
+        id: &RecordId,
+    ) -> Result<Map<String, Value>, ConnectorError> {
+        let mut url = self.url(record_type, Some(id))?;
+        url.query_pairs_mut()
+            .append_pair("expandSubResources", "true");
+        let answer = self.send("get", Method::GET, url, None, &[]).await?;
         serde_json::from_slice(&answer.body).map_err(|_| {
             ConnectorError::new(
                 System::Netsuite,
@@ -184,7 +223,8 @@ impl NetsuiteClient {
         if let Some(sublists) = replace {
             url.query_pairs_mut().append_pair("replace", sublists);
         }
-        self.send("patch", Method::PATCH, url, Some(body)).await?;
+        self.send("patch", Method::PATCH, url, Some(body), &[])
+            .await?;
         Ok(())
     }
 
@@ -194,17 +234,19 @@ impl NetsuiteClient {
     pub async fn search(
         &self,
         record_type: &str,
-        filter: &str,
+        filter: &Filter,
     ) -> Result<Vec<String>, ConnectorError> {
-        const PAGE: usize = 1000;
+        let filter = filter
+            .text()
+            .ok_or_else(|| invalid(format!("not a {record_type} filter over field names")))?;
         let mut ids = Vec::new();
         loop {
             let mut url = self.url(record_type, None)?;
             url.query_pairs_mut()
-                .append_pair("q", filter)
+                .append_pair("q", &filter)
                 .append_pair("limit", &PAGE.to_string())
                 .append_pair("offset", &ids.len().to_string());
-            let answer = self.send("search", Method::GET, url, None).await?;
+            let answer = self.send("search", Method::GET, url, None, &[]).await?;
             let page: CollectionPage = serde_json::from_slice(&answer.body).map_err(|_| {
                 ConnectorError::new(
                     System::Netsuite,
@@ -217,6 +259,51 @@ impl NetsuiteClient {
             ids.extend(page.items.into_iter().map(|item| item.id));
             if !page.has_more || count == 0 {
                 return Ok(ids);
+            }
+        }
+    }
+
+    /// `POST …/query/v1/suiteql` with `Prefer: transient`: every row, following `hasMore`
+    /// pages. Values come as NetSuite sends them (text).
+    #[tracing::instrument(skip_all)]
+    pub async fn suiteql(
+        &self,
+        query: &SuiteQl,
+    ) -> Result<Vec<Map<String, Value>>, ConnectorError> {
+        let body = serde_json::json!({ "q": query.text()? });
+        let mut rows = Vec::new();
+        loop {
+            let mut url = endpoint(
+                &self.inner.base_url,
+                &["services", "rest", "query", "v1", "suiteql"],
+            );
+            url.query_pairs_mut()
+                .append_pair("limit", &PAGE.to_string())
+                .append_pair("offset", &rows.len().to_string());
+            let answer = self
+                .send(
+                    "suiteql",
+                    Method::POST,
+                    url,
+                    Some(&body),
+                    &[("prefer", "transient")],
+                )
+                .await?;
+            let page: QueryPage = serde_json::from_slice(&answer.body).map_err(|_| {
+                ConnectorError::new(
+                    System::Netsuite,
+                    ErrorClass::Retry,
+                    "the SuiteQL answer is not a row list",
+                )
+                .with_status(answer.status.as_u16())
+            })?;
+            let count = page.items.len();
+            rows.extend(page.items.into_iter().map(|mut row| {
+                row.remove("links");
+                row
+            }));
+            if !page.has_more || count == 0 {
+                return Ok(rows);
             }
         }
     }
@@ -252,17 +339,22 @@ impl NetsuiteClient {
         method: Method,
         url: Url,
         body: Option<&Value>,
+        headers: &[(&'static str, &'static str)],
     ) -> Result<Answer, ConnectorError> {
         let mut retries = 0;
         let mut refreshed = false;
         loop {
             let permit = self.inner.governor.acquire().await;
             let (authorization, bearer) = self.authorization(&method, &url).await?;
+            crate::connectors::calls::note(System::Netsuite);
             let mut request = self
                 .inner
                 .http
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, authorization);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
             if let Some(body) = body {
                 request = request.json(body);
             }

@@ -3,18 +3,22 @@
 
 mod client;
 mod errors;
+mod filter;
 mod governor;
 pub mod m2m;
 mod record;
 mod settings;
+mod suiteql;
 pub mod tba;
 mod telemetry;
 
 pub use client::{MAX_THROTTLE_RETRIES, NetsuiteClient};
 pub use errors::{class_of, classify};
+pub use filter::Filter;
 pub use governor::{Governor, Permit};
 pub use m2m::M2mCredentials;
 pub use record::{RecordId, RecordRef};
 pub use settings::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, NetsuiteCredentials, NetsuiteSettings};
+pub use suiteql::SuiteQl;
 pub use tba::TbaCredentials;
 pub use telemetry::{REQUESTS, THROTTLED};

@@ -144,6 +144,7 @@ impl SalesforceClient {
         let mut refreshed = false;
         loop {
             let token = self.inner.tokens.current().await?;
+            crate::connectors::calls::note(System::Salesforce);
             let result = self.attempt(call, &token).await;
             meter::record_call(call.operation, &result);
             match result {

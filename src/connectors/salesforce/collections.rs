@@ -1,4 +1,5 @@
-//! sObject Collections upsert: many records of one object by external id, 200 to a request.
+//! sObject Collections: many records of one object updated by id, or upserted by external id,
+//! 200 to a request.
 
 use super::client::{Call, SalesforceClient};
 use super::errors::SalesforceErrorItem;
@@ -52,6 +53,30 @@ impl SalesforceClient {
         records: Vec<Map<String, Value>>,
     ) -> Result<Vec<RecordResult>, ConnectorError> {
         let path = self.data_path(&["composite", "sobjects", object, ext_field])?;
+        self.send_collection("upsert_collection", path, object, records)
+            .await
+    }
+
+    /// `PATCH …/composite/sobjects` with `allOrNone:false`: updates existing records, each
+    /// carrying its `Id`; never creates one. Chunked like [`Self::upsert_collection`].
+    #[tracing::instrument(skip_all, fields(object = %object, records = records.len()))]
+    pub async fn update_collection(
+        &self,
+        object: &str,
+        records: Vec<Map<String, Value>>,
+    ) -> Result<Vec<RecordResult>, ConnectorError> {
+        let path = self.data_path(&["composite", "sobjects"])?;
+        self.send_collection("update_collection", path, object, records)
+            .await
+    }
+
+    async fn send_collection(
+        &self,
+        operation: &'static str,
+        path: String,
+        object: &str,
+        records: Vec<Map<String, Value>>,
+    ) -> Result<Vec<RecordResult>, ConnectorError> {
         let mut results = Vec::with_capacity(records.len());
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
@@ -67,7 +92,7 @@ impl SalesforceClient {
             let body = json!({ "allOrNone": false, "records": chunk });
             let chunk_results: Vec<RecordResult> = self
                 .send(&Call {
-                    operation: "upsert_collection",
+                    operation,
                     method: Method::PATCH,
                     path: path.clone(),
                     query: &[],

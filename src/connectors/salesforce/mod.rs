@@ -12,6 +12,7 @@ mod meter;
 mod query;
 mod records;
 mod settings;
+pub mod soql;
 
 #[cfg(test)]
 mod tests;
@@ -22,3 +23,4 @@ pub use errors::SalesforceErrorItem;
 pub use meter::{API_LIMIT, API_USAGE, CONNECTOR_REQUESTS};
 pub use records::UpsertOutcome;
 pub use settings::{DEFAULT_TIMEOUT, SalesforceCredentials, SalesforceSettings};
+pub use soql::Select;

@@ -1,6 +1,7 @@
 //! SOQL queries, following `nextRecordsUrl` until Salesforce says `done`.
 
 use super::client::{Call, SalesforceClient};
+use super::soql::Select;
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
 use reqwest::Method;
 use serde::Deserialize;
@@ -16,6 +17,11 @@ struct Page {
 }
 
 impl SalesforceClient {
+    /// Runs a typed query: every record it matches, on every page.
+    pub async fn select(&self, query: &Select) -> Result<Vec<Map<String, Value>>, ConnectorError> {
+        self.query(&query.soql()?).await
+    }
+
     /// `GET …/query?q={soql}` and every further page. Records keep their `attributes`.
     #[tracing::instrument(skip_all)]
     pub async fn query(&self, soql: &str) -> Result<Vec<Map<String, Value>>, ConnectorError> {

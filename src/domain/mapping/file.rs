@@ -5,7 +5,7 @@ use super::field::{FieldMapping, FlowMapping, Source};
 use super::flow::Flow;
 use super::tax::is_tax_field;
 use super::transform::{Tables, Transform};
-use super::{CurrencyTarget, Mapping, Master};
+use super::{CurrencyOverride, Mapping, Master, RecordFields};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -20,7 +20,9 @@ struct RawMapping {
     version: i64,
     netsuite: RawNetsuite,
     #[serde(default)]
-    currencies: BTreeMap<String, CurrencyTarget>,
+    currencies: BTreeMap<String, CurrencyOverride>,
+    #[serde(default)]
+    record_fields: RecordFields,
     groups: BTreeMap<String, Master>,
     #[serde(default)]
     tables: Tables,
@@ -92,13 +94,25 @@ fn build(raw: RawMapping) -> Result<Mapping, MappingError> {
                 "an ISO 4217 code is three capital letters",
             ));
         }
-        if target.subsidiary.trim().is_empty() || target.currency.trim().is_empty() {
+        let given = [target.subsidiary.as_deref(), target.currency.as_deref()];
+        if given.iter().all(Option::is_none)
+            || given.iter().flatten().any(|id| id.trim().is_empty())
+        {
             return Err(setting(
                 format!("currencies.{iso}"),
-                "subsidiary and currency must not be empty",
+                "give a currency or a subsidiary internal id, not empty",
             ));
         }
         currencies.insert(iso, target);
+    }
+    for (key, name) in raw.record_fields.named() {
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(setting(
+                format!("record_fields.{key}"),
+                "a field API name holds only letters, digits and _",
+            ));
+        }
     }
     let tables = Arc::new(raw.tables);
     let mut flows: [Option<FlowMapping>; Flow::ALL.len()] = Default::default();
@@ -118,6 +132,7 @@ fn build(raw: RawMapping) -> Result<Mapping, MappingError> {
     Ok(Mapping {
         default_subsidiary: raw.netsuite.default_subsidiary,
         currencies,
+        record_fields: raw.record_fields,
         groups: raw.groups,
         tables,
         flows,

@@ -16,6 +16,7 @@ mod field;
 mod file;
 mod flow;
 mod hash;
+mod record_fields;
 mod tax;
 mod transform;
 
@@ -26,6 +27,7 @@ pub use error::{FieldProblem, MappingError};
 pub use field::{FieldMapping, FlowMapping, Scope};
 pub use flow::{Flow, UnknownFlow};
 pub use hash::fields_hash;
+pub use record_fields::RecordFields;
 pub use tax::is_tax_field;
 
 use serde::Deserialize;
@@ -39,21 +41,25 @@ use transform::Tables;
 /// touch the group's fields.
 pub type Master = crate::domain::SourceSystem;
 
-/// Where new NetSuite records in one currency go: `[currencies] EUR = { subsidiary, currency }`.
+/// An override for one Salesforce currency: `[currencies] EUR = { currency = "4", subsidiary = "3" }`.
+/// Without one, tandem finds the currency by its ISO code among NetSuite's currency records and
+/// takes the customer's own subsidiary.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CurrencyTarget {
-    /// NetSuite subsidiary internal id.
-    pub subsidiary: String,
-    /// NetSuite currency internal id.
-    pub currency: String,
+pub struct CurrencyOverride {
+    /// NetSuite currency internal id, instead of the one found by symbol.
+    pub currency: Option<String>,
+    /// The subsidiary preferred for this currency, when it is one of the customer's own
+    /// subsidiaries (NetSuite refuses any other) and for new customers.
+    pub subsidiary: Option<String>,
 }
 
 /// A checked mapping file.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     default_subsidiary: String,
-    currencies: BTreeMap<String, CurrencyTarget>,
+    currencies: BTreeMap<String, CurrencyOverride>,
+    record_fields: RecordFields,
     groups: BTreeMap<String, Master>,
     tables: Arc<Tables>,
     flows: [FlowMapping; Flow::ALL.len()],
@@ -100,20 +106,25 @@ impl Mapping {
         self.flow(flow).map(record, scope)
     }
 
-    /// The NetSuite subsidiary and currency for a Salesforce `CurrencyIsoCode` (any case).
-    pub fn currency(&self, iso_code: &str) -> Option<&CurrencyTarget> {
+    /// The `[currencies]` override for a Salesforce `CurrencyIsoCode` (any case), if any.
+    pub fn currency(&self, iso_code: &str) -> Option<&CurrencyOverride> {
         self.currencies
             .get(iso_code.trim().to_ascii_uppercase().as_str())
     }
 
-    /// Every `[currencies]` entry: ISO code and its NetSuite subsidiary and currency.
-    pub fn currencies(&self) -> impl Iterator<Item = (&str, &CurrencyTarget)> {
+    /// Every `[currencies]` override: ISO code and what it sets.
+    pub fn currencies(&self) -> impl Iterator<Item = (&str, &CurrencyOverride)> {
         self.currencies
             .iter()
             .map(|(iso, target)| (iso.as_str(), target))
     }
 
-    /// The subsidiary of new customers whose currency has no `[currencies]` entry.
+    /// The names of the fields tandem keeps on records (`[record_fields]`).
+    pub fn record_fields(&self) -> &RecordFields {
+        &self.record_fields
+    }
+
+    /// The subsidiary of new customers (unless their currency's override names one).
     pub fn default_subsidiary(&self) -> &str {
         &self.default_subsidiary
     }

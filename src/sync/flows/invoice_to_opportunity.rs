@@ -1,14 +1,14 @@
 //! NetSuite invoice and payment status → the opportunity it was ordered from: invoice number,
 //! due date, amount remaining, and a payment status of Paid, Partially Paid, Open or Overdue.
 
-use super::super::context::SyncContext;
-use super::super::ledger::{self, unchanged};
-use super::super::outcome::{Applied, SyncError};
-use super::{SALESFORCE_ORIGIN, number, salesforce_stamped, text};
 use crate::connectors::netsuite::RecordId;
-use crate::domain::mapping::{Flow, Scope};
-use crate::domain::{ChangeEvent, SourceSystem};
-use crate::store::{LinkKind, LinkSide, RecordRef};
+use crate::domain::ChangeEvent;
+use crate::domain::mapping::Flow;
+use crate::store::{LinkKind, LinkSide};
+use crate::sync::context::SyncContext;
+use crate::sync::fields::{number, sublist, text};
+use crate::sync::outcome::{Applied, SyncError};
+use crate::sync::pair::{Pair, Target};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
@@ -17,31 +17,19 @@ pub async fn apply(
     event: &ChangeEvent,
     in_doubt: bool,
 ) -> Result<Applied, SyncError> {
-    if event.object.eq_ignore_ascii_case("customerpayment") {
-        return apply_payment(ctx, event, in_doubt).await;
+    if event.is_delete() {
+        return Ok(Applied::Ignored {
+            detail: "a deleted invoice or payment leaves the opportunity as it is".into(),
+        });
     }
-    apply_invoice(ctx, event, &event.record_id, &event.fields, in_doubt).await
-}
-
-/// A payment changes the invoices it applies to: each is read fresh and synced.
-async fn apply_payment(
-    ctx: &SyncContext,
-    event: &ChangeEvent,
-    in_doubt: bool,
-) -> Result<Applied, SyncError> {
-    let invoices: Vec<String> = event
-        .fields
-        .get("apply")
-        .and_then(|apply| apply.get("items").or(Some(apply)))
-        .and_then(Value::as_array)
-        .map(|lines| {
-            lines
-                .iter()
-                .filter_map(Value::as_object)
-                .filter_map(|line| text(line, "doc").or_else(|| text(line, "internalid")))
-                .collect()
-        })
-        .unwrap_or_default();
+    if !event.object.eq_ignore_ascii_case("customerpayment") {
+        return apply_invoice(ctx, event, in_doubt).await;
+    }
+    // A payment changes the invoices it applies to: each is read fresh and synced.
+    let invoices: Vec<String> = sublist(&event.fields, "apply")
+        .into_iter()
+        .filter_map(|line| text(line, "doc").or_else(|| text(line, "internalid")))
+        .collect();
     if invoices.is_empty() {
         return Ok(Applied::Ignored {
             detail: "the payment applies to no invoice".into(),
@@ -50,11 +38,14 @@ async fn apply_payment(
     let mut writes = Vec::new();
     let mut details = Vec::new();
     for invoice_id in invoices {
-        let invoice = ctx
-            .netsuite
-            .get("invoice", &RecordId::Internal(invoice_id.clone()), None)
-            .await?;
-        match apply_invoice(ctx, event, &invoice_id, &invoice, in_doubt).await? {
+        let id = RecordId::Internal(invoice_id.clone());
+        let invoice = ChangeEvent {
+            object: "invoice".into(),
+            record_id: invoice_id.clone(),
+            fields: ctx.netsuite.get("invoice", &id, None).await?,
+            ..event.clone()
+        };
+        match apply_invoice(ctx, &invoice, in_doubt).await? {
             Applied::Written {
                 writes: w, detail, ..
             } => {
@@ -73,44 +64,31 @@ async fn apply_payment(
 
 async fn apply_invoice(
     ctx: &SyncContext,
-    event: &ChangeEvent,
-    invoice_id: &str,
-    invoice: &Map<String, Value>,
+    invoice: &ChangeEvent,
     in_doubt: bool,
 ) -> Result<Applied, SyncError> {
-    let Some(opportunity_id) = opportunity_of(ctx, invoice).await? else {
+    let Some(opportunity_id) = opportunity_of(ctx, &invoice.fields).await? else {
         return Ok(Applied::Ignored {
-            detail: format!("invoice {invoice_id} is not from a synced sales order"),
+            detail: format!(
+                "invoice {} is not from a synced sales order",
+                invoice.record_id
+            ),
         });
     };
-    let mut fields = ctx
-        .mapping
-        .flow(Flow::InvoiceToOpportunity)
-        .map(invoice, Scope::OwnedBy(SourceSystem::Netsuite))?;
-    fields.insert(
-        "Payment_Status__c".into(),
-        json!(payment_status(invoice, chrono::Utc::now().date_naive())),
+    let names = ctx.mapping.record_fields();
+    let mut pair = Pair::new(
+        Flow::InvoiceToOpportunity,
+        None,
+        Target::Salesforce {
+            object: "Opportunity",
+            external_id: names.opportunity_order_id.clone(),
+        },
     );
-    let target = RecordRef::new(SourceSystem::Salesforce, "Opportunity", &opportunity_id);
-    if unchanged(ctx, &target, &fields).await? {
-        return Ok(Applied::Echo {
-            detail: format!("opportunity {opportunity_id} already holds these values"),
-        });
-    }
-    let mut body = fields.clone();
-    body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
-    if in_doubt && salesforce_stamped(ctx, "Opportunity", &opportunity_id, &event.id).await? {
-        tracing::info!(opportunity = %opportunity_id, "the opportunity already holds this event's write; not writing it again");
-    } else {
-        ctx.salesforce
-            .update("Opportunity", &opportunity_id, &body)
-            .await?;
-    }
-    Ok(Applied::Written {
-        writes: vec![ledger::entry(target, &fields)],
-        links: vec![],
-        detail: format!("salesforce opportunity {opportunity_id} from invoice {invoice_id}"),
-    })
+    pair.target_id = Some(opportunity_id);
+    let status = payment_status(&invoice.fields, chrono::Utc::now().date_naive());
+    pair.computed
+        .insert(names.opportunity_payment_status.clone(), json!(status));
+    pair.apply(ctx, invoice, in_doubt).await
 }
 
 /// The opportunity behind an invoice: through the sales order it was created from.

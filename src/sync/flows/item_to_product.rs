@@ -1,194 +1,133 @@
-//! NetSuite item → Salesforce Product2 (upsert by NetSuite item id) and its prices in the
-//! standard price book, one entry per currency of the item's price list (the base price alone
-//! is the default subsidiary's currency).
+//! NetSuite item (any type) → Salesforce Product2, upserted by the NetSuite item id (a product
+//! made in Salesforce first, with the item's code, is adopted rather than duplicated), and its
+//! prices in the standard price book, one entry per currency of the item's price list.
 
-use super::super::context::SyncContext;
-use super::super::ledger::{self, unchanged};
-use super::super::outcome::{Applied, SyncError};
-use super::{SALESFORCE_ORIGIN, number, quote_soql, text};
-use crate::domain::mapping::{Flow, Scope};
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
-use crate::store::{Link, LinkKind, RecordRef};
-use serde_json::{Map, json};
+use crate::connectors::salesforce::Select;
+use crate::domain::ChangeEvent;
+use crate::domain::mapping::Flow;
+use crate::store::{LinkKind, LinkSide};
+use crate::sync::context::SyncContext;
+use crate::sync::fields::{number, sublist, text};
+use crate::sync::matching::Found;
+use crate::sync::outcome::{Applied, SyncError};
+use crate::sync::pair::{Pair, Target};
+use serde_json::{Map, Value, json};
 
-pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
+pub async fn apply(
+    ctx: &SyncContext,
+    event: &ChangeEvent,
+    in_doubt: bool,
+) -> Result<Applied, SyncError> {
     let item_id = event.record_id.as_str();
-    let mut fields = ctx
-        .mapping
-        .flow(Flow::ItemToProduct)
-        .map(&event.fields, Scope::All)?;
-    if event.change == ChangeKind::Deleted {
-        fields = Map::new();
-        fields.insert("IsActive".into(), json!(false));
-    }
-    let product = RecordRef::new(SourceSystem::Salesforce, "Product2", item_id);
-    let prices = prices(ctx, &event.fields);
-    let mut ledger_fields = fields.clone();
-    for (currency, price) in &prices {
-        ledger_fields.insert(format!("UnitPrice_{currency}"), json!(price));
-    }
-    if unchanged(ctx, &product, &ledger_fields).await? {
-        return Ok(Applied::Echo {
-            detail: format!("product for item {item_id} already holds these values"),
-        });
-    }
-    let mut body = fields;
-    body.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
-    let unlinked = match unlinked_product(ctx, item_id, &body).await? {
-        Unlinked::One(id) => Some(id),
-        Unlinked::None => None,
-        Unlinked::Several(candidates) => {
-            return Ok(Applied::Conflict {
-                reason: format!(
-                    "several unlinked Salesforce products have the code of item {item_id}"
-                ),
-                candidates,
-            });
-        }
-    };
-    let product_id = match unlinked {
-        // A product made in Salesforce before the item was synced: adopt it rather than duplicate it.
-        Some(id) => {
-            body.insert("NetSuite_Item_Id__c".into(), json!(item_id));
-            ctx.salesforce.update("Product2", &id, &body).await?;
-            id
-        }
-        None => {
-            let outcome = ctx
-                .salesforce
-                .upsert("Product2", "NetSuite_Item_Id__c", item_id, &body)
-                .await?;
-            match outcome.id {
-                Some(id) => id,
-                None => product_id_of(ctx, item_id).await?,
+    let names = ctx.mapping.record_fields();
+    let mut pair = Pair::new(
+        Flow::ItemToProduct,
+        Some(LinkKind::ProductItem),
+        Target::Salesforce {
+            object: "Product2",
+            external_id: names.product_item_id.clone(),
+        },
+    );
+    pair.inactive = Some(("IsActive", json!(false)));
+    pair.carried
+        .insert(names.product_item_id.clone(), json!(item_id));
+    pair.target_id = ctx
+        .store
+        .linked(LinkKind::ProductItem, LinkSide::Netsuite, item_id)
+        .await?;
+    if pair.target_id.is_none() && !event.is_delete() {
+        let code = text(&event.fields, "itemid").unwrap_or_default();
+        pair.target_id = match product_by_code(ctx, item_id, &code).await? {
+            Found::One(id) => Some(id),
+            Found::None => None,
+            Found::Several(candidates) => {
+                return Ok(Applied::Conflict {
+                    reason: format!(
+                        "several unlinked Salesforce products have the code of item {item_id}"
+                    ),
+                    candidates,
+                });
             }
-        }
-    };
-    for (currency, price) in prices {
-        set_standard_price(ctx, &product_id, &currency, price).await?;
+        };
     }
-    Ok(Applied::Written {
-        writes: vec![ledger::entry(product, &ledger_fields)],
-        links: vec![Link {
-            kind: LinkKind::ProductItem,
-            salesforce_id: product_id.clone(),
-            netsuite_id: item_id.to_owned(),
-        }],
-        detail: format!("salesforce product {product_id}"),
-    })
+    let prices = prices(ctx, &event.fields).await?;
+    for (currency, price) in &prices {
+        pair.hashed
+            .insert(format!("UnitPrice_{currency}"), json!(price));
+    }
+    let applied = pair.apply(ctx, event, in_doubt).await?;
+    if let Applied::Written { links, .. } = &applied
+        && let Some(product) = links.first()
+    {
+        for (currency, price) in prices {
+            set_standard_price(ctx, &product.salesforce_id, &currency, price).await?;
+        }
+    }
+    Ok(applied)
 }
 
-enum Unlinked {
-    One(String),
-    None,
-    Several(serde_json::Value),
-}
-
-/// A product with the item's code but no NetSuite item id, when no product carries the item id.
-async fn unlinked_product(
+/// The product for an item without a link: the one carrying its id, else the one product with
+/// its code and no item id (made in Salesforce before the item was synced).
+pub async fn product_by_code(
     ctx: &SyncContext,
     item_id: &str,
-    body: &Map<String, serde_json::Value>,
-) -> Result<Unlinked, SyncError> {
-    if ctx
-        .store
-        .linked(
-            LinkKind::ProductItem,
-            crate::store::LinkSide::Netsuite,
-            item_id,
-        )
-        .await?
-        .is_some()
-    {
-        return Ok(Unlinked::None);
-    }
-    let Some(code) = text(body, "ProductCode") else {
-        return Ok(Unlinked::None);
-    };
-    let linked = ctx
+    code: &str,
+) -> Result<Found, SyncError> {
+    let link_field = ctx.mapping.record_fields().product_item_id.as_str();
+    let query = Select::new("Product2", &["Id"]).eq(link_field, item_id);
+    if let Some(id) = ctx
         .salesforce
-        .query(&format!(
-            "SELECT Id FROM Product2 WHERE NetSuite_Item_Id__c = {}",
-            quote_soql(item_id)
-        ))
-        .await?;
-    if !linked.is_empty() {
-        return Ok(Unlinked::None);
+        .select(&query)
+        .await?
+        .first()
+        .and_then(|r| text(r, "Id"))
+    {
+        return Ok(Found::One(id));
     }
+    if code.is_empty() {
+        return Ok(Found::None);
+    }
+    let query = Select::new("Product2", &["Id", link_field]).eq("ProductCode", code);
     let same_code: Vec<String> = ctx
         .salesforce
-        .query(&format!(
-            "SELECT Id, NetSuite_Item_Id__c FROM Product2 WHERE ProductCode = {}",
-            quote_soql(&code)
-        ))
+        .select(&query)
         .await?
         .iter()
-        .filter(|row| text(row, "NetSuite_Item_Id__c").is_none())
+        .filter(|row| text(row, link_field).is_none())
         .filter_map(|row| text(row, "Id"))
         .collect();
     Ok(match same_code.as_slice() {
-        [] => Unlinked::None,
-        [id] => Unlinked::One(id.clone()),
-        _ => Unlinked::Several(json!({ "matched_by": "ProductCode", "ids": same_code })),
+        [] => Found::None,
+        [id] => Found::One(id.clone()),
+        _ => Found::Several(json!({ "matched_by": "ProductCode", "ids": same_code })),
     })
 }
 
-async fn product_id_of(ctx: &SyncContext, item_id: &str) -> Result<String, SyncError> {
-    let rows = ctx
-        .salesforce
-        .query(&format!(
-            "SELECT Id FROM Product2 WHERE NetSuite_Item_Id__c = {}",
-            quote_soql(item_id)
-        ))
-        .await?;
-    rows.first().and_then(|row| text(row, "Id")).ok_or_else(|| {
-        SyncError::Invalid(format!(
-            "no product for NetSuite item {item_id} after its upsert"
-        ))
-    })
-}
-
-/// The item's price per currency: its base price in the default subsidiary's currency, and its
-/// price list lines (base price level) for the other currencies the mapping knows.
-fn prices(ctx: &SyncContext, item: &Map<String, serde_json::Value>) -> Vec<(String, f64)> {
-    let iso_of = |netsuite_currency: &str| {
-        ctx.mapping
-            .currencies()
-            .find(|(_, target)| target.currency == netsuite_currency)
-            .map(|(iso, _)| iso.to_owned())
-    };
-    let default = ctx
-        .mapping
-        .currencies()
-        .find(|(_, target)| target.subsidiary == ctx.mapping.default_subsidiary())
-        .map(|(iso, _)| iso.to_owned())
-        .unwrap_or_else(|| "USD".into());
+/// The item's price per currency: its base price in the account's base currency, and its price
+/// list lines (base price level) in the currencies they name.
+async fn prices(
+    ctx: &SyncContext,
+    item: &Map<String, Value>,
+) -> Result<Vec<(String, f64)>, SyncError> {
     let mut prices: Vec<(String, f64)> = Vec::new();
-    if let Some(price) = number(item, "basePrice") {
-        prices.push((default, price));
-    }
-    let lines = item
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("price"))
-        .map(|(_, v)| v);
-    let lines = lines
-        .and_then(|v| v.get("items").or(Some(v)))
-        .and_then(serde_json::Value::as_array);
-    for line in lines
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_object)
+    if let Some(price) = number(item, "basePrice")
+        && let Some(base) = ctx.currencies.base_iso(ctx).await?
     {
+        prices.push((base, price));
+    }
+    for line in sublist(item, "price") {
         let base_level = text(line, "priceLevel").is_none_or(|level| level == "1");
-        let currency = text(line, "currency").and_then(|c| iso_of(&c));
-        let (Some(currency), Some(price)) = (currency, number(line, "price")) else {
+        let (Some(currency), Some(price)) = (text(line, "currency"), number(line, "price")) else {
             continue;
         };
-        if base_level && !prices.iter().any(|(iso, _)| *iso == currency) {
-            prices.push((currency, price));
+        let Some(iso) = ctx.currencies.iso_of(ctx, &currency).await? else {
+            continue;
+        };
+        if base_level && !prices.iter().any(|(known, _)| *known == iso) {
+            prices.push((iso, price));
         }
     }
-    prices
+    Ok(prices)
 }
 
 /// The product's standard price book entry in `currency`.
@@ -200,35 +139,29 @@ async fn set_standard_price(
 ) -> Result<(), SyncError> {
     let sf = &ctx.salesforce;
     let book = sf
-        .query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
+        .select(&Select::new("Pricebook2", &["Id"]).is("IsStandard", true))
         .await?;
     let book_id = book
         .first()
         .and_then(|row| text(row, "Id"))
         .ok_or_else(|| SyncError::Invalid("Salesforce has no standard price book".into()))?;
-    let entries = sf
-        .query(&format!(
-            "SELECT Id, UnitPrice FROM PricebookEntry WHERE Product2Id = {} AND Pricebook2Id = {} AND CurrencyIsoCode = {}",
-            quote_soql(product_id),
-            quote_soql(&book_id),
-            quote_soql(currency)
-        ))
-        .await?;
-    match entries.first() {
+    let query = Select::new("PricebookEntry", &["Id", "UnitPrice"])
+        .eq("Product2Id", product_id)
+        .eq("Pricebook2Id", &book_id)
+        .eq("CurrencyIsoCode", currency);
+    let mut fields = Map::new();
+    fields.insert("UnitPrice".into(), json!(price));
+    match sf.select(&query).await?.first() {
         Some(entry) => {
             if number(entry, "UnitPrice").is_some_and(|current| (current - price).abs() < 0.005) {
                 return Ok(());
             }
             let id = text(entry, "Id").unwrap_or_default();
-            let mut fields = Map::new();
-            fields.insert("UnitPrice".into(), json!(price));
             sf.update("PricebookEntry", &id, &fields).await?;
         }
         None => {
-            let mut fields = Map::new();
             fields.insert("Pricebook2Id".into(), json!(book_id));
             fields.insert("Product2Id".into(), json!(product_id));
-            fields.insert("UnitPrice".into(), json!(price));
             fields.insert("CurrencyIsoCode".into(), json!(currency));
             fields.insert("IsActive".into(), json!(true));
             sf.create("PricebookEntry", &fields).await?;

@@ -1,16 +1,20 @@
 //! Salesforce Opportunity Closed Won → NetSuite sales order: lines from OpportunityLineItems,
-//! items by product code, currency → subsidiary, externalId = the opportunity id (so no
-//! redelivery can create a second order), no tax; the order's id and number go back to the
-//! opportunity.
+//! items by product code (any item type), the customer's own subsidiary and a currency it
+//! accepts, externalId = the opportunity id (no redelivery can create a second order), no tax;
+//! the order's id and number go back to the opportunity.
 
-use super::super::context::SyncContext;
-use super::super::outcome::{Applied, SyncError};
-use super::account_to_customer::{Customer, ensure_customer, id_by_external_id};
-use super::{NETSUITE_TRANSACTION_ORIGIN, SALESFORCE_ORIGIN, quote_soql, reference, text};
-use crate::connectors::netsuite::RecordId;
-use crate::domain::ChangeEvent;
+use crate::connectors::netsuite::{RecordId, SuiteQl};
+use crate::connectors::salesforce::Select;
 use crate::domain::mapping::{Flow, Scope};
-use crate::store::{Link, LinkKind, LinkSide};
+use crate::domain::{ChangeEvent, SourceSystem};
+use crate::store::{LinkKind, LinkSide, RecordRef};
+use crate::sync::context::SyncContext;
+use crate::sync::customers::{Customer, ensure_customer, with_account};
+use crate::sync::fields::{reference, text};
+use crate::sync::ledger;
+use crate::sync::order_terms::order_terms;
+use crate::sync::outcome::{Applied, SyncError};
+use crate::sync::pair::{Pair, Target};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -20,18 +24,15 @@ const ITEM_WAIT: Duration = Duration::from_secs(60);
 
 pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, SyncError> {
     let opportunity_id = event.record_id.as_str();
-    if text(&event.fields, "StageName").as_deref() != Some(CLOSED_WON) {
+    if event.is_delete() || text(&event.fields, "StageName").as_deref() != Some(CLOSED_WON) {
         return Ok(Applied::Ignored {
             detail: "only Closed Won opportunities become sales orders".into(),
         });
     }
+    let linked = LinkSide::Salesforce;
     if let Some(order) = ctx
         .store
-        .linked(
-            LinkKind::OpportunitySalesOrder,
-            LinkSide::Salesforce,
-            opportunity_id,
-        )
+        .linked(LinkKind::OpportunitySalesOrder, linked, opportunity_id)
         .await?
     {
         return Ok(Applied::Ignored {
@@ -41,78 +42,72 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
     let account_id = text(&event.fields, "AccountId").ok_or_else(|| {
         SyncError::Invalid(format!("opportunity {opportunity_id} has no AccountId"))
     })?;
-    let (customer_id, mut writes, mut links) =
-        match ensure_customer(ctx, event, &account_id).await? {
-            Customer::Ready {
-                id,
-                applied: Some(Applied::Written { writes, links, .. }),
-            } => (id, writes, links),
-            Customer::Ready { id, .. } => (id, vec![], vec![]),
-            Customer::Ambiguous(conflict) => return Ok(conflict),
-        };
-
-    let currency = text(&event.fields, "CurrencyIsoCode").unwrap_or_else(|| "USD".into());
-    let target = ctx.mapping.currency(&currency).ok_or_else(|| {
-        SyncError::Invalid(format!(
-            "mapping: no subsidiary for currency {currency} (add it under [currencies])"
-        ))
-    })?;
-    let mut body = ctx
-        .mapping
-        .flow(Flow::OpportunityToSalesOrder)
-        .map(&event.fields, Scope::All)?;
-    body.insert("entity".into(), reference(&customer_id));
-    body.insert("subsidiary".into(), reference(&target.subsidiary));
-    body.insert("currency".into(), reference(&target.currency));
-    body.insert("externalId".into(), json!(opportunity_id));
-    body.insert(NETSUITE_TRANSACTION_ORIGIN.into(), json!(event.id));
-    body.insert(
+    let (customer_id, writes, links) = match ensure_customer(ctx, event, &account_id).await? {
+        Customer::Ready { id, writes, links } => (id, writes, links),
+        Customer::Ambiguous(conflict) => return Ok(conflict),
+    };
+    let iso = text(&event.fields, "CurrencyIsoCode").unwrap_or_else(|| "USD".into());
+    let (subsidiary, currency) = order_terms(ctx, &customer_id, &iso).await?;
+    let mut pair = Pair::new(
+        Flow::OpportunityToSalesOrder,
+        Some(LinkKind::OpportunitySalesOrder),
+        Target::Netsuite {
+            record_type: "salesOrder",
+        },
+    );
+    pair.carried
+        .insert("entity".into(), reference(&customer_id));
+    pair.carried.insert(
         "item".into(),
         json!({ "items": lines(ctx, opportunity_id).await? }),
     );
+    pair.on_create
+        .insert("subsidiary".into(), reference(&subsidiary));
+    pair.on_create
+        .insert("currency".into(), reference(&currency));
+    let applied = pair.apply(ctx, event, false).await?;
+    let applied = write_order_back(ctx, event, applied).await?;
+    Ok(with_account(applied, writes, links))
+}
 
-    let created = ctx
-        .netsuite
-        .upsert_by_external_id("salesOrder", opportunity_id, &Value::Object(body))
-        .await?;
-    let order_id = match created.id {
-        Some(id) => id,
-        None => id_by_external_id(ctx, "salesOrder", opportunity_id).await?,
+/// The order's id and number onto the opportunity, in one write the ledger remembers (its echo).
+async fn write_order_back(
+    ctx: &SyncContext,
+    event: &ChangeEvent,
+    applied: Applied,
+) -> Result<Applied, SyncError> {
+    let Applied::Written {
+        mut writes,
+        links,
+        detail,
+    } = applied
+    else {
+        return Ok(applied);
     };
+    let Some(order_id) = links.first().map(|link| link.netsuite_id.clone()) else {
+        return Ok(Applied::Written {
+            writes,
+            links,
+            detail,
+        });
+    };
+    let id = RecordId::Internal(order_id.clone());
     let order = ctx
         .netsuite
-        .get(
-            "salesOrder",
-            &RecordId::Internal(order_id.clone()),
-            Some(&["tranId"]),
-        )
+        .get("salesOrder", &id, Some(&["tranId"]))
         .await?;
     let number = text(&order, "tranId").unwrap_or_default();
-
+    let names = ctx.mapping.record_fields();
     let mut back = Map::new();
-    back.insert("NetSuite_Sales_Order_Id__c".into(), json!(order_id));
-    back.insert("NetSuite_Sales_Order_Number__c".into(), json!(number));
-    back.insert(SALESFORCE_ORIGIN.into(), json!(event.id));
+    back.insert(names.opportunity_order_id.clone(), json!(order_id));
+    back.insert(names.opportunity_order_number.clone(), json!(number));
+    let mut body = back.clone();
+    body.insert(names.salesforce_origin.clone(), json!(event.id));
     ctx.salesforce
-        .update("Opportunity", opportunity_id, &back)
+        .update("Opportunity", &event.record_id, &body)
         .await?;
-
-    links.push(Link {
-        kind: LinkKind::OpportunitySalesOrder,
-        salesforce_id: opportunity_id.to_owned(),
-        netsuite_id: order_id.clone(),
-    });
-    writes.push(super::super::ledger::entry(
-        crate::store::RecordRef::new(
-            crate::domain::SourceSystem::Salesforce,
-            "Opportunity",
-            opportunity_id,
-        ),
-        &back
-            .into_iter()
-            .filter(|(k, _)| k != SALESFORCE_ORIGIN)
-            .collect(),
-    ));
+    let opportunity = RecordRef::new(SourceSystem::Salesforce, "Opportunity", &event.record_id);
+    writes.push(ledger::entry(opportunity, &back));
     Ok(Applied::Written {
         writes,
         links,
@@ -122,14 +117,20 @@ pub async fn apply(ctx: &SyncContext, event: &ChangeEvent) -> Result<Applied, Sy
 
 /// The order lines: every OpportunityLineItem, its product found in NetSuite by product code.
 async fn lines(ctx: &SyncContext, opportunity_id: &str) -> Result<Vec<Value>, SyncError> {
-    let items = ctx
-        .salesforce
-        .query(&format!(
-            "SELECT Id, Quantity, UnitPrice, TotalPrice, Description, Product2Id, Product2.ProductCode \
-             FROM OpportunityLineItem WHERE OpportunityId = {}",
-            quote_soql(opportunity_id)
-        ))
-        .await?;
+    let query = Select::new(
+        "OpportunityLineItem",
+        &[
+            "Id",
+            "Quantity",
+            "UnitPrice",
+            "TotalPrice",
+            "Description",
+            "Product2Id",
+            "Product2.ProductCode",
+        ],
+    )
+    .eq("OpportunityId", opportunity_id);
+    let items = ctx.salesforce.select(&query).await?;
     if items.is_empty() {
         return Err(SyncError::Invalid(format!(
             "opportunity {opportunity_id} has no line items"
@@ -155,6 +156,8 @@ async fn lines(ctx: &SyncContext, opportunity_id: &str) -> Result<Vec<Value>, Sy
     Ok(lines)
 }
 
+/// The NetSuite item of a line: the product's linked item, else the one item of any type whose
+/// code is the product code.
 async fn item_for(
     ctx: &SyncContext,
     line: &Map<String, Value>,
@@ -168,13 +171,14 @@ async fn item_for(
     {
         return Ok(id);
     }
-    let found = ctx
+    let query = SuiteQl::select("item", &["id", "itemtype"]).eq("itemid", code);
+    let found: Vec<String> = ctx
         .netsuite
-        .search(
-            "inventoryItem",
-            &format!("itemId IS \"{}\"", code.replace('"', "")),
-        )
-        .await?;
+        .suiteql(&query)
+        .await?
+        .iter()
+        .filter_map(|row| text(row, "id"))
+        .collect();
     match found.as_slice() {
         [id] => Ok(id.clone()),
         [] => Err(SyncError::MissingDependency {

@@ -41,16 +41,37 @@ fn a_missing_file_is_an_error_naming_the_path() {
 }
 
 #[test]
-fn currencies_choose_the_subsidiary_and_others_fall_back_to_the_default() {
+fn the_shipped_mapping_hard_codes_no_currency_id_and_names_the_default_record_fields() {
     let mapping = Mapping::shipped();
-    let eur = mapping.currency("EUR").unwrap();
-    assert_eq!((eur.subsidiary.as_str(), eur.currency.as_str()), ("2", "2"));
     assert_eq!(
-        mapping.currency("usd").map(|c| c.subsidiary.as_str()),
-        Some("1")
+        mapping.currencies().count(),
+        0,
+        "currencies are found by symbol"
     );
-    assert_eq!(mapping.currency("GBP"), None);
     assert_eq!(mapping.default_subsidiary(), "1");
+    assert_eq!(
+        mapping.record_fields(),
+        &crate::domain::mapping::RecordFields::default()
+    );
+}
+
+#[test]
+fn a_currency_override_may_name_only_a_preferred_subsidiary() {
+    let text = super::file_with("").replace(
+        "USD = { subsidiary = \"1\", currency = \"1\" }",
+        "EUR = { subsidiary = \"3\" }\n[record_fields]\naccount_netsuite_id = \"ERP_Id__c\"",
+    );
+    let mapping = Mapping::parse(&text).unwrap();
+    let eur = mapping.currency("eur").unwrap();
+    assert_eq!(
+        (eur.subsidiary.as_deref(), eur.currency.as_deref()),
+        (Some("3"), None)
+    );
+    assert_eq!(mapping.record_fields().account_netsuite_id, "ERP_Id__c");
+    assert_eq!(
+        mapping.record_fields().salesforce_origin,
+        "Tandem_Sync_Origin__c"
+    );
 }
 
 #[test]

@@ -167,7 +167,15 @@ fn settings_outside_the_flows_are_checked() {
                 "subsidiary = \"1\", currency",
                 "subsidiary = \" \", currency",
             ),
-            "mapping: currencies.USD: subsidiary and currency must not be empty",
+            "mapping: currencies.USD: give a currency or a subsidiary internal id, not empty",
+        ),
+        (
+            head.replace("USD = { subsidiary = \"1\", currency = \"1\" }", "USD = {}"),
+            "mapping: currencies.USD: give a currency or a subsidiary internal id, not empty",
+        ),
+        (
+            format!("{head}\n[record_fields]\nsalesforce_origin = \"Origin c\"\n"),
+            "mapping: record_fields.salesforce_origin: a field API name holds only letters, digits and _",
         ),
     ];
     for (text, expected) in cases {

@@ -2,11 +2,12 @@
 //! id, then by email/website domain, then by normalised company name. Two or more candidates
 //! are never guessed between.
 
-use super::super::context::SyncContext;
-use super::super::outcome::SyncError;
-use super::{quote_soql as soql, text};
+use super::context::SyncContext;
+use super::fields::text;
+use super::outcome::SyncError;
 use crate::connectors::ErrorClass;
-use crate::connectors::netsuite::RecordId;
+use crate::connectors::netsuite::{Filter, RecordId};
+use crate::connectors::salesforce::Select;
 use crate::domain::matching::{
     email_domain, is_free_mail_domain, normalize_company_name, website_domain,
 };
@@ -20,11 +21,13 @@ pub enum Found {
     Several(Value),
 }
 
-fn decide(ids: Vec<String>, how: &str) -> Found {
-    match ids.len() {
-        0 => Found::None,
-        1 => Found::One(ids.into_iter().next().unwrap_or_default()),
-        _ => Found::Several(json!({ "matched_by": how, "ids": ids })),
+impl Found {
+    fn of(ids: Vec<String>, how: &str) -> Found {
+        match <[String; 1]>::try_from(ids) {
+            Ok([id]) => Found::One(id),
+            Err(ids) if ids.is_empty() => Found::None,
+            Err(ids) => Found::Several(json!({ "matched_by": how, "ids": ids })),
+        }
     }
 }
 
@@ -37,24 +40,16 @@ fn company_domain(fields: &Map<String, Value>) -> Option<String> {
     (!is_free_mail_domain(&domain)).then_some(domain)
 }
 
-/// NetSuite's collection filters take double-quoted strings.
-fn quoted(value: &str) -> String {
-    format!("\"{}\"", value.replace('"', ""))
-}
-
 /// A NetSuite customer for a Salesforce account without a link.
 pub async fn customer_for_account(
     ctx: &SyncContext,
     account_id: &str,
     account: &Map<String, Value>,
 ) -> Result<Found, SyncError> {
+    let by_external_id = RecordId::External(account_id.to_owned());
     match ctx
         .netsuite
-        .get(
-            "customer",
-            &RecordId::External(account_id.to_owned()),
-            Some(&["id"]),
-        )
+        .get("customer", &by_external_id, Some(&["id"]))
         .await
     {
         Ok(customer) => {
@@ -66,24 +61,17 @@ pub async fn customer_for_account(
         Err(error) => return Err(error.into()),
     }
     if let Some(domain) = company_domain(account) {
-        let by_url = ctx
+        let mut ids = ctx
             .netsuite
-            .search("customer", &format!("url CONTAIN {}", quoted(&domain)))
+            .search("customer", &Filter::new().contains("url", &domain))
             .await?;
-        let by_email = ctx
-            .netsuite
-            .search(
-                "customer",
-                &format!("email END_WITH {}", quoted(&format!("@{domain}"))),
-            )
-            .await?;
-        let mut ids = by_url;
-        for id in by_email {
+        let by_email = Filter::new().ends_with("email", &format!("@{domain}"));
+        for id in ctx.netsuite.search("customer", &by_email).await? {
             if !ids.contains(&id) {
                 ids.push(id);
             }
         }
-        let found = decide(ids, "domain");
+        let found = Found::of(ids, "domain");
         if found != Found::None {
             return Ok(found);
         }
@@ -96,14 +84,8 @@ pub async fn customer_for_account(
         return Ok(Found::None);
     };
     let mut same = Vec::new();
-    for id in ctx
-        .netsuite
-        .search(
-            "customer",
-            &format!("companyname CONTAIN {}", quoted(first_word)),
-        )
-        .await?
-    {
+    let by_name = Filter::new().contains("companyname", first_word);
+    for id in ctx.netsuite.search("customer", &by_name).await? {
         let customer = ctx
             .netsuite
             .get(
@@ -118,10 +100,10 @@ pub async fn customer_for_account(
             same.push(id);
         }
     }
-    Ok(decide(same, "company name"))
+    Ok(Found::of(same, "company name"))
 }
 
-fn ids(records: Vec<Map<String, Value>>) -> Vec<String> {
+fn ids(records: &[Map<String, Value>]) -> Vec<String> {
     records
         .iter()
         .filter_map(|record| text(record, "Id"))
@@ -135,22 +117,17 @@ pub async fn account_for_customer(
     customer: &Map<String, Value>,
 ) -> Result<Found, SyncError> {
     let sf = &ctx.salesforce;
+    let link_field = &ctx.mapping.record_fields().account_netsuite_id;
     let by_id = sf
-        .query(&format!(
-            "SELECT Id FROM Account WHERE NetSuite_Id__c = {}",
-            soql(customer_id)
-        ))
+        .select(&Select::new("Account", &["Id"]).eq(link_field, customer_id))
         .await?;
-    let found = decide(ids(by_id), "NetSuite_Id__c");
+    let found = Found::of(ids(&by_id), link_field);
     if found != Found::None {
         return Ok(found);
     }
     if let Some(domain) = company_domain(customer) {
         let records = sf
-            .query(&format!(
-                "SELECT Id, Website FROM Account WHERE Website LIKE {}",
-                soql(&format!("%{domain}%"))
-            ))
+            .select(&Select::new("Account", &["Id", "Website"]).contains("Website", &domain))
             .await?;
         let same: Vec<_> = records
             .into_iter()
@@ -161,7 +138,7 @@ pub async fn account_for_customer(
                     == Some(domain.as_str())
             })
             .collect();
-        let found = decide(ids(same), "domain");
+        let found = Found::of(ids(&same), "domain");
         if found != Found::None {
             return Ok(found);
         }
@@ -174,14 +151,11 @@ pub async fn account_for_customer(
         return Ok(Found::None);
     };
     let records = sf
-        .query(&format!(
-            "SELECT Id, Name FROM Account WHERE Name LIKE {}",
-            soql(&format!("%{first_word}%"))
-        ))
+        .select(&Select::new("Account", &["Id", "Name"]).contains("Name", first_word))
         .await?;
     let same: Vec<_> = records
         .into_iter()
         .filter(|r| text(r, "Name").is_some_and(|n| normalize_company_name(&n) == wanted))
         .collect();
-    Ok(decide(ids(same), "company name"))
+    Ok(Found::of(ids(&same), "company name"))
 }
