@@ -17,4 +17,3 @@ pub use m2m::M2mCredentials;
 pub use record::{RecordId, RecordRef};
 pub use settings::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, NetsuiteCredentials, NetsuiteSettings};
 pub use tba::TbaCredentials;
-pub use telemetry::{REQUESTS, THROTTLED};

@@ -3,6 +3,7 @@
 use super::client::{Call, SalesforceClient};
 use super::errors::SalesforceErrorItem;
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -67,7 +68,7 @@ impl SalesforceClient {
             let body = json!({ "allOrNone": false, "records": chunk });
             let chunk_results: Vec<RecordResult> = self
                 .send(&Call {
-                    operation: "upsert_collection",
+                    operation: Operation::Collection,
                     method: Method::PATCH,
                     path: path.clone(),
                     query: &[],

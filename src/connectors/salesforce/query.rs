@@ -2,6 +2,7 @@
 
 use super::client::{Call, SalesforceClient};
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -22,7 +23,7 @@ impl SalesforceClient {
         let query = [("q", soql)];
         let mut page: Page = self
             .send(&Call {
-                operation: "query",
+                operation: Operation::Query,
                 method: Method::GET,
                 path: self.data_path(&["query"])?,
                 query: &query,
@@ -35,7 +36,7 @@ impl SalesforceClient {
             let next = next_page_path(page.next_records_url.as_deref())?;
             page = self
                 .send(&Call {
-                    operation: "query_more",
+                    operation: Operation::QueryMore,
                     method: Method::GET,
                     path: next,
                     query: &[],
