@@ -62,6 +62,10 @@ fn every_exported_family_has_help_text() {
         let help = format!("# HELP {family} ");
         assert!(text.contains(&help), "{family} has no HELP line:\n{text}");
     }
+    for metric in CATALOGUE {
+        let kind = format!("# TYPE {} {}\n", metric.name, metric.kind.as_str());
+        assert!(text.contains(&kind), "{kind}{text}");
+    }
 }
 
 #[test]
