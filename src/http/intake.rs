@@ -2,7 +2,9 @@
 
 use super::{ApiError, AppState};
 use crate::domain::SourceSystem;
-use crate::ops::metrics::{ENQUEUE_DURATION, EVENTS_RECEIVED, REQUESTS_REJECTED};
+use crate::ops::metrics::{
+    ENQUEUE_DURATION, EVENTS_RECEIVED, OTHER, REQUESTS_REJECTED, object_label,
+};
 use crate::queue::{Delivery, EnqueueOutcome};
 use std::time::Instant;
 
@@ -16,8 +18,7 @@ pub async fn enqueue(
     let object = deliveries
         .first()
         .and_then(|delivery| delivery.events.first())
-        .map(|event| event.object.clone())
-        .unwrap_or_default();
+        .map_or(OTHER, |event| object_label(source, &event.object));
     let started = Instant::now();
     let result = state.queue.enqueue(deliveries).await;
     metrics::histogram!(ENQUEUE_DURATION, "backend" => state.queue.backend())
@@ -26,7 +27,7 @@ pub async fn enqueue(
         Ok(outcome) => {
             let count = |outcome_label: &'static str, n: usize| {
                 if n > 0 {
-                    metrics::counter!(EVENTS_RECEIVED, "source" => source.as_str(), "object" => object.clone(), "outcome" => outcome_label)
+                    metrics::counter!(EVENTS_RECEIVED, "source" => source.as_str(), "object" => object, "outcome" => outcome_label)
                         .increment(n as u64);
                 }
             };

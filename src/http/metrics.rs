@@ -1,7 +1,9 @@
 //! `GET /metrics` and the middleware that counts every request by route template.
 
 use super::AppState;
-use crate::ops::metrics::{HTTP_DURATION, HTTP_REQUESTS, QUEUE_DEPTH};
+use crate::ops::metrics::{
+    HTTP_DURATION, HTTP_REQUESTS, UNMATCHED_ROUTE, method_label, record_queue_depth,
+};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -11,15 +13,7 @@ use std::time::Instant;
 /// Prometheus text exposition; queue depth is read fresh for each scrape.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     match state.queue.depth().await {
-        Ok(depth) => {
-            let gauge = |label: &'static str, value: u64| {
-                metrics::gauge!(QUEUE_DEPTH, "state" => label).set(value as f64);
-            };
-            gauge("total", depth.total);
-            gauge("delayed", depth.delayed);
-            gauge("in_flight", depth.in_flight);
-            gauge("dead_letter", depth.dead_letters);
-        }
+        Ok(depth) => record_queue_depth(&depth),
         Err(error) => tracing::warn!(%error, "queue depth unavailable for /metrics"),
     }
     (
@@ -31,16 +25,17 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// Labels come from fixed sets: the matched route's template (or `unmatched`) and a standard
+/// method (or `other`), so requests with invented paths or methods add no series.
 pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || UNMATCHED_ROUTE.to_owned(),
+        |path| path.as_str().to_owned(),
+    );
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics::histogram!(HTTP_DURATION, "route" => route.clone(), "method" => method.clone())
+    metrics::histogram!(HTTP_DURATION, "route" => route.clone(), "method" => method)
         .record(started.elapsed().as_secs_f64());
     metrics::counter!(HTTP_REQUESTS, "route" => route, "method" => method, "status" => response.status().as_u16().to_string())
         .increment(1);

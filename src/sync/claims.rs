@@ -5,13 +5,12 @@
 //! because its holder died.
 
 use crate::domain::ChangeEvent;
+use crate::ops::metrics::EVENTS_IN_DOUBT;
 use crate::store::{ClaimOutcome, RecordClaim, Store, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Events whose previous worker died while applying them (they are applied again).
-pub const EVENTS_IN_DOUBT: &str = "tandem_events_in_doubt_total";
 /// The first wait between two looks at a claim held elsewhere; it doubles up to `MAX_POLL`.
 const FIRST_POLL: Duration = Duration::from_millis(20);
 const MAX_POLL: Duration = Duration::from_millis(500);

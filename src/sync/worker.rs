@@ -8,6 +8,7 @@ use crate::connectors::System;
 use crate::connectors::calls::{Calls, counted};
 use crate::domain::ChangeEvent;
 use crate::domain::mapping::Flow;
+use crate::ops::metrics::{EVENTS_PROCESSED, SYNC_LATENCY, SYNC_REQUESTS, object_label};
 use crate::queue::Lease;
 use crate::store::{RecordRef, StoreError};
 use async_trait::async_trait;
@@ -15,14 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-
-/// Events processed, by `source`, `object` and `outcome`.
-pub const EVENTS_PROCESSED: &str = "tandem_events_processed_total";
-/// Time from receipt at ingress to the end of processing, by `source` and `object`.
-pub const SYNC_LATENCY: &str = "tandem_sync_latency_seconds";
-/// Requests sent to Salesforce and NetSuite while applying events, by `flow` and `system`;
-/// divided by `tandem_events_processed_total` it gives the requests one event costs.
-pub const SYNC_REQUESTS: &str = "tandem_sync_requests_total";
 
 /// Applies one event to the other system.
 #[async_trait]
@@ -180,10 +173,11 @@ pub fn count_requests(flow: Flow, calls: Calls) {
 
 /// Counts a settled event and its end-to-end latency.
 pub fn observe(event: &ChangeEvent, outcome: &'static str) {
-    metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => event.object.clone(), "outcome" => outcome)
+    let object = object_label(event.source, &event.object);
+    metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => object, "outcome" => outcome)
         .increment(1);
     let latency = chrono::Utc::now() - event.received_at;
-    metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => event.object.clone())
+    metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => object)
         .record(latency.num_milliseconds().max(0) as f64 / 1000.0);
 }
 

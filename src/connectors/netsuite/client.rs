@@ -9,9 +9,10 @@ use super::record::{RecordId, RecordRef, endpoint, id_from_location, record_url}
 use super::settings::{NetsuiteCredentials, NetsuiteSettings, config_error};
 use super::suiteql::SuiteQl;
 use super::tba::TbaSigner;
-use super::telemetry::{self, SUCCESS, THROTTLED_OUTCOME, outcome_of};
+use super::telemetry::Attempt;
 use crate::config::{NetsuiteConfig, Secret};
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use bytes::Bytes;
 use rand::Rng;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
@@ -140,7 +141,7 @@ impl NetsuiteClient {
         let id = RecordId::External(external_id.to_owned());
         let url = self.url(record_type, Some(&id))?;
         let answer = self
-            .send("upsert", Method::PUT, url, Some(body), &[])
+            .send(Operation::Upsert, Method::PUT, url, Some(body), &[])
             .await?;
         let id = location(&answer.headers).and_then(|location| id_from_location(location).ok());
         Ok(RecordRef { id })
@@ -151,7 +152,7 @@ impl NetsuiteClient {
     pub async fn create(&self, record_type: &str, body: &Value) -> Result<String, ConnectorError> {
         let url = self.url(record_type, None)?;
         let answer = self
-            .send("create", Method::POST, url, Some(body), &[])
+            .send(Operation::Create, Method::POST, url, Some(body), &[])
             .await?;
         match location(&answer.headers) {
             Some(location) => id_from_location(location),
@@ -178,7 +179,9 @@ impl NetsuiteClient {
             url.query_pairs_mut()
                 .append_pair("fields", &fields.join(","));
         }
-        let answer = self.send("get", Method::GET, url, None, &[]).await?;
+        let answer = self
+            .send(Operation::Get, Method::GET, url, None, &[])
+            .await?;
         serde_json::from_slice(&answer.body).map_err(|_| {
             ConnectorError::new(
                 System::Netsuite,
@@ -199,7 +202,9 @@ impl NetsuiteClient {
         let mut url = self.url(record_type, Some(id))?;
         url.query_pairs_mut()
             .append_pair("expandSubResources", "true");
-        let answer = self.send("get", Method::GET, url, None, &[]).await?;
+        let answer = self
+            .send(Operation::Get, Method::GET, url, None, &[])
+            .await?;
         serde_json::from_slice(&answer.body).map_err(|_| {
             ConnectorError::new(
                 System::Netsuite,
@@ -223,7 +228,7 @@ impl NetsuiteClient {
         if let Some(sublists) = replace {
             url.query_pairs_mut().append_pair("replace", sublists);
         }
-        self.send("patch", Method::PATCH, url, Some(body), &[])
+        self.send(Operation::Update, Method::PATCH, url, Some(body), &[])
             .await?;
         Ok(())
     }
@@ -246,7 +251,9 @@ impl NetsuiteClient {
                 .append_pair("q", &filter)
                 .append_pair("limit", &PAGE.to_string())
                 .append_pair("offset", &ids.len().to_string());
-            let answer = self.send("search", Method::GET, url, None, &[]).await?;
+            let answer = self
+                .send(Operation::Search, Method::GET, url, None, &[])
+                .await?;
             let page: CollectionPage = serde_json::from_slice(&answer.body).map_err(|_| {
                 ConnectorError::new(
                     System::Netsuite,
@@ -282,7 +289,7 @@ impl NetsuiteClient {
                 .append_pair("offset", &rows.len().to_string());
             let answer = self
                 .send(
-                    "suiteql",
+                    Operation::Query,
                     Method::POST,
                     url,
                     Some(&body),
@@ -335,7 +342,7 @@ impl NetsuiteClient {
     /// retried after 429 (up to `MAX_THROTTLE_RETRIES`) and once after an M2M 401.
     async fn send(
         &self,
-        operation: &'static str,
+        operation: Operation,
         method: Method,
         url: Url,
         body: Option<&Value>,
@@ -358,22 +365,22 @@ impl NetsuiteClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
+            let attempt = Attempt::start(operation);
             let answer = exchange(request).await.map_err(|error| {
                 let error = ConnectorError::transport(System::Netsuite, error);
-                telemetry::count_request(operation, outcome_of(error.class));
+                attempt.failed(error.class);
                 error
             })?;
             if answer.status.is_success() {
                 permit.succeeded();
-                telemetry::count_request(operation, SUCCESS);
+                attempt.succeeded();
                 return Ok(answer);
             }
             let mut error = errors::classify(answer.status.as_u16(), &answer.headers, &answer.body);
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
                 permit.throttled();
                 drop(permit);
-                telemetry::count_throttled();
-                telemetry::count_request(operation, THROTTLED_OUTCOME);
+                attempt.throttled();
                 error.class = ErrorClass::Retry;
                 let wait = error.retry_after.unwrap_or_else(|| backoff(retries));
                 if retries >= MAX_THROTTLE_RETRIES || wait > MAX_INLINE_WAIT {
@@ -388,7 +395,7 @@ impl NetsuiteClient {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            telemetry::count_request(operation, outcome_of(error.class));
+            attempt.failed(error.class);
             if let (Auth::M2m(tokens), Some(token), StatusCode::UNAUTHORIZED, false) =
                 (&self.inner.auth, bearer, answer.status, refreshed)
             {

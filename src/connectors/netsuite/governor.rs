@@ -5,6 +5,7 @@
 //! in half (other integrations are using the pool) by withholding permits, and successes
 //! give them back one at a time (AIMD, as TCP does), never past the configured limit.
 
+use super::telemetry;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -50,6 +51,7 @@ impl Governor {
     /// A governor allowing `limit` requests at once (at least 1).
     pub fn new(limit: usize) -> Self {
         let limit = limit.max(1);
+        telemetry::limits(limit, limit);
         Self {
             shared: Arc::new(Shared {
                 semaphore: Arc::new(Semaphore::new(limit)),
@@ -85,6 +87,7 @@ impl Governor {
 
     fn admit(&self, permit: OwnedSemaphorePermit) -> Permit {
         let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        telemetry::slot_taken();
         self.shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
         Permit {
             permit: Some(permit),
@@ -139,6 +142,7 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        telemetry::slot_released();
         let Some(permit) = self.permit.take() else {
             return;
         };
@@ -173,6 +177,7 @@ impl Shared {
             let forgotten = self.semaphore.forget_permits(cut);
             state.debt += cut - forgotten;
             state.effective = target;
+            telemetry::limits(self.limit, target);
         }
         state.successes = 0;
         state.epoch += 1;
@@ -193,6 +198,7 @@ impl Shared {
         }
         state.successes = 0;
         state.effective += 1;
+        telemetry::limits(self.limit, state.effective);
         if state.debt > 0 {
             state.debt -= 1;
         } else {

@@ -8,6 +8,7 @@ use super::record::endpoint;
 use super::telemetry;
 use crate::config::Secret;
 use crate::connectors::error::{ConnectorError, ErrorClass, System, class_of_status};
+use crate::ops::metrics::{CallOutcome, Operation};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::time::Duration;
@@ -191,12 +192,20 @@ impl TokenSource {
         .await;
         let (status, headers, body) = result.map_err(|error: reqwest::Error| {
             let error = ConnectorError::transport(System::Netsuite, error);
-            telemetry::count_request("token", telemetry::outcome_of(error.class));
+            telemetry::record(
+                Operation::Token,
+                CallOutcome::Failed(error.class),
+                requested_at.elapsed(),
+            );
             error
         })?;
         if !(200..300).contains(&status) {
             let error = token_error(status, &headers, &body);
-            telemetry::count_request("token", telemetry::outcome_of(error.class));
+            telemetry::record(
+                Operation::Token,
+                CallOutcome::Failed(error.class),
+                requested_at.elapsed(),
+            );
             return Err(error);
         }
         let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|_| {
@@ -208,7 +217,7 @@ impl TokenSource {
             )
             .with_status(status)
         })?;
-        telemetry::count_request("token", telemetry::SUCCESS);
+        telemetry::record(Operation::Token, CallOutcome::Ok, requested_at.elapsed());
         let lifetime = answer
             .expires_in
             .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);

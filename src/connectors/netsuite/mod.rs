@@ -21,4 +21,3 @@ pub use record::{RecordId, RecordRef};
 pub use settings::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, NetsuiteCredentials, NetsuiteSettings};
 pub use suiteql::SuiteQl;
 pub use tba::TbaCredentials;
-pub use telemetry::{REQUESTS, THROTTLED};

@@ -7,9 +7,11 @@ use super::meter;
 use super::settings::{SalesforceCredentials, SalesforceSettings};
 use crate::config::Secret;
 use crate::connectors::error::{ConnectorError, ErrorClass, System, class_of_status};
+use crate::ops::metrics::Operation;
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::Mutex;
 use url::Url;
 
@@ -121,8 +123,9 @@ impl TokenSource {
             return Ok(Arc::clone(token));
         }
         let generation = cache.generation + 1;
+        let started = Instant::now();
         let result = self.fetch(generation).await;
-        meter::record_call("token", &result);
+        meter::record_call(Operation::Token, &result, started.elapsed());
         let token = Arc::new(result?);
         cache.generation = generation;
         cache.current = Some(Arc::clone(&token));

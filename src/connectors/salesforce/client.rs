@@ -7,6 +7,7 @@ use super::settings::{SalesforceSettings, join};
 use super::{limits, meter};
 use crate::config::SalesforceConfig;
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
@@ -14,6 +15,7 @@ use reqwest::header::ACCEPT;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use url::Url;
 
 /// Tags every call so Change Data Capture shows `client=tandem` and echoes can be recognised.
@@ -53,7 +55,7 @@ impl std::fmt::Debug for SalesforceClient {
 
 /// One request, kept so that it can be sent again after a token refresh.
 pub(super) struct Call<'a> {
-    pub operation: &'static str,
+    pub operation: Operation,
     pub method: Method,
     /// Path from the instance root, starting with `/services/`.
     pub path: String,
@@ -145,12 +147,13 @@ impl SalesforceClient {
         loop {
             let token = self.inner.tokens.current().await?;
             crate::connectors::calls::note(System::Salesforce);
+            let started = Instant::now();
             let result = self.attempt(call, &token).await;
-            meter::record_call(call.operation, &result);
+            meter::record_call(call.operation, &result, started.elapsed());
             match result {
                 Err(error) if error.class == ErrorClass::RefreshAuth && !refreshed => {
                     tracing::info!(
-                        operation = call.operation,
+                        operation = call.operation.as_str(),
                         "Salesforce refused the access token; refreshing it"
                     );
                     self.inner.tokens.invalidate(&token).await;
@@ -191,7 +194,11 @@ impl SalesforceClient {
         }
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?;
-        tracing::debug!(operation = call.operation, status, "Salesforce answered");
+        tracing::debug!(
+            operation = call.operation.as_str(),
+            status,
+            "Salesforce answered"
+        );
         if (200..300).contains(&status) {
             Ok(Answer { status, body })
         } else {

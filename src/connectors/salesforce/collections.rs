@@ -4,6 +4,7 @@
 use super::client::{Call, SalesforceClient};
 use super::errors::SalesforceErrorItem;
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -53,8 +54,7 @@ impl SalesforceClient {
         records: Vec<Map<String, Value>>,
     ) -> Result<Vec<RecordResult>, ConnectorError> {
         let path = self.data_path(&["composite", "sobjects", object, ext_field])?;
-        self.send_collection("upsert_collection", path, object, records)
-            .await
+        self.send_collection(path, object, records).await
     }
 
     /// `PATCH …/composite/sobjects` with `allOrNone:false`: updates existing records, each
@@ -66,13 +66,11 @@ impl SalesforceClient {
         records: Vec<Map<String, Value>>,
     ) -> Result<Vec<RecordResult>, ConnectorError> {
         let path = self.data_path(&["composite", "sobjects"])?;
-        self.send_collection("update_collection", path, object, records)
-            .await
+        self.send_collection(path, object, records).await
     }
 
     async fn send_collection(
         &self,
-        operation: &'static str,
         path: String,
         object: &str,
         records: Vec<Map<String, Value>>,
@@ -92,7 +90,7 @@ impl SalesforceClient {
             let body = json!({ "allOrNone": false, "records": chunk });
             let chunk_results: Vec<RecordResult> = self
                 .send(&Call {
-                    operation,
+                    operation: Operation::Collection,
                     method: Method::PATCH,
                     path: path.clone(),
                     query: &[],

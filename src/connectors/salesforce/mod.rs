@@ -20,7 +20,6 @@ mod tests;
 pub use client::SalesforceClient;
 pub use collections::{COLLECTION_LIMIT, RecordResult};
 pub use errors::SalesforceErrorItem;
-pub use meter::{API_LIMIT, API_USAGE, CONNECTOR_REQUESTS};
 pub use records::UpsertOutcome;
 pub use settings::{DEFAULT_TIMEOUT, SalesforceCredentials, SalesforceSettings};
 pub use soql::Select;

@@ -3,6 +3,7 @@
 use super::client::{Call, SalesforceClient};
 use super::soql::Select;
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use crate::ops::metrics::Operation;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,7 +29,7 @@ impl SalesforceClient {
         let query = [("q", soql)];
         let mut page: Page = self
             .send(&Call {
-                operation: "query",
+                operation: Operation::Query,
                 method: Method::GET,
                 path: self.data_path(&["query"])?,
                 query: &query,
@@ -41,7 +42,7 @@ impl SalesforceClient {
             let next = next_page_path(page.next_records_url.as_deref())?;
             page = self
                 .send(&Call {
-                    operation: "query_more",
+                    operation: Operation::QueryMore,
                     method: Method::GET,
                     path: next,
                     query: &[],

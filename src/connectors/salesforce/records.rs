@@ -2,6 +2,7 @@
 
 use super::client::{Call, SalesforceClient};
 use crate::connectors::error::ConnectorError;
+use crate::ops::metrics::Operation;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -36,7 +37,7 @@ impl SalesforceClient {
         let body = Value::Object(fields.clone());
         let answer = self
             .send(&Call {
-                operation: "upsert",
+                operation: Operation::Upsert,
                 method: Method::PATCH,
                 path: self.data_path(&["sobjects", object, ext_field, ext_value])?,
                 query: &[],
@@ -67,7 +68,7 @@ impl SalesforceClient {
         let list = fields.join(",");
         let query = [("fields", list.as_str())];
         self.send(&Call {
-            operation: "get",
+            operation: Operation::Get,
             method: Method::GET,
             path: self.data_path(&["sobjects", object, id])?,
             query: if fields.is_empty() { &[] } else { &query },
@@ -87,7 +88,7 @@ impl SalesforceClient {
     ) -> Result<(), ConnectorError> {
         let body = Value::Object(fields.clone());
         self.send(&Call {
-            operation: "update",
+            operation: Operation::Update,
             method: Method::PATCH,
             path: self.data_path(&["sobjects", object, id])?,
             query: &[],
@@ -107,7 +108,7 @@ impl SalesforceClient {
         let body = Value::Object(fields.clone());
         let result: SaveResult = self
             .send(&Call {
-                operation: "create",
+                operation: Operation::Create,
                 method: Method::POST,
                 path: self.data_path(&["sobjects", object])?,
                 query: &[],

@@ -1,7 +1,7 @@
 //! What goes on and comes off every call: the `client=tandem` tag and the org's API usage.
 
 use super::*;
-use crate::connectors::salesforce::{API_LIMIT, API_USAGE};
+use crate::ops::metrics::{SALESFORCE_API_LIMIT as API_LIMIT, SALESFORCE_API_USAGE as API_USAGE};
 use wiremock::matchers::header;
 
 #[tokio::test]
@@ -122,6 +122,10 @@ async fn sforce_limit_info_is_kept_and_exported_as_gauges() {
     );
     assert!(
         exposition.contains(r#"tandem_connector_requests_total{system="salesforce",operation="query",outcome="ok"} 1"#),
+        "{exposition}"
+    );
+    assert!(
+        exposition.contains(r#"tandem_connector_request_duration_seconds_count{system="salesforce",operation="query",outcome="ok"} 1"#),
         "{exposition}"
     );
 }

@@ -155,3 +155,52 @@ async fn concurrent_calls_stay_within_the_configured_concurrency() {
     assert!(client.governor().peak_in_flight() <= 3);
     assert_eq!(client.governor().in_flight(), 0);
 }
+
+#[tokio::test]
+async fn each_attempt_is_counted_and_timed_and_slots_are_shown_against_the_limit() {
+    use crate::ops::metrics::{
+        CONNECTOR_DURATION, CONNECTOR_REQUESTS, NETSUITE_CONCURRENCY_LIMIT,
+        NETSUITE_EFFECTIVE_LIMIT, NETSUITE_IN_FLIGHT, NETSUITE_THROTTLED,
+    };
+    let recorder = crate::ops::metrics::builder()
+        .expect("bucket lists")
+        .build_recorder();
+    let handle = recorder.handle();
+    // The test runs on one thread, so the local recorder sees every metric the client sets.
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(throttled().insert_header("Retry-After", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(204)
+                .insert_header("Location", format!("{RECORDS}/customer/9").as_str()),
+        )
+        .mount(&server)
+        .await;
+    let client = tba_client(&server);
+
+    client
+        .create("customer", &json!({"companyname": "Acme"}))
+        .await
+        .unwrap();
+
+    let text = handle.render();
+    let labels =
+        |outcome: &str| format!(r#"{{system="netsuite",operation="create",outcome="{outcome}"}}"#);
+    for line in [
+        format!("{CONNECTOR_REQUESTS}{} 1", labels("throttled")),
+        format!("{CONNECTOR_REQUESTS}{} 1", labels("ok")),
+        format!("{CONNECTOR_DURATION}_count{} 1", labels("throttled")),
+        format!("{CONNECTOR_DURATION}_count{} 1", labels("ok")),
+        format!("{NETSUITE_THROTTLED} 1"),
+        format!("{NETSUITE_IN_FLIGHT} 0"),
+        format!("{NETSUITE_CONCURRENCY_LIMIT} {DEFAULT_CONCURRENCY}"),
+        format!("{NETSUITE_EFFECTIVE_LIMIT} {}", DEFAULT_CONCURRENCY / 2),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}:\n{text}");
+    }
+}
