@@ -10,6 +10,7 @@ mod filter;
 mod governance;
 mod human;
 mod m2m;
+mod oneworld;
 mod record_type;
 mod records;
 mod render;
@@ -24,7 +25,6 @@ mod tests;
 
 pub use error::NsError;
 pub use record_type::RecordType;
-pub use seed::{ACME_ACCOUNT_ID, ACME_OPPORTUNITY_ID};
 
 use super::SandboxConfig;
 use super::credentials::SandboxCredentials;

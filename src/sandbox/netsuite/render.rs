@@ -135,11 +135,12 @@ fn reference(records: &Records, base: &str, target: RecordType, value: &Value) -
     let Some(id) = reference_id(value) else {
         return value.clone();
     };
-    let mut out = json!({ "id": id.to_string(), "links": links(&href(base, target, id)) });
-    if let Some(record) = records.get(target, id) {
-        out["refName"] = json!(record.display_name());
-    }
-    out
+    let Some(record) = records.referenced(target, id) else {
+        return json!({ "id": id.to_string(), "links": links(&href(base, target, id)) });
+    };
+    // An item reference links to the item's own record type.
+    let self_href = href(base, record.record_type, id);
+    json!({ "id": id.to_string(), "links": links(&self_href), "refName": record.display_name() })
 }
 
 /// A page of a collection, in NetSuite's shape.
