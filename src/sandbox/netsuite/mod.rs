@@ -1,4 +1,4 @@
-//! The emulated NetSuite REST API: the record service, OAuth 1.0a TBA and OAuth 2.0 M2M auth,
+//! The emulated NetSuite REST API: the record service, SuiteQL, OAuth 1.0a TBA and OAuth 2.0 M2M auth,
 //! the account's concurrency governance, latency and faults, SuiteScript-style echo events and
 //! the `/_sandbox` routes. A request passes the request log, then auth (a refused login never
 //! takes a slot), then governance (429 when every slot is taken), then latency and faults, then
@@ -16,6 +16,7 @@ mod records;
 mod render;
 mod seed;
 mod store;
+mod suiteql;
 mod tba;
 mod validate;
 mod write;
@@ -220,6 +221,10 @@ pub fn router(state: NetsuiteState) -> Router {
         .route(
             SUBLIST,
             get(records::read_sublist).fallback(records::method_not_allowed),
+        )
+        .route(
+            suiteql::PATH,
+            post(suiteql::query).fallback(records::method_not_allowed),
         )
         // The last layer added runs first: auth, then governance.
         .layer(from_fn_with_state(state.clone(), governance::admit))
