@@ -13,11 +13,11 @@ pub enum Refusal {
     UnknownColumn(String),
 }
 
-/// The selected rows, each as (column, value) pairs in the selected order.
-pub fn run(
-    records: &Records,
-    query: &Query,
-) -> Result<Vec<Vec<(&'static str, Option<String>)>>, Refusal> {
+/// A result row: (column, value) pairs in the selected order.
+pub type Selected = Vec<(&'static str, Option<String>)>;
+
+/// The selected rows.
+pub fn run(records: &Records, query: &Query) -> Result<Vec<Selected>, Refusal> {
     let table = query.table.as_str();
     let known = tables::columns(table).ok_or_else(|| Refusal::UnknownTable(table.to_owned()))?;
     let resolve = |column: &Column| -> Result<&'static str, Refusal> {
