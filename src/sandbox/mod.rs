@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod journal;
 pub mod netsuite;
 pub mod salesforce;
+pub mod seed_links;
 pub mod tandem_config;
 
 pub use banner::banner;

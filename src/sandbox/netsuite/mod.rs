@@ -1,4 +1,4 @@
-//! The emulated NetSuite REST API: the record service, OAuth 1.0a TBA and OAuth 2.0 M2M auth,
+//! The emulated NetSuite REST API: the record service, SuiteQL, OAuth 1.0a TBA and OAuth 2.0 M2M auth,
 //! the account's concurrency governance, latency and faults, SuiteScript-style echo events and
 //! the `/_sandbox` routes. A request passes the request log, then auth (a refused login never
 //! takes a slot), then governance (429 when every slot is taken), then latency and faults, then
@@ -10,11 +10,13 @@ mod filter;
 mod governance;
 mod human;
 mod m2m;
+mod oneworld;
 mod record_type;
 mod records;
 mod render;
 mod seed;
 mod store;
+mod suiteql;
 mod tba;
 mod validate;
 mod write;
@@ -24,7 +26,6 @@ mod tests;
 
 pub use error::NsError;
 pub use record_type::RecordType;
-pub use seed::{ACME_ACCOUNT_ID, ACME_OPPORTUNITY_ID};
 
 use super::SandboxConfig;
 use super::credentials::SandboxCredentials;
@@ -220,6 +221,10 @@ pub fn router(state: NetsuiteState) -> Router {
         .route(
             SUBLIST,
             get(records::read_sublist).fallback(records::method_not_allowed),
+        )
+        .route(
+            suiteql::PATH,
+            post(suiteql::query).fallback(records::method_not_allowed),
         )
         // The last layer added runs first: auth, then governance.
         .layer(from_fn_with_state(state.clone(), governance::admit))

@@ -9,9 +9,13 @@ pub enum RecordType {
     SalesOrder,
     Invoice,
     InventoryItem,
+    NonInventorySaleItem,
+    ServiceSaleItem,
+    KitItem,
     CustomerPayment,
     Subsidiary,
     Currency,
+    CustomerSubsidiaryRelationship,
 }
 
 /// A body field holding `{"id": …}` (or `{"externalId": …}`) of another record.
@@ -56,16 +60,49 @@ macro_rules! mandatory {
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 8] = [
+    pub const ALL: [RecordType; 12] = [
         RecordType::Customer,
         RecordType::Contact,
         RecordType::SalesOrder,
         RecordType::Invoice,
         RecordType::InventoryItem,
+        RecordType::NonInventorySaleItem,
+        RecordType::ServiceSaleItem,
+        RecordType::KitItem,
         RecordType::CustomerPayment,
         RecordType::Subsidiary,
         RecordType::Currency,
+        RecordType::CustomerSubsidiaryRelationship,
     ];
+
+    /// The item record types: one family sharing one internal id space, so a transaction line's
+    /// `item` may name any of them.
+    pub const ITEMS: [RecordType; 4] = [
+        RecordType::InventoryItem,
+        RecordType::NonInventorySaleItem,
+        RecordType::ServiceSaleItem,
+        RecordType::KitItem,
+    ];
+
+    pub fn is_item(self) -> bool {
+        Self::ITEMS.contains(&self)
+    }
+
+    /// Whether a reference declared to `target` may point at a record of this type.
+    pub fn satisfies(self, target: RecordType) -> bool {
+        self == target || (self.is_item() && target.is_item())
+    }
+
+    /// The `itemtype` SuiteQL shows for an item record type.
+    pub fn suiteql_item_type(self) -> Option<&'static str> {
+        match self {
+            RecordType::InventoryItem => Some("InvtPart"),
+            RecordType::NonInventorySaleItem => Some("NonInvtPart"),
+            RecordType::ServiceSaleItem => Some("Service"),
+            RecordType::KitItem => Some("Kit"),
+            _ => None,
+        }
+    }
 
     /// From the URL segment, spelled exactly as NetSuite's record ids are (`salesOrder`).
     pub fn from_url(name: &str) -> Option<Self> {
@@ -86,6 +123,10 @@ impl RecordType {
             RecordType::SalesOrder => "salesOrder",
             RecordType::Invoice => "invoice",
             RecordType::InventoryItem => "inventoryItem",
+            RecordType::NonInventorySaleItem => "nonInventorySaleItem",
+            RecordType::ServiceSaleItem => "serviceSaleItem",
+            RecordType::KitItem => "kitItem",
+            RecordType::CustomerSubsidiaryRelationship => "customerSubsidiaryRelationship",
             RecordType::CustomerPayment => "customerPayment",
             RecordType::Subsidiary => "subsidiary",
             RecordType::Currency => "currency",
@@ -93,8 +134,13 @@ impl RecordType {
     }
 
     /// The SuiteScript record type (`record.Type.SALES_ORDER` is `salesorder`), as echoes name it.
+    /// Sale, purchase and resale variants of an item share one SuiteScript type.
     pub fn script_id(self) -> String {
-        self.url_name().to_ascii_lowercase()
+        match self {
+            RecordType::NonInventorySaleItem => "noninventoryitem".into(),
+            RecordType::ServiceSaleItem => "serviceitem".into(),
+            _ => self.url_name().to_ascii_lowercase(),
+        }
     }
 
     /// The custom field tandem stamps its writes with, by NetSuite's custom field families.
@@ -104,8 +150,13 @@ impl RecordType {
             RecordType::SalesOrder | RecordType::Invoice | RecordType::CustomerPayment => {
                 Some("custbody_tandem_origin")
             }
-            RecordType::InventoryItem => Some("custitem_tandem_origin"),
-            RecordType::Subsidiary | RecordType::Currency => None,
+            RecordType::InventoryItem
+            | RecordType::NonInventorySaleItem
+            | RecordType::ServiceSaleItem
+            | RecordType::KitItem => Some("custitem_tandem_origin"),
+            RecordType::Subsidiary
+            | RecordType::Currency
+            | RecordType::CustomerSubsidiaryRelationship => None,
         }
     }
 
@@ -152,7 +203,11 @@ impl RecordType {
                 reference!("currency", Currency),
             ],
             Subsidiary => &[reference!("currency", Currency)],
-            InventoryItem | Currency => &[],
+            CustomerSubsidiaryRelationship => &[
+                reference!("entity", Customer),
+                reference!("subsidiary", Subsidiary),
+            ],
+            InventoryItem | NonInventorySaleItem | ServiceSaleItem | KitItem | Currency => &[],
         }
     }
 
@@ -170,12 +225,29 @@ impl RecordType {
                 field: "doc",
                 target: Invoice,
             }],
-            InventoryItem => &[LineReference {
+            InventoryItem | NonInventorySaleItem | ServiceSaleItem => &[LineReference {
                 sublist: "price",
                 field: "currency",
                 target: Currency,
             }],
-            Customer | Contact | Subsidiary | Currency => &[],
+            KitItem => &[
+                LineReference {
+                    sublist: "price",
+                    field: "currency",
+                    target: Currency,
+                },
+                LineReference {
+                    sublist: "member",
+                    field: "item",
+                    target: InventoryItem,
+                },
+            ],
+            Customer => &[LineReference {
+                sublist: "currencyList",
+                field: "currency",
+                target: Currency,
+            }],
+            Contact | Subsidiary | Currency | CustomerSubsidiaryRelationship => &[],
         }
     }
 
@@ -194,8 +266,14 @@ impl RecordType {
             ],
             SalesOrder | Invoice => &[mandatory!("entity", "Customer")],
             CustomerPayment => &[mandatory!("customer", "Customer")],
-            InventoryItem => &[mandatory!("itemId", "Item Name/Number")],
+            InventoryItem | NonInventorySaleItem | ServiceSaleItem | KitItem => {
+                &[mandatory!("itemId", "Item Name/Number")]
+            }
             Subsidiary | Currency => &[mandatory!("name", "Name")],
+            CustomerSubsidiaryRelationship => &[
+                mandatory!("entity", "Customer"),
+                mandatory!("subsidiary", "Subsidiary"),
+            ],
             Contact => &[],
         }
     }
@@ -232,5 +310,12 @@ mod tests {
             Some(RecordType::SalesOrder)
         );
         assert_eq!(RecordType::InventoryItem.script_id(), "inventoryitem");
+        assert_eq!(RecordType::ServiceSaleItem.script_id(), "serviceitem");
+        assert_eq!(
+            RecordType::from_url("nonInventorySaleItem"),
+            Some(RecordType::NonInventorySaleItem)
+        );
+        assert!(RecordType::KitItem.satisfies(RecordType::InventoryItem));
+        assert!(!RecordType::Customer.satisfies(RecordType::InventoryItem));
     }
 }

@@ -135,11 +135,12 @@ fn reference(records: &Records, base: &str, target: RecordType, value: &Value) -
     let Some(id) = reference_id(value) else {
         return value.clone();
     };
-    let mut out = json!({ "id": id.to_string(), "links": links(&href(base, target, id)) });
-    if let Some(record) = records.get(target, id) {
-        out["refName"] = json!(record.display_name());
-    }
-    out
+    let Some(record) = records.referenced(target, id) else {
+        return json!({ "id": id.to_string(), "links": links(&href(base, target, id)) });
+    };
+    // An item reference links to the item's own record type.
+    let self_href = href(base, record.record_type, id);
+    json!({ "id": id.to_string(), "links": links(&self_href), "refName": record.display_name() })
 }
 
 /// A page of a collection, in NetSuite's shape.
@@ -174,6 +175,11 @@ pub fn script_fields(record: &Record) -> Map<String, Value> {
     for (key, value) in &record.fields {
         out.insert(key.to_ascii_lowercase(), script_value(value));
     }
+    // Stock items always have a quantity available (NetSuite's, zero with no stock), and the
+    // script reads it on every item change.
+    if record.record_type == RecordType::InventoryItem {
+        out.entry("quantityavailable").or_insert(json!(0));
+    }
     out
 }
 
@@ -204,6 +210,21 @@ fn script_value(value: &Value) -> Value {
 mod tests {
     use super::*;
     use chrono::Utc;
+
+    #[test]
+    fn an_inventory_item_event_always_carries_its_quantity_available() {
+        let item = |fields: Value| Record {
+            record_type: RecordType::InventoryItem,
+            id: 1000,
+            external_id: None,
+            fields: fields.as_object().cloned().unwrap(),
+            last_modified: Utc::now(),
+        };
+        let stocked = script_fields(&item(json!({ "itemId": "A", "quantityAvailable": 7 })));
+        assert_eq!(stocked["quantityavailable"], json!(7));
+        let new = script_fields(&item(json!({ "itemId": "B" })));
+        assert_eq!(new["quantityavailable"], json!(0));
+    }
 
     #[test]
     fn suitescript_sees_lowercase_ids_and_plain_select_values() {

@@ -111,6 +111,26 @@ impl Records {
         }
     }
 
+    /// The record a reference declared to `target` points at: for items, one of any item type.
+    pub fn referenced(&self, target: RecordType, id: u64) -> Option<&Record> {
+        if target.is_item() {
+            return RecordType::ITEMS
+                .iter()
+                .find_map(|item_type| self.get(*item_type, id));
+        }
+        self.get(target, id)
+    }
+
+    /// The internal id of the record with this external id that a reference to `target` may name.
+    pub fn referenced_external(&self, target: RecordType, external_id: &str) -> Option<u64> {
+        if target.is_item() {
+            return RecordType::ITEMS
+                .iter()
+                .find_map(|item_type| self.id_of(*item_type, external_id));
+        }
+        self.id_of(target, external_id)
+    }
+
     pub fn id_of(&self, record_type: RecordType, external_id: &str) -> Option<u64> {
         self.by_external_id
             .get(&(record_type, external_id.to_owned()))

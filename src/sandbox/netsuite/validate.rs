@@ -4,6 +4,7 @@
 //! are computed. Tax is NetSuite's to compute: whatever tax fields arrive are stored as sent.
 
 use super::error::NsError;
+use super::oneworld;
 use super::record_type::RecordType;
 use super::store::{Records, field, field_mut, set_field};
 use serde_json::{Map, Value, json};
@@ -19,7 +20,11 @@ pub fn prepare(
 ) -> Result<(), NsError> {
     resolve_references(records, record_type, fields)?;
     derive_defaults(records, record_type, id, fields);
+    if record_type == RecordType::Customer {
+        oneworld::complete_customer(records, fields);
+    }
     check_mandatory(record_type, fields)?;
+    oneworld::check_transaction(records, record_type, fields)?;
     if record_type.has_item_lines() {
         compute_lines(records, fields)?;
     }
@@ -85,11 +90,11 @@ fn resolve(
     let id = match (object.get("id"), object.get("externalId")) {
         (Some(id), _) => {
             let id = reference_id(&json!({ "id": id })).ok_or_else(invalid)?;
-            records.get(target, id).ok_or_else(invalid)?.id
+            records.referenced(target, id).ok_or_else(invalid)?.id
         }
-        (None, Some(Value::String(external))) => {
-            records.id_of(target, external).ok_or_else(invalid)?
-        }
+        (None, Some(Value::String(external))) => records
+            .referenced_external(target, external)
+            .ok_or_else(invalid)?,
         _ => return Err(invalid()),
     };
     Ok(json!({ "id": id.to_string() }))
@@ -205,7 +210,7 @@ fn compute_lines(records: &Records, fields: &mut Map<String, Value>) -> Result<(
             Some(amount) => amount,
             None => {
                 let base_price = records
-                    .get(RecordType::InventoryItem, item)
+                    .referenced(RecordType::InventoryItem, item)
                     .and_then(|item| number(item.field("basePrice")));
                 let Some(rate) = number(field(line, "rate")).or(base_price) else {
                     return Err(NsError::missing_values(&["Amount"])

@@ -3,6 +3,7 @@
 //! delete, each answering with every record it changed (the records to echo).
 
 use super::error::NsError;
+use super::oneworld;
 use super::record_type::RecordType;
 use super::store::{Key, Record, Records, field, next_modified, remove_field, set_field};
 use super::validate::{self, applied_invoices};
@@ -145,6 +146,10 @@ pub fn delete(
         ));
     }
     records.remove(record_type, record.id);
+    if record_type == RecordType::Customer {
+        // A customer's subsidiary relationships go with it.
+        oneworld::remove_relationships(records, record.id);
+    }
     let invoices = applied_invoices(&record.fields);
     record.last_modified = next_modified(now, Some(record.last_modified));
     let mut written = vec![Written {
@@ -188,6 +193,9 @@ fn save(
         ),
     };
     records.put(record.clone());
+    if record_type == RecordType::Customer {
+        oneworld::sync_primary_relationship(records, id, change.now);
+    }
     let change_name = if existing.is_some() {
         "updated"
     } else {
@@ -361,17 +369,23 @@ fn line_number(line: &Value) -> Option<u64> {
 fn has_dependents(records: &Records, record_type: RecordType, id: u64) -> bool {
     let points_here = |value: Option<&Value>| value.and_then(validate::reference_id) == Some(id);
     records.everything().any(|record| {
+        // Relationship rows belong to their customer and are deleted with it.
+        if record.record_type == RecordType::CustomerSubsidiaryRelationship
+            && record_type == RecordType::Customer
+        {
+            return false;
+        }
         let body = record
             .record_type
             .references()
             .iter()
-            .filter(|reference| reference.target == record_type)
+            .filter(|reference| record_type.satisfies(reference.target))
             .any(|reference| points_here(record.field(reference.field)));
         let lines = record
             .record_type
             .line_references()
             .iter()
-            .filter(|reference| reference.target == record_type)
+            .filter(|reference| record_type.satisfies(reference.target))
             .any(|reference| {
                 record
                     .field(reference.sublist)

@@ -7,7 +7,7 @@ mod composite;
 mod console;
 mod decode;
 mod errors;
-mod ids;
+pub(crate) mod ids;
 mod query;
 mod records;
 mod rules;
@@ -32,6 +32,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, patch, post};
 use records::Org;
 use schema::SObject;
+use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -95,6 +96,14 @@ impl SalesforceState {
     pub fn seed(&self) {
         let actor = self.actor(HUMAN_USER_ID);
         self.with_org(|org| seed::populate(org, &actor));
+    }
+
+    /// Every record of an object (by API name, any case), with all its fields.
+    pub fn records_of(&self, object: &str) -> Vec<Map<String, Value>> {
+        let Some(object) = SObject::parse(object) else {
+            return Vec::new();
+        };
+        self.with_org(|org| org.records(object).cloned().collect())
     }
 
     /// The URL clients reach this org at: `instance_url` in token answers, and a valid JWT `aud`.

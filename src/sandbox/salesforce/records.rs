@@ -92,6 +92,19 @@ impl Org {
         user: &str,
         now: &str,
     ) -> Result<String, DmlError> {
+        self.create_as(object, input, user, now, None)
+    }
+
+    /// A create that takes the id it is given (the seed's records keep the same ids on every
+    /// run, so that the other system's seed can name them); otherwise the next id.
+    pub fn create_as(
+        &mut self,
+        object: SObject,
+        input: Fields,
+        user: &str,
+        now: &str,
+        id: Option<&str>,
+    ) -> Result<String, DmlError> {
         if input.contains_key("Id") {
             return Err(DmlError::new(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -103,7 +116,10 @@ impl Org {
         let mut record = rules::defaults(object, user);
         record.extend(input.clone());
         rules::validate(self, object, &mut record, &input, true)?;
-        let id = self.new_id(object);
+        let id = match id {
+            Some(id) => id.to_owned(),
+            None => self.new_id(object),
+        };
         for (field, value) in [
             ("Id", Value::from(id.as_str())),
             ("IsDeleted", Value::Bool(false)),

@@ -1,28 +1,48 @@
-//! Sample data for a fresh sandbox org: the standard price book, five products with USD prices
-//! (EUR for two) and linked to the NetSuite sandbox's items, three accounts (one already linked to NetSuite), their contacts, and an open
-//! opportunity with two line items, ready to be moved to Closed Won.
+//! Sample data for a fresh sandbox org: the standard price book, six products with USD prices
+//! (EUR for two) linked to the NetSuite sandbox's items, three accounts (Acme and Initech linked
+//! to NetSuite customers), their contacts, Acme's Closed Won opportunity that NetSuite sales
+//! order 301 came from, and an open opportunity with two line items, ready to be moved to Closed
+//! Won. Records the NetSuite seed names keep fixed ids (`seed_links`).
 
 use super::Actor;
 use super::decode;
 use super::records::{Org, Record};
 use super::schema::SObject;
+use crate::sandbox::seed_links;
 use serde_json::{Value, json};
 
-/// (ProductCode, Name, USD price, EUR price, NetSuite item id in the NetSuite sandbox's seed)
-const PRODUCTS: [(&str, &str, f64, Option<f64>, &str); 5] = [
-    ("SKU-100", "Widget", 20.0, Some(18.5), "201"),
-    ("SKU-101", "Gadget", 45.0, Some(41.0), "202"),
-    ("SKU-102", "Sprocket", 7.5, None, "203"),
-    ("SKU-103", "Gear Assembly", 129.0, None, "204"),
-    ("SKU-104", "Installation Service (hour)", 120.0, None, "205"),
+/// (ProductCode, Name, Family, USD price, EUR price); ids and NetSuite items in `seed_links`.
+const PRODUCTS: [(&str, &str, &str, f64, Option<f64>); 6] = [
+    ("SKU-100", "Widget", "Hardware", 20.0, Some(18.5)),
+    ("SKU-101", "Gadget", "Hardware", 45.0, Some(41.0)),
+    ("SKU-102", "Sprocket", "Hardware", 7.5, None),
+    ("SKU-103", "Gear Assembly", "Hardware", 129.0, None),
+    (
+        "SKU-104",
+        "Installation Service (hour)",
+        "Services",
+        120.0,
+        None,
+    ),
+    (
+        "SKU-105",
+        "Extended Warranty (1 year)",
+        "Services",
+        99.0,
+        None,
+    ),
 ];
 
 /// Creates a record through the same rules as the API; seed data is a start-up constant.
 fn add(org: &mut Org, object: SObject, body: Value, actor: &Actor) -> String {
+    add_as(org, object, body, actor, None)
+}
+
+fn add_as(org: &mut Org, object: SObject, body: Value, actor: &Actor, id: Option<&str>) -> String {
     let body = body.as_object().cloned().unwrap_or_default();
     let fields =
         decode::fields(object, &body, org.custom_fields(object)).expect("seed fields are valid");
-    org.create(object, fields, &actor.user, &actor.now)
+    org.create_as(object, fields, &actor.user, &actor.now, id)
         .expect("seed records are valid")
 }
 
@@ -47,13 +67,15 @@ pub fn populate(org: &mut Org, actor: &Actor) {
     org.insert_raw(SObject::Pricebook2, book);
 
     let mut usd_entries = Vec::new();
-    for (code, name, usd, eur, item) in PRODUCTS {
-        let product = add(
+    for (code, name, family, usd, eur) in PRODUCTS {
+        let linked = seed_links::product(code);
+        let product = add_as(
             org,
             SObject::Product2,
-            json!({ "ProductCode": code, "Name": name, "IsActive": true, "Family": "Hardware",
-                    "NetSuite_Item_Id__c": item }),
+            json!({ "ProductCode": code, "Name": name, "IsActive": true, "Family": family,
+                    "NetSuite_Item_Id__c": linked.item_id.to_string() }),
             actor,
+            Some(linked.product_id),
         );
         for (currency, price) in [("USD", Some(usd)), ("EUR", eur)] {
             let Some(price) = price else { continue };
@@ -70,27 +92,31 @@ pub fn populate(org: &mut Org, actor: &Actor) {
         }
     }
 
-    let acme = add(
+    let acme = add_as(
         org,
         SObject::Account,
         json!({ "Name": "Acme Corporation", "Website": "https://www.acme.example", "Industry": "Manufacturing",
                 "Phone": "+1 415 555 0100", "BillingCity": "San Francisco", "BillingCountry": "United States",
-                "Type": "Customer - Direct" }),
+                "Type": "Customer - Direct", "NetSuite_Id__c": seed_links::ACME_CUSTOMER.to_string() }),
         actor,
+        Some(seed_links::ACME_ACCOUNT_ID),
     );
-    let globex = add(
+    let globex = add_as(
         org,
         SObject::Account,
         json!({ "Name": "Globex GmbH", "Website": "https://globex.example", "Industry": "Electronics",
                 "BillingCity": "Berlin", "BillingCountry": "Germany", "CurrencyIsoCode": "EUR" }),
         actor,
+        Some(seed_links::GLOBEX_ACCOUNT_ID),
     );
-    let initech = add(
+    let initech = add_as(
         org,
         SObject::Account,
         json!({ "Name": "Initech, Inc.", "Website": "https://initech.example", "Industry": "Technology",
-                "BillingCity": "Austin", "BillingCountry": "United States", "NetSuite_Id__c": "1201" }),
+                "BillingCity": "Austin", "BillingCountry": "United States",
+                "NetSuite_Id__c": seed_links::INITECH_CUSTOMER.to_string() }),
         actor,
+        Some(seed_links::INITECH_ACCOUNT_ID),
     );
     for (account, first, last, email) in [
         (&acme, "Wile E.", "Coyote", "wile.coyote@acme.example"),
@@ -113,12 +139,23 @@ pub fn populate(org: &mut Org, actor: &Actor) {
     let close = (chrono::Utc::now() + chrono::Duration::days(14))
         .format("%Y-%m-%d")
         .to_string();
-    let opportunity = add(
+    add_as(
+        org,
+        SObject::Opportunity,
+        json!({ "Name": "Acme — first order", "AccountId": acme, "StageName": "Closed Won",
+                "CloseDate": "2026-11-02", "CurrencyIsoCode": "USD", "Amount": 1500.0,
+                "NetSuite_Sales_Order_Id__c": seed_links::ACME_SALES_ORDER.to_string(),
+                "NetSuite_Sales_Order_Number__c": "SO-1001" }),
+        actor,
+        Some(seed_links::ACME_WON_OPPORTUNITY_ID),
+    );
+    let opportunity = add_as(
         org,
         SObject::Opportunity,
         json!({ "Name": "Acme — 50 widgets", "AccountId": acme, "StageName": "Negotiation/Review",
                 "CloseDate": close, "CurrencyIsoCode": "USD", "Pricebook2Id": standard, "Amount": 1600.0 }),
         actor,
+        Some(seed_links::ACME_OPEN_OPPORTUNITY_ID),
     );
     for (entry, quantity, price) in [(&usd_entries[0], 50.0, 20.0), (&usd_entries[4], 5.0, 120.0)] {
         add(
@@ -142,13 +179,15 @@ mod tests {
             now: "2026-11-27T10:15:02.000+0000".into(),
         };
         populate(&mut org, &actor);
-        let opportunity = org.records(SObject::Opportunity).next().unwrap();
+        let opportunity = org
+            .get(SObject::Opportunity, seed_links::ACME_OPEN_OPPORTUNITY_ID)
+            .unwrap();
         assert_eq!(opportunity["Name"], "Acme — 50 widgets");
         assert_eq!(opportunity["Amount"], json!(1600.0));
         assert_eq!(opportunity["IsClosed"], json!(false));
         assert_eq!(org.records(SObject::OpportunityLineItem).count(), 2);
-        assert_eq!(org.records(SObject::PricebookEntry).count(), 7);
-        let linked = org.find(SObject::Account, "NetSuite_Id__c", "1201");
-        assert_eq!(linked.len(), 1);
+        assert_eq!(org.records(SObject::PricebookEntry).count(), 8);
+        let linked = org.find(SObject::Account, "NetSuite_Id__c", "104");
+        assert_eq!(linked, [seed_links::INITECH_ACCOUNT_ID]);
     }
 }

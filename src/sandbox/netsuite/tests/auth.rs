@@ -185,7 +185,7 @@ async fn requests_without_credentials_are_refused_and_counted_even_on_unknown_pa
 async fn sandbox_routes_need_no_credentials() {
     let api = Api::start().await;
     let customers = api.sandbox_get("/_sandbox/records/customer").await;
-    assert_eq!(customers.as_array().map(Vec::len), Some(3));
+    assert_eq!(customers.as_array().map(Vec::len), Some(4));
     let response = api
         .signed(Method::GET, "customer/101")
         .send()

@@ -162,3 +162,40 @@ async fn a_payment_entered_by_a_person_updates_and_echoes_the_invoice() {
     assert_eq!(invoice_event["fields"]["amountremaining"], 0.0);
     assert_eq!(invoice_event["execution_context"], "userinterface");
 }
+
+#[tokio::test]
+async fn item_events_name_the_suitescript_item_type_and_stock_items_carry_quantity_available() {
+    let (api, mut received) = start_with_tandem().await;
+    let stock = json!({ "quantityAvailable": 90 });
+    assert_eq!(
+        api.send(Method::PATCH, "inventoryItem/201", &stock)
+            .await
+            .status(),
+        204
+    );
+    let event = next(&mut received).await;
+    assert_eq!(
+        (&event["object"], &event["record_id"]),
+        (&json!("inventoryitem"), &json!("201"))
+    );
+    assert_eq!(event["fields"]["quantityavailable"], 90);
+    let new_item = json!({ "itemId": "SKU-900", "displayName": "Bracket" });
+    assert_eq!(
+        api.send(Method::POST, "inventoryItem", &new_item)
+            .await
+            .status(),
+        204
+    );
+    let created = next(&mut received).await;
+    assert_eq!(created["fields"]["quantityavailable"], 0);
+    let service = json!({ "displayName": "Installation Service (2 hours)" });
+    assert_eq!(
+        api.send(Method::PATCH, "serviceSaleItem/205", &service)
+            .await
+            .status(),
+        204
+    );
+    let event = next(&mut received).await;
+    assert_eq!(event["object"], "serviceitem");
+    assert_eq!(event["fields"]["itemid"], "SKU-104");
+}

@@ -115,7 +115,7 @@ async fn a_counted_503_fault_fails_once_then_the_call_succeeds() {
     assert_eq!(retried.status(), 204);
     assert_eq!(api.counters().await["faults_injected"], 1);
     // The failed call changed nothing: only the retry created a record.
-    assert_eq!(api.sandbox.netsuite.records_of("customer").len(), 4);
+    assert_eq!(api.sandbox.netsuite.records_of("customer").len(), 5);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod auth;
 mod echo;
 mod governance;
 mod m2m;
+mod oneworld;
 mod records;
 
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxCredentials};

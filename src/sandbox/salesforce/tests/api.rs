@@ -51,7 +51,7 @@ async fn an_upsert_creates_with_201_and_then_updates_with_200_created_false() {
 #[tokio::test]
 async fn an_update_by_upsert_under_v45_answers_204_with_no_body() {
     let org = Org::start().await;
-    let url = org.url("/services/data/v45.0/sobjects/Account/NetSuite_Id__c/1201");
+    let url = org.url("/services/data/v45.0/sobjects/Account/NetSuite_Id__c/104");
     let (status, body) = answer(org.patch(&url, &json!({"Phone": "+1 512 555 0199"})).await).await;
     assert_eq!((status, body), (204, serde_json::Value::Null));
 }

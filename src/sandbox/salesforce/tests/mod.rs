@@ -7,6 +7,7 @@ mod calls;
 mod collections;
 mod outbound;
 mod query;
+mod required;
 
 use crate::sandbox::{Sandbox, SandboxConfig};
 use reqwest::{Client, Response};
