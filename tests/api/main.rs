@@ -11,6 +11,7 @@ mod json_webhooks;
 mod observability;
 mod openapi;
 mod outbound_messages;
+mod real_orgs;
 mod sandbox_cli;
 mod sync_flows;
 mod sync_netsuite_flows;
