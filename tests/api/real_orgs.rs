@@ -2,5 +2,6 @@
 //! subsidiary and currency, quantities that reach every product, and steady-state updates that
 //! write nothing they need not.
 
+mod costs;
 mod oneworld;
 mod quantities;

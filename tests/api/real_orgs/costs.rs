@@ -1,0 +1,101 @@
+//! What one event costs each system, flow by flow, once its records are linked: a change is one
+//! write to the other side and nothing back to the source.
+
+use crate::synced::*;
+use serde_json::{Value, json};
+
+/// API calls to each system since `before` (tokens excluded).
+fn calls(before: &Value, after: &Value) -> u64 {
+    let count = |counters: &Value| -> u64 {
+        counters["operations"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(operation, _)| operation.as_str() != "token")
+            .map(|(_, n)| n.as_u64().unwrap())
+            .sum()
+    };
+    count(after) - count(before)
+}
+
+/// The calls `change` causes once everything it sets off has settled: (Salesforce, NetSuite).
+async fn cost_of<F, Fut>(synced: &Synced, change: F) -> (u64, u64)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    synced.settled().await;
+    let (sf, ns) = (
+        synced.salesforce_counters().await,
+        synced.netsuite_counters().await,
+    );
+    change().await;
+    synced.settled().await;
+    let (sf_after, ns_after) = (
+        synced.salesforce_counters().await,
+        synced.netsuite_counters().await,
+    );
+    (calls(&sf, &sf_after), calls(&ns, &ns_after))
+}
+
+on_both_backends!(a_linked_record_edited_again_costs_one_write_on_the_other_side_and_nothing_back);
+async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_nothing_back(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
+    let account = synced
+        .salesforce_id("Account", "Name", "Acme Corporation")
+        .await;
+    let contact = synced.salesforce_id("Contact", "LastName", "Coyote").await;
+    let mut costs = Vec::new();
+    for round in 0..2 {
+        let account_cost = cost_of(&synced, || async {
+            synced
+                .edit_in_salesforce(
+                    "Account",
+                    &account,
+                    json!({ "Phone": format!("+1 415 555 01{round}0") }),
+                )
+                .await;
+            synced
+                .wait_for_history(&format!("salesforce:account:{account}"), "written")
+                .await;
+        })
+        .await;
+        let customer_cost = cost_of(&synced, || async {
+            synced
+                .edit_in_netsuite(
+                    "customer",
+                    "101",
+                    json!({ "creditLimit": 60000 + round * 1000 }),
+                )
+                .await;
+            synced
+                .wait_for_history("netsuite:customer:101", "written")
+                .await;
+        })
+        .await;
+        let contact_cost = cost_of(&synced, || async {
+            synced
+                .edit_in_salesforce(
+                    "Contact",
+                    &contact,
+                    json!({ "Title": format!("Genius {round}") }),
+                )
+                .await;
+            synced
+                .wait_for_history(&format!("salesforce:contact:{contact}"), "written")
+                .await;
+        })
+        .await;
+        println!(
+            "round {round}: (Salesforce, NetSuite) calls: account {account_cost:?}, customer {customer_cost:?}, contact {contact_cost:?}"
+        );
+        costs.push((account_cost, customer_cost, contact_cost));
+    }
+    // Once linked (the second round), each change is exactly one write to the other system.
+    let (account_cost, customer_cost, contact_cost) = costs[1];
+    assert_eq!(account_cost, (0, 1), "account → one customer PATCH");
+    assert_eq!(customer_cost, (1, 0), "customer → one Account update");
+    assert_eq!(contact_cost, (0, 1), "contact → one contact PATCH");
+}
