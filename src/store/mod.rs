@@ -1,14 +1,18 @@
 //! The state store: record links, the sync ledger, processed event ids, conflicts, dead letters
-//! and per-record history. SQLite by default, PostgreSQL when several instances share it.
+//! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
+//! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod driver;
 mod migrations;
 mod postgres;
 mod sql;
+mod sql_store;
 mod sqlite;
 mod types;
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use postgres::{PostgresDriver, PostgresStore};
+pub use sql_store::SqlStore;
+pub use sqlite::{SqliteDriver, SqliteStore};
 pub use types::*;
 
 use async_trait::async_trait;

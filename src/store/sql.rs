@@ -1,5 +1,5 @@
-//! Statements both backends run, written once with `?N` placeholders (SQLite's form) and
-//! rewritten to `$N` for PostgreSQL.
+//! Statements both backends run, written once with `?N` placeholders (SQLite's form; the
+//! dialect rewrites them to `$N` for PostgreSQL).
 
 pub const WAS_PROCESSED: &str = "SELECT 1 FROM processed_events WHERE event_id = ?1";
 pub const MARK_PROCESSED: &str = "INSERT INTO processed_events (event_id, processed_at) VALUES (?1, ?2) ON CONFLICT (event_id) DO NOTHING";
@@ -50,7 +50,10 @@ pub fn dead_letter() -> String {
 /// Moves a letter only from the status expected: two replays cannot both find it open.
 pub const MOVE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
-pub const DELIVERY_SEEN: &str = "SELECT 1 FROM received_deliveries WHERE dedupe_key = ?1";
+/// Which of a request's delivery ids were seen, in one statement.
+pub fn deliveries_seen(condition: &str) -> String {
+    format!("SELECT dedupe_key FROM received_deliveries WHERE {condition}")
+}
 pub const REMEMBER_DELIVERY: &str =
     "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, ?2)
      ON CONFLICT (dedupe_key) DO NOTHING";
@@ -67,28 +70,5 @@ pub const TAKE_CLAIM: &str =
 pub const RELEASE_CLAIM: &str =
     "DELETE FROM record_claims WHERE record_key = ?1 AND owner = ?2 AND event_id = ?3";
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
-
-/// `?N` → `$N`.
-pub fn for_postgres(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(|next| next.is_ascii_digit()) {
-            out.push('$');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_rewritten_for_postgres() {
-        assert_eq!(
-            super::for_postgres("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'"),
-            "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
-        );
-    }
-}
+pub const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = ?1";
+pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version) VALUES (?1)";

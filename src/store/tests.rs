@@ -162,6 +162,33 @@ async fn an_older_version_never_replaces_a_newer_one() {
 }
 
 #[tokio::test]
+async fn a_refused_completion_rolls_back_and_the_next_one_commits() {
+    for (store, _dir) in backends().await {
+        store.complete(completion("first", 1)).await.unwrap();
+        assert!(matches!(
+            store.complete(completion("first", 2)).await,
+            Err(StoreError::AlreadyProcessed(_))
+        ));
+        store.complete(completion("second", 3)).await.unwrap();
+        let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+        assert_eq!(
+            store.applied_version(&account).await.unwrap(),
+            Some(3),
+            "{}",
+            store.backend()
+        );
+        let history = store.history(&account.key(), 10).await.unwrap();
+        assert_eq!(history.len(), 2, "{}", store.backend());
+        // The ingress reader sees what was committed on the writer.
+        store.remember_deliveries(&["k".to_owned()]).await.unwrap();
+        assert_eq!(
+            store.deliveries_seen(&["k".to_owned()]).await.unwrap(),
+            [true]
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_unprocessed_completion_keeps_the_event_replayable() {
     for (store, _dir) in backends().await {
         let mut parked = completion("parked", 5);
