@@ -37,8 +37,20 @@ const SCHEMA_MIGRATIONS_POSTGRES: &str =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)";
 
 /// (version, SQLite DDL, PostgreSQL DDL)
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, V1_SQLITE, V1_POSTGRES), (2, V2, V2), (3, V3, V3)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, V1_SQLITE, V1_POSTGRES),
+    (2, V2, V2),
+    (3, V3, V3),
+    (4, V4, V4),
+];
+
+/// Leases on the slots of a limit shared by every instance (NetSuite's account concurrency):
+/// a row is a slot taken until `until_ms`, unless renewed.
+const V4: &str = "
+CREATE TABLE concurrency_slots (
+    pool TEXT NOT NULL, slot BIGINT NOT NULL, holder TEXT NOT NULL, until_ms BIGINT NOT NULL,
+    PRIMARY KEY (pool, slot));
+";
 
 /// Which worker (of which instance) is applying an event of a record, and until when.
 const V3: &str = "

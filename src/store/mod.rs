@@ -5,6 +5,7 @@
 mod driver;
 mod migrations;
 mod postgres;
+mod slots;
 mod sql;
 mod sql_store;
 mod sqlite;
@@ -121,6 +122,21 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
         event_id: &str,
     ) -> Result<(), StoreError>;
+
+    /// Takes one of the `slots` slots of `lease.pool` until `lease.until_ms`: one nobody holds,
+    /// or one whose lease lapsed before `now_ms`. `None` when every slot is held.
+    async fn take_slot(
+        &self,
+        lease: &SlotLease,
+        slots: u32,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError>;
+
+    /// Extends a lease still held to `lease.until_ms`; `false` when it lapsed and was taken.
+    async fn renew_slot(&self, lease: &SlotLease, slot: u32) -> Result<bool, StoreError>;
+
+    /// Gives a slot back (nothing when the lease lapsed and another holder took it).
+    async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.

@@ -72,3 +72,14 @@ pub const RELEASE_CLAIM: &str =
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
 pub const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = ?1";
 pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version) VALUES (?1)";
+pub const SLOTS_HELD: &str =
+    "SELECT slot FROM concurrency_slots WHERE pool = ?1 AND until_ms >= ?2";
+/// Takes a slot that is free or whose lease lapsed; two takers of one slot cannot both win.
+pub const TAKE_SLOT: &str =
+    "INSERT INTO concurrency_slots (pool, slot, holder, until_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (pool, slot) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
+     WHERE concurrency_slots.until_ms < ?5";
+pub const RENEW_SLOT: &str =
+    "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
+pub const RELEASE_SLOT: &str =
+    "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";

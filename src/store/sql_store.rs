@@ -16,6 +16,10 @@ impl<D: Driver> SqlStore<D> {
         migrations::migrate(&driver).await?;
         Ok(Self { driver })
     }
+
+    pub(super) fn driver(&self) -> &D {
+        &self.driver
+    }
 }
 
 fn now_ms() -> i64 {
@@ -368,5 +372,22 @@ impl<D: Driver> Store for SqlStore<D> {
             .execute(sql::RELEASE_CLAIM, values![record_key, owner, event_id])
             .await
             .map(|_| ())
+    }
+
+    async fn take_slot(
+        &self,
+        lease: &SlotLease,
+        slots: u32,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        self.take_free_slot(lease, slots, now_ms).await
+    }
+
+    async fn renew_slot(&self, lease: &SlotLease, slot: u32) -> Result<bool, StoreError> {
+        self.renew_held_slot(lease, slot).await
+    }
+
+    async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError> {
+        self.release_held_slot(lease, slot).await
     }
 }
