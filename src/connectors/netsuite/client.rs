@@ -1,6 +1,7 @@
 //! `NetsuiteClient`: the REST record service (create, upsert by external id, get, patch),
 //! every request admitted by the account's governor, signed, and retried on 429.
 
+use super::account_slots::AccountSlots;
 use super::errors;
 use super::governor::Governor;
 use super::m2m::{TokenSource, token_url};
@@ -39,6 +40,8 @@ struct Inner {
     base_url: Url,
     auth: Auth,
     governor: Governor,
+    /// The account's slots shared with other instances, when there are any.
+    account_slots: std::sync::OnceLock<Arc<dyn AccountSlots>>,
 }
 
 #[derive(Debug)]
@@ -95,6 +98,7 @@ impl NetsuiteClient {
                 base_url,
                 auth,
                 governor: Governor::new(settings.concurrency),
+                account_slots: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -107,6 +111,15 @@ impl NetsuiteClient {
             }
             error
         })
+    }
+
+    /// Makes every request also hold one of `slots` (after the governor admitted it), so that
+    /// the instances sharing them stay within the account's limit together. Set once; clones
+    /// share it.
+    pub fn share_account_slots(&self, slots: Arc<dyn AccountSlots>) {
+        if self.inner.account_slots.set(slots).is_err() {
+            tracing::warn!("the NetSuite client already shares account slots");
+        }
     }
 
     /// The account's concurrency governor (for metrics and tests).
@@ -257,6 +270,10 @@ impl NetsuiteClient {
         let mut refreshed = false;
         loop {
             let permit = self.inner.governor.acquire().await;
+            let slot = match self.inner.account_slots.get() {
+                Some(slots) => Some(slots.acquire().await?),
+                None => None,
+            };
             let (authorization, bearer) = self.authorization(&method, &url).await?;
             let mut request = self
                 .inner
@@ -279,7 +296,7 @@ impl NetsuiteClient {
             let mut error = errors::classify(answer.status.as_u16(), &answer.headers, &answer.body);
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
                 permit.throttled();
-                drop(permit);
+                drop((slot, permit));
                 telemetry::count_throttled();
                 telemetry::count_request(operation, THROTTLED_OUTCOME);
                 error.class = ErrorClass::Retry;
@@ -300,7 +317,7 @@ impl NetsuiteClient {
             if let (Auth::M2m(tokens), Some(token), StatusCode::UNAUTHORIZED, false) =
                 (&self.inner.auth, bearer, answer.status, refreshed)
             {
-                drop(permit);
+                drop((slot, permit));
                 tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;
