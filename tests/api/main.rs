@@ -12,6 +12,7 @@ mod observability;
 mod openapi;
 mod outbound_messages;
 mod sandbox_cli;
+mod shared_netsuite_limit;
 mod sync_flows;
 mod sync_netsuite_flows;
 mod synced;
