@@ -30,7 +30,7 @@ pub(crate) async fn fresh_postgres() -> PostgresStore {
     PostgresStore::connect_with(options).await.unwrap()
 }
 
-async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
+pub(super) async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = SqliteStore::open(&dir.path().join("store.db"))
         .await
@@ -488,54 +488,5 @@ async fn a_claim_is_exclusive_until_released_or_lapsed_and_a_lapsed_one_is_in_do
                 .unwrap(),
             claimed
         );
-    }
-}
-
-#[tokio::test]
-async fn shared_slots_are_exclusive_until_released_or_lapsed() {
-    for (store, _dir) in backends().await {
-        let lease = |holder: &str, until_ms: i64| SlotLease {
-            pool: "netsuite".into(),
-            holder: holder.into(),
-            until_ms,
-        };
-        let a = store.take_slot(&lease("a", 1_000), 2, 0).await.unwrap();
-        let b = store.take_slot(&lease("b", 1_000), 2, 0).await.unwrap();
-        let (Some(a), Some(b)) = (a, b) else {
-            panic!("two free slots: {a:?} {b:?}, {}", store.backend());
-        };
-        assert_ne!(a, b);
-        assert_eq!(
-            store.take_slot(&lease("c", 1_000), 2, 500).await.unwrap(),
-            None,
-            "every slot is held"
-        );
-        // `a` renews; `b` gives its slot back, which `c` takes at once.
-        assert!(store.renew_slot(&lease("a", 3_000), a).await.unwrap());
-        store.release_slot(&lease("b", 0), b).await.unwrap();
-        assert_eq!(
-            store.take_slot(&lease("c", 2_000), 2, 600).await.unwrap(),
-            Some(b)
-        );
-        // Past 2 000 `c` lapsed (`a` renewed to 3 000): `d` takes `c`'s slot, and `c` can
-        // neither renew nor release it any more.
-        assert_eq!(
-            store.take_slot(&lease("d", 9_000), 2, 2_500).await.unwrap(),
-            Some(b)
-        );
-        assert!(!store.renew_slot(&lease("c", 9_999), b).await.unwrap());
-        store.release_slot(&lease("c", 0), b).await.unwrap();
-        assert_eq!(
-            store.take_slot(&lease("e", 9_000), 2, 2_600).await.unwrap(),
-            None,
-            "{}",
-            store.backend()
-        );
-        // Another pool has slots of its own.
-        let other = SlotLease {
-            pool: "other".into(),
-            ..lease("f", 1_000)
-        };
-        assert!(store.take_slot(&other, 1, 0).await.unwrap().is_some());
     }
 }
