@@ -241,3 +241,34 @@ impl Drop for SqliteTransaction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+    use crate::store::driver::{Driver, values};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn ingress_lookups_do_not_wait_behind_an_open_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .unwrap();
+        let keys = ["k".to_owned()];
+        let mut writing = store.driver().begin().await.unwrap();
+        let remember = "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, 0)";
+        writing.execute(remember, values!["k"]).await.unwrap();
+        let seen = tokio::time::timeout(Duration::from_secs(2), store.deliveries_seen(&keys))
+            .await
+            .expect("the lookup went ahead of the open write")
+            .unwrap();
+        assert_eq!(seen, [false], "nothing uncommitted is seen");
+        let behind = tokio::time::timeout(Duration::from_millis(200), store.check()).await;
+        assert!(
+            behind.is_err(),
+            "a writer statement waits for the open write"
+        );
+        writing.commit().await.unwrap();
+        assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [true]);
+    }
+}
