@@ -22,6 +22,9 @@ impl<D: Driver> SqlStore<D> {
     }
 }
 
+/// Delivery ids per statement (a request's worth, well under either database's parameter limit).
+const REMEMBERED_AT_ONCE: usize = 500;
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -313,11 +316,12 @@ impl<D: Driver> Store for SqlStore<D> {
     }
 
     async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {
-        let now = now_ms();
         let mut tx = self.driver.begin().await?;
-        for key in keys {
-            tx.execute(sql::REMEMBER_DELIVERY, values![key, now])
-                .await?;
+        for chunk in keys.chunks(REMEMBERED_AT_ONCE) {
+            let mut remembered = values![now_ms()];
+            remembered.extend(chunk.iter().map(Value::from));
+            let statement = sql::remember_deliveries(chunk.len());
+            tx.execute(&statement, remembered).await?;
         }
         tx.commit().await
     }
