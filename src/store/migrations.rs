@@ -1,9 +1,56 @@
 //! Schema versions, applied in order at start. A version once shipped never changes; new
 //! versions are appended.
 
+use super::StoreError;
+use super::driver::{Driver, values};
+use super::sql;
+
+/// Brings the schema up to date, one version a transaction; concurrent starts wait for each
+/// other where the dialect needs it (several instances on one PostgreSQL).
+pub async fn migrate(driver: &dyn Driver) -> Result<(), StoreError> {
+    let dialect = driver.dialect();
+    let mut tx = driver.begin().await?;
+    if let Some(lock) = dialect.migration_lock() {
+        tx.execute(lock, vec![]).await?;
+    }
+    tx.batch(dialect.ddl(SCHEMA_MIGRATIONS_SQLITE, SCHEMA_MIGRATIONS_POSTGRES))
+        .await?;
+    tx.commit().await?;
+    for (version, sqlite, postgres) in MIGRATIONS {
+        let mut tx = driver.begin().await?;
+        if let Some(lock) = dialect.migration_lock() {
+            tx.execute(lock, vec![]).await?;
+        }
+        let applied = tx.query(sql::MIGRATION_APPLIED, values![*version]).await?;
+        if applied.is_empty() {
+            tx.batch(dialect.ddl(sqlite, postgres)).await?;
+            tx.execute(sql::RECORD_MIGRATION, values![*version]).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+const SCHEMA_MIGRATIONS_SQLITE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)";
+const SCHEMA_MIGRATIONS_POSTGRES: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)";
+
 /// (version, SQLite DDL, PostgreSQL DDL)
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, V1_SQLITE, V1_POSTGRES), (2, V2, V2), (3, V3, V3)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, V1_SQLITE, V1_POSTGRES),
+    (2, V2, V2),
+    (3, V3, V3),
+    (4, V4, V4),
+];
+
+/// Leases on the slots of a limit shared by every instance (NetSuite's account concurrency):
+/// a row is a slot taken until `until_ms`, unless renewed.
+const V4: &str = "
+CREATE TABLE concurrency_slots (
+    pool TEXT NOT NULL, slot BIGINT NOT NULL, holder TEXT NOT NULL, until_ms BIGINT NOT NULL,
+    PRIMARY KEY (pool, slot));
+";
 
 /// Which worker (of which instance) is applying an event of a record, and until when.
 const V3: &str = "

@@ -1,14 +1,19 @@
 //! The state store: record links, the sync ledger, processed event ids, conflicts, dead letters
-//! and per-record history. SQLite by default, PostgreSQL when several instances share it.
+//! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
+//! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod driver;
 mod migrations;
 mod postgres;
+mod slots;
 mod sql;
+mod sql_store;
 mod sqlite;
 mod types;
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use postgres::{PostgresDriver, PostgresStore};
+pub use sql_store::SqlStore;
+pub use sqlite::{SqliteDriver, SqliteStore};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -117,6 +122,21 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
         event_id: &str,
     ) -> Result<(), StoreError>;
+
+    /// Takes one of the `slots` slots of `lease.pool` until `lease.until_ms`: one nobody holds,
+    /// or one whose lease lapsed before `now_ms`. `None` when every slot is held.
+    async fn take_slot(
+        &self,
+        lease: &SlotLease,
+        slots: u32,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError>;
+
+    /// Extends a lease still held to `lease.until_ms`; `false` when it lapsed and was taken.
+    async fn renew_slot(&self, lease: &SlotLease, slot: u32) -> Result<bool, StoreError>;
+
+    /// Gives a slot back (nothing when the lease lapsed and another holder took it).
+    async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.

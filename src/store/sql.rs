@@ -1,5 +1,5 @@
-//! Statements both backends run, written once with `?N` placeholders (SQLite's form) and
-//! rewritten to `$N` for PostgreSQL.
+//! Statements both backends run, written once with `?N` placeholders (SQLite's form; the
+//! dialect rewrites them to `$N` for PostgreSQL).
 
 pub const WAS_PROCESSED: &str = "SELECT 1 FROM processed_events WHERE event_id = ?1";
 pub const MARK_PROCESSED: &str = "INSERT INTO processed_events (event_id, processed_at) VALUES (?1, ?2) ON CONFLICT (event_id) DO NOTHING";
@@ -50,10 +50,19 @@ pub fn dead_letter() -> String {
 /// Moves a letter only from the status expected: two replays cannot both find it open.
 pub const MOVE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
-pub const DELIVERY_SEEN: &str = "SELECT 1 FROM received_deliveries WHERE dedupe_key = ?1";
-pub const REMEMBER_DELIVERY: &str =
-    "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES (?1, ?2)
-     ON CONFLICT (dedupe_key) DO NOTHING";
+/// Which of a request's delivery ids were seen, in one statement.
+pub fn deliveries_seen(condition: &str) -> String {
+    format!("SELECT dedupe_key FROM received_deliveries WHERE {condition}")
+}
+/// `count` delivery ids in one statement: `?1` is the time, the ids follow.
+pub fn remember_deliveries(count: usize) -> String {
+    let rows: Vec<String> = (2..count + 2).map(|n| format!("(?{n}, ?1)")).collect();
+    format!(
+        "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES {}
+         ON CONFLICT (dedupe_key) DO NOTHING",
+        rows.join(", ")
+    )
+}
 pub const PRUNE_DELIVERIES: &str = "DELETE FROM received_deliveries WHERE received_at < ?1";
 pub const INSERT_CLAIM: &str =
     "INSERT INTO record_claims (record_key, owner, event_id, until_ms) VALUES (?1, ?2, ?3, ?4)
@@ -67,28 +76,16 @@ pub const TAKE_CLAIM: &str =
 pub const RELEASE_CLAIM: &str =
     "DELETE FROM record_claims WHERE record_key = ?1 AND owner = ?2 AND event_id = ?3";
 pub const PRUNE_PROCESSED: &str = "DELETE FROM processed_events WHERE processed_at < ?1";
-
-/// `?N` → `$N`.
-pub fn for_postgres(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(|next| next.is_ascii_digit()) {
-            out.push('$');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_rewritten_for_postgres() {
-        assert_eq!(
-            super::for_postgres("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'"),
-            "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
-        );
-    }
-}
+pub const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = ?1";
+pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version) VALUES (?1)";
+pub const SLOTS_HELD: &str =
+    "SELECT slot FROM concurrency_slots WHERE pool = ?1 AND until_ms >= ?2";
+/// Takes a slot that is free or whose lease lapsed; two takers of one slot cannot both win.
+pub const TAKE_SLOT: &str =
+    "INSERT INTO concurrency_slots (pool, slot, holder, until_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (pool, slot) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
+     WHERE concurrency_slots.until_ms < ?5";
+pub const RENEW_SLOT: &str =
+    "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
+pub const RELEASE_SLOT: &str =
+    "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";

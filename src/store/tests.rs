@@ -30,7 +30,7 @@ pub(crate) async fn fresh_postgres() -> PostgresStore {
     PostgresStore::connect_with(options).await.unwrap()
 }
 
-async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
+pub(super) async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = SqliteStore::open(&dir.path().join("store.db"))
         .await
@@ -158,6 +158,33 @@ async fn an_older_version_never_replaces_a_newer_one() {
             "{again:?}"
         );
         assert_eq!(store.history(&account.key(), 10).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_completion_rolls_back_and_the_next_one_commits() {
+    for (store, _dir) in backends().await {
+        store.complete(completion("first", 1)).await.unwrap();
+        assert!(matches!(
+            store.complete(completion("first", 2)).await,
+            Err(StoreError::AlreadyProcessed(_))
+        ));
+        store.complete(completion("second", 3)).await.unwrap();
+        let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+        assert_eq!(
+            store.applied_version(&account).await.unwrap(),
+            Some(3),
+            "{}",
+            store.backend()
+        );
+        let history = store.history(&account.key(), 10).await.unwrap();
+        assert_eq!(history.len(), 2, "{}", store.backend());
+        // The ingress reader sees what was committed on the writer.
+        store.remember_deliveries(&["k".to_owned()]).await.unwrap();
+        assert_eq!(
+            store.deliveries_seen(&["k".to_owned()]).await.unwrap(),
+            [true]
+        );
     }
 }
 

@@ -212,3 +212,15 @@ pub enum ClaimOutcome {
     /// Another owner holds it until `until_ms`.
     Held { owner: String, until_ms: i64 },
 }
+
+/// A lease on one slot of a limit shared by every instance on the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotLease {
+    /// Which limit (`netsuite`).
+    pub pool: String,
+    /// Unique per lease: a renewal or release after the lease lapsed and was taken over by
+    /// someone else changes nothing.
+    pub holder: String,
+    /// When the slot is free again unless renewed (milliseconds since the epoch).
+    pub until_ms: i64,
+}

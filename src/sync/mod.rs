@@ -1,6 +1,7 @@
 //! The sync engine: workers take change events off the queue and make the other system agree,
 //! one flow per kind of record, without loops, duplicates or stale overwrites.
 
+pub mod account_slots;
 pub mod claims;
 pub mod coalesce;
 pub mod context;

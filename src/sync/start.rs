@@ -1,6 +1,7 @@
 //! Starting the sync engine from config: clients, mapping, workers, the inventory coalescer
 //! and housekeeping. Off (ingress only) until both systems are configured.
 
+use super::account_slots::{LEASE_LIFETIME, StoreSlots};
 use super::claims::Claims;
 use super::coalesce::InventoryCoalescer;
 use super::context::SyncContext;
@@ -50,6 +51,11 @@ pub async fn start(
         SalesforceClient::from_config(&config.salesforce).map_err(|e| anyhow::anyhow!("{e}"))?;
     let netsuite =
         NetsuiteClient::from_config(&config.netsuite).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Several instances share a PostgreSQL store, and NetSuite counts their requests together.
+    if store.backend() == "postgres" {
+        let slots = StoreSlots::new(store.clone(), config.netsuite.concurrency, LEASE_LIFETIME);
+        netsuite.share_account_slots(Arc::new(slots));
+    }
     let mapping = load_mapping(&config.sync.mapping)?;
     let ctx = SyncContext {
         store: store.clone(),

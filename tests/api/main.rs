@@ -13,6 +13,7 @@ mod openapi;
 mod outbound_messages;
 mod real_orgs;
 mod sandbox_cli;
+mod shared_netsuite_limit;
 mod sync_flows;
 mod sync_netsuite_flows;
 mod synced;

@@ -1,6 +1,7 @@
 //! `NetsuiteClient`: the REST record service (create, upsert by external id, get, patch),
 //! every request admitted by the account's governor, signed, and retried on 429.
 
+use super::account_slots::AccountSlots;
 use super::errors;
 use super::filter::Filter;
 use super::governor::Governor;
@@ -42,6 +43,8 @@ struct Inner {
     base_url: Url,
     auth: Auth,
     governor: Governor,
+    /// The account's slots shared with other instances, when there are any.
+    account_slots: std::sync::OnceLock<Arc<dyn AccountSlots>>,
 }
 
 #[derive(Debug)]
@@ -110,6 +113,7 @@ impl NetsuiteClient {
                 base_url,
                 auth,
                 governor: Governor::new(settings.concurrency),
+                account_slots: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -122,6 +126,15 @@ impl NetsuiteClient {
             }
             error
         })
+    }
+
+    /// Makes every request also hold one of `slots` (after the governor admitted it), so that
+    /// the instances sharing them stay within the account's limit together. Set once; clones
+    /// share it.
+    pub fn share_account_slots(&self, slots: Arc<dyn AccountSlots>) {
+        if self.inner.account_slots.set(slots).is_err() {
+            tracing::warn!("the NetSuite client already shares account slots");
+        }
     }
 
     /// The account's concurrency governor (for metrics and tests).
@@ -352,6 +365,10 @@ impl NetsuiteClient {
         let mut refreshed = false;
         loop {
             let permit = self.inner.governor.acquire().await;
+            let slot = match self.inner.account_slots.get() {
+                Some(slots) => Some(slots.acquire().await?),
+                None => None,
+            };
             let (authorization, bearer) = self.authorization(&method, &url).await?;
             crate::connectors::calls::note(System::Netsuite);
             let mut request = self
@@ -379,7 +396,7 @@ impl NetsuiteClient {
             let mut error = errors::classify(answer.status.as_u16(), &answer.headers, &answer.body);
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
                 permit.throttled();
-                drop(permit);
+                drop((slot, permit));
                 attempt.throttled();
                 error.class = ErrorClass::Retry;
                 let wait = error.retry_after.unwrap_or_else(|| backoff(retries));
@@ -399,7 +416,7 @@ impl NetsuiteClient {
             if let (Auth::M2m(tokens), Some(token), StatusCode::UNAUTHORIZED, false) =
                 (&self.inner.auth, bearer, answer.status, refreshed)
             {
-                drop(permit);
+                drop((slot, permit));
                 tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;

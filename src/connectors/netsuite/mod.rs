@@ -1,6 +1,7 @@
 //! The NetSuite REST record service client: TBA or M2M authentication, the account's
 //! concurrency governor, and NetSuite's error bodies classified for the worker.
 
+mod account_slots;
 mod client;
 mod errors;
 mod filter;
@@ -12,6 +13,7 @@ mod suiteql;
 pub mod tba;
 mod telemetry;
 
+pub use account_slots::{AccountSlot, AccountSlots};
 pub use client::{MAX_THROTTLE_RETRIES, NetsuiteClient};
 pub use errors::{class_of, classify};
 pub use filter::Filter;

@@ -181,6 +181,9 @@ impl Queue for RabbitQueue {
     /// an event twice; workers are idempotent by event id.
     async fn enqueue(&self, deliveries: Vec<Delivery>) -> Result<EnqueueOutcome, QueueError> {
         let keys: Vec<String> = deliveries.iter().map(|d| d.dedupe_key.clone()).collect();
+        // Pending ids first: one written to the store and dropped from memory after the store
+        // was read would otherwise be missed by both.
+        let pending: Vec<bool> = keys.iter().map(|k| self.memory.is_pending(k)).collect();
         let seen = self
             .store
             .deliveries_seen(&keys)
@@ -190,11 +193,8 @@ impl Queue for RabbitQueue {
         let mut fresh = Vec::new();
         let mut in_this_call = HashSet::new();
         let mut batch = Vec::new();
-        for (delivery, seen) in deliveries.into_iter().zip(seen) {
-            if seen
-                || self.memory.is_pending(&delivery.dedupe_key)
-                || !in_this_call.insert(delivery.dedupe_key.clone())
-            {
+        for ((delivery, seen), pending) in deliveries.into_iter().zip(seen).zip(pending) {
+            if seen || pending || !in_this_call.insert(delivery.dedupe_key.clone()) {
                 outcome.duplicates += 1;
                 continue;
             }

@@ -1,0 +1,397 @@
+//! The store's logic, written once over a [`Driver`]: which statements each operation runs,
+//! in which transaction, and how rows become the store's types.
+
+use super::driver::{Driver, Row, Value, values};
+use super::*;
+use crate::domain::{ChangeEvent, Envelope};
+
+/// A [`Store`] on any database a [`Driver`] connects to.
+pub struct SqlStore<D> {
+    driver: D,
+}
+
+impl<D: Driver> SqlStore<D> {
+    /// Wraps a driver and brings its schema up to date.
+    pub async fn migrated(driver: D) -> Result<Self, StoreError> {
+        migrations::migrate(&driver).await?;
+        Ok(Self { driver })
+    }
+
+    pub(super) fn driver(&self) -> &D {
+        &self.driver
+    }
+}
+
+/// Delivery ids per statement (a request's worth, well under either database's parameter limit).
+const REMEMBERED_AT_ONCE: usize = 500;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+fn encode_event(event: &ChangeEvent) -> String {
+    String::from_utf8(Envelope::encode(event)).expect("JSON is UTF-8")
+}
+
+fn decode_event(text: &str) -> Result<ChangeEvent, StoreError> {
+    Envelope::decode(text.as_bytes()).map_err(corrupt)
+}
+
+fn record_values(record: &RecordRef) -> Vec<Value> {
+    values![record.system.as_str(), &record.object, &record.record_id]
+}
+
+/// In `INSERT_CLAIM`'s and `TAKE_CLAIM`'s order.
+fn claim_values(claim: &RecordClaim) -> Vec<Value> {
+    values![
+        &claim.record_key,
+        &claim.owner,
+        &claim.event_id,
+        claim.until_ms
+    ]
+}
+
+/// id, event, reason, error_code, attempts, status, failed_at
+fn dead_letter_from(row: &Row) -> Result<StoredDeadLetter, StoreError> {
+    let status = row.text(5)?;
+    Ok(StoredDeadLetter {
+        id: row.int(0)?,
+        event: decode_event(&row.text(1)?)?,
+        reason: row.text(2)?,
+        error_code: row.optional_text(3)?,
+        attempts: u32::try_from(row.int(4)?).map_err(corrupt)?,
+        status: DeadLetterStatus::parse(&status)
+            .ok_or_else(|| corrupt(format!("dead letter status {status:?}")))?,
+        failed_at_ms: row.int(6)?,
+    })
+}
+
+fn history_from(row: &Row) -> Result<HistoryEntry, StoreError> {
+    Ok(HistoryEntry {
+        record_key: row.text(0)?,
+        event_id: row.text(1)?,
+        action: row.text(2)?,
+        detail: row.text(3)?,
+        at_ms: row.int(4)?,
+    })
+}
+
+fn conflict_from(row: &Row) -> Result<Conflict, StoreError> {
+    Ok(Conflict {
+        id: row.int(0)?,
+        event: decode_event(&row.text(1)?)?,
+        reason: row.text(2)?,
+        candidates: serde_json::from_str(&row.text(3)?).map_err(corrupt)?,
+        created_at_ms: row.int(4)?,
+    })
+}
+
+/// The first row's first column, when there is a row.
+fn first<T>(
+    rows: Vec<Row>,
+    column: impl FnOnce(&Row) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    rows.first().map(column).transpose()
+}
+
+fn row_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl<D: Driver> Store for SqlStore<D> {
+    fn backend(&self) -> &'static str {
+        self.driver.dialect().name()
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.driver.query("SELECT 1", vec![]).await.map(|_| ())
+    }
+
+    async fn was_processed(&self, event_id: &str) -> Result<bool, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::WAS_PROCESSED, values![event_id])
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn complete(&self, completion: Completion) -> Result<(), StoreError> {
+        let now = now_ms();
+        let event_id = &completion.event_id;
+        let mut tx = self.driver.begin().await?;
+        if completion.processed {
+            let marked = tx
+                .execute(sql::MARK_PROCESSED, values![event_id, now])
+                .await?;
+            if marked == 0 {
+                return Err(StoreError::AlreadyProcessed(event_id.clone()));
+            }
+        }
+        if let Some((record, version)) = &completion.applied {
+            let mut applied = record_values(record);
+            applied.extend(values![*version, event_id, now]);
+            tx.execute(sql::APPLY_VERSION, applied).await?;
+        }
+        for write in &completion.writes {
+            let mut written = record_values(&write.record);
+            written.extend(values![
+                &write.fields_hash,
+                write.joined_names(),
+                event_id,
+                now
+            ]);
+            tx.execute(sql::RECORD_WRITE, written).await?;
+        }
+        for link in &completion.links {
+            let pair = values![link.kind.as_str(), &link.salesforce_id, &link.netsuite_id];
+            tx.execute(sql::DELETE_LINK_PAIRS, pair.clone()).await?;
+            let mut inserted = pair;
+            inserted.push(Value::Int(now));
+            tx.execute(sql::INSERT_LINK, inserted).await?;
+        }
+        let h = &completion.history;
+        let entry = values![&h.record_key, &h.event_id, &h.action, &h.detail, h.at_ms];
+        tx.execute(sql::INSERT_HISTORY, entry).await?;
+        tx.commit().await
+    }
+
+    async fn applied_version(&self, record: &RecordRef) -> Result<Option<i64>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::APPLIED_VERSION, record_values(record))
+            .await?;
+        first(rows, |row| row.int(0))
+    }
+
+    async fn written(&self, record: &RecordRef) -> Result<Option<LedgerWrite>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::WRITTEN, record_values(record))
+            .await?;
+        first(rows, |row| {
+            Ok(LedgerWrite {
+                record: record.clone(),
+                fields_hash: row.text(0)?,
+                field_names: LedgerWrite::split_names(&row.text(1)?),
+            })
+        })
+    }
+
+    async fn linked(
+        &self,
+        kind: LinkKind,
+        side: LinkSide,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let query = match side {
+            LinkSide::Salesforce => sql::LINKED_NETSUITE,
+            LinkSide::Netsuite => sql::LINKED_SALESFORCE,
+        };
+        let rows = self.driver.query(query, values![kind.as_str(), id]).await?;
+        first(rows, |row| row.text(0))
+    }
+
+    async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError> {
+        let event = &conflict.event;
+        let parked = values![
+            &event.id,
+            event.record_key(),
+            encode_event(event),
+            conflict.reason,
+            conflict.candidates.to_string(),
+            now_ms()
+        ];
+        let rows = self.driver.query(sql::INSERT_CONFLICT, parked).await?;
+        first(rows, |row| row.int(0))?.ok_or_else(|| corrupt("no conflict id returned"))
+    }
+
+    async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::CONFLICTS, values![row_limit(limit)])
+            .await?;
+        rows.iter().map(conflict_from).collect()
+    }
+
+    async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError> {
+        let event = &letter.event;
+        let added = values![
+            &event.id,
+            event.record_key(),
+            encode_event(event),
+            letter.reason,
+            letter.error_code,
+            i64::from(letter.attempts),
+            now_ms()
+        ];
+        let rows = self.driver.query(sql::INSERT_DEAD_LETTER, added).await?;
+        first(rows, |row| row.int(0))?.ok_or_else(|| corrupt("no dead letter id returned"))
+    }
+
+    async fn dead_letters(
+        &self,
+        status: Option<DeadLetterStatus>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        let mut filter = values![row_limit(limit)];
+        filter.extend(status.map(|status| Value::from(status.as_str())));
+        let query = sql::dead_letters(status.is_some());
+        let rows = self.driver.query(&query, filter).await?;
+        rows.iter().map(dead_letter_from).collect()
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError> {
+        let rows = self.driver.query(&sql::dead_letter(), values![id]).await?;
+        first(rows, dead_letter_from)?
+            .ok_or_else(|| StoreError::NotFound(format!("dead letter {id}")))
+    }
+
+    async fn move_dead_letter(
+        &self,
+        id: i64,
+        from: DeadLetterStatus,
+        to: DeadLetterStatus,
+    ) -> Result<bool, StoreError> {
+        let moved = self
+            .driver
+            .execute(
+                sql::MOVE_DEAD_LETTER,
+                values![id, from.as_str(), to.as_str()],
+            )
+            .await?;
+        if moved == 1 {
+            return Ok(true);
+        }
+        // Nothing moved: `NotFound` when there is no letter at all.
+        self.dead_letter(id).await?;
+        Ok(false)
+    }
+
+    async fn history(
+        &self,
+        record_key: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::HISTORY, values![record_key, row_limit(limit)])
+            .await?;
+        rows.iter().map(history_from).collect()
+    }
+
+    async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::RECENT_HISTORY, values![row_limit(limit)])
+            .await?;
+        rows.iter().map(history_from).collect()
+    }
+
+    async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.driver
+            .execute(sql::PRUNE_PROCESSED, values![before_ms])
+            .await
+    }
+
+    async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One round trip for the whole request, on the reader: never behind a write.
+        let (condition, values) = self.driver.dialect().any_of("dedupe_key", keys);
+        let rows = self
+            .driver
+            .read(&sql::deliveries_seen(&condition), values)
+            .await?;
+        let found: std::collections::HashSet<String> = rows
+            .iter()
+            .map(|row| row.text(0))
+            .collect::<Result<_, _>>()?;
+        Ok(keys.iter().map(|key| found.contains(key)).collect())
+    }
+
+    async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.driver.begin().await?;
+        for chunk in keys.chunks(REMEMBERED_AT_ONCE) {
+            let mut remembered = values![now_ms()];
+            remembered.extend(chunk.iter().map(Value::from));
+            let statement = sql::remember_deliveries(chunk.len());
+            tx.execute(&statement, remembered).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.driver
+            .execute(sql::PRUNE_DELIVERIES, values![before_ms])
+            .await
+    }
+
+    async fn claim_record(
+        &self,
+        claim: &RecordClaim,
+        now_ms: i64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut tx = self.driver.begin().await?;
+        if tx.execute(sql::INSERT_CLAIM, claim_values(claim)).await? == 1 {
+            tx.commit().await?;
+            return Ok(ClaimOutcome::Claimed { in_doubt: false });
+        }
+        // Locked until the end of the transaction: two takers cannot both see it lapsed.
+        let holder = format!("{}{}", sql::CLAIM_HOLDER, self.driver.dialect().lock_rows());
+        let rows = tx.query(&holder, values![&claim.record_key]).await?;
+        let Some(row) = rows.first() else {
+            // Released between the two statements: ask again.
+            return Ok(ClaimOutcome::Held {
+                owner: String::new(),
+                until_ms: now_ms,
+            });
+        };
+        let holder = RecordClaim {
+            record_key: claim.record_key.clone(),
+            owner: row.text(0)?,
+            event_id: row.text(1)?,
+            until_ms: row.int(2)?,
+        };
+        let outcome = claim.against(&holder, now_ms);
+        if matches!(outcome, ClaimOutcome::Claimed { .. }) {
+            tx.execute(sql::TAKE_CLAIM, claim_values(claim)).await?;
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn release_record(
+        &self,
+        record_key: &str,
+        owner: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
+        self.driver
+            .execute(sql::RELEASE_CLAIM, values![record_key, owner, event_id])
+            .await
+            .map(|_| ())
+    }
+
+    async fn take_slot(
+        &self,
+        lease: &SlotLease,
+        slots: u32,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        self.take_free_slot(lease, slots, now_ms).await
+    }
+
+    async fn renew_slot(&self, lease: &SlotLease, slot: u32) -> Result<bool, StoreError> {
+        self.renew_held_slot(lease, slot).await
+    }
+
+    async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError> {
+        self.release_held_slot(lease, slot).await
+    }
+}
