@@ -42,6 +42,15 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         "Inspect: GET <url>/_sandbox/records/<type>, /_sandbox/requests, /_sandbox/counters; \
          POST /_sandbox/faults; PUT /_sandbox/latency"
     );
+    let _ = writeln!(
+        text,
+        "Play a person's edit: POST <url>/_sandbox/records/<type>, PATCH <url>/_sandbox/records/<type>/<id>"
+    );
+    let _ = writeln!(
+        text,
+        "SuiteQL: POST {}/services/rest/query/v1/suiteql with Prefer: transient",
+        sandbox.netsuite_url
+    );
     if let Some(url) = &config.echo.salesforce_outbound_url {
         let _ = writeln!(
             text,

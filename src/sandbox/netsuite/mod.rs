@@ -5,6 +5,7 @@
 //! its handler.
 
 mod auth;
+mod dependents;
 mod error;
 mod filter;
 mod governance;

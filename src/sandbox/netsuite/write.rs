@@ -2,6 +2,7 @@
 //! lines by `line`; `?replace=item` replaces the named sublists), upsert by external id and
 //! delete, each answering with every record it changed (the records to echo).
 
+use super::dependents;
 use super::error::NsError;
 use super::oneworld;
 use super::record_type::RecordType;
@@ -140,7 +141,7 @@ pub fn delete(
         .find(record_type, key)
         .cloned()
         .ok_or_else(NsError::nonexistent_record)?;
-    if has_dependents(records, record_type, record.id) {
+    if dependents::exist(records, record_type, record.id) {
         return Err(NsError::user_error(
             "This record cannot be deleted because it has dependent records.",
         ));
@@ -363,43 +364,4 @@ fn line_number(line: &Value) -> Option<u64> {
         Value::String(text) => text.parse().ok(),
         _ => None,
     }
-}
-
-/// Whether any record references this one (NetSuite refuses to delete it then).
-fn has_dependents(records: &Records, record_type: RecordType, id: u64) -> bool {
-    let points_here = |value: Option<&Value>| value.and_then(validate::reference_id) == Some(id);
-    records.everything().any(|record| {
-        // Relationship rows belong to their customer and are deleted with it.
-        if record.record_type == RecordType::CustomerSubsidiaryRelationship
-            && record_type == RecordType::Customer
-        {
-            return false;
-        }
-        let body = record
-            .record_type
-            .references()
-            .iter()
-            .filter(|reference| record_type.satisfies(reference.target))
-            .any(|reference| points_here(record.field(reference.field)));
-        let lines = record
-            .record_type
-            .line_references()
-            .iter()
-            .filter(|reference| record_type.satisfies(reference.target))
-            .any(|reference| {
-                record
-                    .field(reference.sublist)
-                    .and_then(|sublist| sublist.get("items"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|lines| {
-                        lines.iter().any(|line| {
-                            points_here(
-                                line.as_object()
-                                    .and_then(|line| field(line, reference.field)),
-                            )
-                        })
-                    })
-            });
-        body || lines
-    })
 }
