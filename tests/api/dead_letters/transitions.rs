@@ -10,8 +10,9 @@ use tandem::config::Secret;
 use tandem::sandbox::SandboxConfig;
 use tandem::store::{DeadLetterStatus, StoredDeadLetter};
 
-/// The seeded invoice 401 was billed from an order whose opportunity id fails Salesforce's
-/// checksum: its event is dead-lettered on the first attempt, every time.
+/// The seeded invoice 401 was billed from order 301; once that order names an opportunity id
+/// that fails Salesforce's checksum, the invoice's events are dead-lettered on the first
+/// attempt, every time.
 const INVOICE_KEY: &str = "netsuite:invoice:401";
 
 async fn spawn_with_token(backend: Backend) -> Synced {
@@ -32,6 +33,13 @@ async fn invoice_letters(synced: &Synced) -> Vec<StoredDeadLetter> {
 
 /// Edits the invoice in NetSuite and waits for its event's dead letter.
 async fn dead_letter_an_invoice_edit(synced: &Synced) -> StoredDeadLetter {
+    synced
+        .edit_in_netsuite(
+            "salesOrder",
+            "301",
+            json!({ "externalId": "006Sbx000000001AAA" }),
+        )
+        .await;
     synced
         .edit_in_netsuite("invoice", "401", json!({ "memo": "chased by phone" }))
         .await;
