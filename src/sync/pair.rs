@@ -52,7 +52,8 @@ impl Target {
 pub enum WriteBack {
     /// A Salesforce source: `field` = the NetSuite id.
     Salesforce { object: &'static str, field: String },
-    /// A NetSuite source: each of `fields` = the Salesforce id.
+    /// A NetSuite source: each of `fields` = the Salesforce id; skipped when the source already
+    /// holds it in the first.
     Netsuite {
         record_type: &'static str,
         fields: Vec<String>,
@@ -264,10 +265,9 @@ impl Pair {
                 record_type,
                 fields,
             } => {
-                if fields
-                    .iter()
-                    .all(|field| text(&event.fields, field).as_deref() == Some(target_id))
-                {
+                // The first field is the one the link is read by (`externalId`).
+                let holds = |field: &String| text(&event.fields, field).as_deref() == Some(target_id);
+                if fields.first().is_some_and(holds) {
                     return Ok(());
                 }
                 let mut body: Map<String, Value> = fields
