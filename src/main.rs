@@ -24,8 +24,10 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
-    /// Validate a config file and exit (0 when valid).
+    /// Run the checks `serve` runs at start (config, mapping file, credentials and key files
+    /// of the configured auth modes) and exit: 0 when valid, 2 with one line when not.
     Check {
+        /// TOML config file; `TANDEM_<SECTION>__<KEY>` variables override it.
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
@@ -86,8 +88,22 @@ fn load(path: Option<PathBuf>) -> Result<tandem::Config, ExitCode> {
     })
 }
 
+/// The config as `serve` needs it: loaded, then checked for starting (the same checks for
+/// `check` and `serve`); warnings go to stderr.
+fn load_for_start(path: Option<PathBuf>) -> Result<tandem::Config, ExitCode> {
+    let config = load(path)?;
+    if let Err(error) = config.check_startup() {
+        eprintln!("{error}");
+        return Err(ExitCode::from(2));
+    }
+    for warning in config.startup_warnings() {
+        eprintln!("{warning}");
+    }
+    Ok(config)
+}
+
 fn check(path: Option<PathBuf>) -> ExitCode {
-    match load(path) {
+    match load_for_start(path) {
         Ok(_) => {
             println!("config ok");
             ExitCode::SUCCESS
@@ -97,7 +113,7 @@ fn check(path: Option<PathBuf>) -> ExitCode {
 }
 
 fn serve(path: Option<PathBuf>) -> ExitCode {
-    let config = match load(path) {
+    let config = match load_for_start(path) {
         Ok(config) => config,
         Err(code) => return code,
     };
