@@ -168,6 +168,7 @@ pub async fn open_queue(
                 max_deliveries: config.queue.max_deliveries,
                 visibility_timeout: config.queue.visibility_timeout,
                 consume: usage == QueueUse::Serve,
+                dedupe_retention: config.queue.dedupe_retention,
                 ..RabbitSettings::new(url.expose())
             };
             let queue = RabbitQueue::connect(settings, store)

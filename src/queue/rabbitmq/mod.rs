@@ -58,6 +58,9 @@ pub struct RabbitSettings {
     /// Whether to consume the shard queues; off for a process that only publishes (`tandem
     /// dlq replay`), so that it never takes deliveries away from the running instances.
     pub consume: bool,
+    /// How long ingress delivery ids stay in the store to refuse redeliveries
+    /// (`queue.dedupe_retention`); a consuming instance forgets older ones.
+    pub dedupe_retention: Duration,
 }
 
 impl RabbitSettings {
@@ -73,6 +76,7 @@ impl RabbitSettings {
             visibility_timeout: defaults.visibility_timeout,
             retry_tiers: Vec::new(),
             consume: true,
+            dedupe_retention: defaults.dedupe_retention,
         }
     }
 }
@@ -125,6 +129,11 @@ impl RabbitQueue {
         };
         if settings.consume {
             tokio::spawn(consumers.run(stop.clone()));
+            tokio::spawn(memory::forget_old_deliveries(
+                store.clone(),
+                settings.dedupe_retention,
+                stop.clone(),
+            ));
         }
         Ok(Self {
             topology,

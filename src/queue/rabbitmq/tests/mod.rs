@@ -82,6 +82,80 @@ async fn a_redelivered_delivery_is_acknowledged_but_not_queued_twice() {
 }
 
 #[tokio::test]
+async fn a_delivery_id_is_refused_inside_dedupe_retention_and_forgotten_after_it() {
+    let retention = Duration::from_secs(2);
+    let store = fixture::postgres_store().await;
+    let fx = Fixture::with_store(
+        |settings| settings.dedupe_retention = retention,
+        Some(store.clone()),
+    )
+    .await;
+    let key = "netsuite:webhook:msg_retention".to_owned();
+    let enqueued_at = Instant::now();
+    let first = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r1", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(first.accepted, 1);
+    assert_eq!(fx.handle(1).await, ["r1"]);
+
+    // Inside the retention: written to PostgreSQL, and a redelivery is refused.
+    let deadline = Instant::now() + WAIT;
+    while !store.deliveries_seen(&[key.clone()]).await.unwrap()[0] {
+        assert!(
+            Instant::now() < deadline,
+            "the delivery id never reached the store"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let again = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r1", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        EnqueueOutcome {
+            accepted: 0,
+            duplicates: 1
+        }
+    );
+    assert!(
+        enqueued_at.elapsed() < retention,
+        "the redelivery was tried inside the retention"
+    );
+
+    // After it: forgotten, never before the retention has passed.
+    let deadline = Instant::now() + retention + WAIT;
+    while store.deliveries_seen(&[key.clone()]).await.unwrap()[0] {
+        assert!(
+            Instant::now() < deadline,
+            "the delivery id was never forgotten"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        enqueued_at.elapsed() >= retention,
+        "forgotten after {:?}, before the retention of {retention:?}",
+        enqueued_at.elapsed()
+    );
+    let later = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r2", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(
+        later,
+        EnqueueOutcome {
+            accepted: 1,
+            duplicates: 0
+        }
+    );
+    assert_eq!(fx.handle(1).await, ["r2"]);
+}
+
+#[tokio::test]
 async fn a_retried_event_comes_back_after_its_delay_with_the_next_attempt() {
     let fx = Fixture::new(|_| {}).await;
     fx.queue
