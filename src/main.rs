@@ -31,6 +31,13 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Write a commented config file (every key with its default) and say what to fill in.
+    /// Never overwrites: an existing file exits 2.
+    Init {
+        /// Where to write it.
+        #[arg(long, short, default_value = "tandem.toml")]
+        config: PathBuf,
+    },
     /// Serve emulated Salesforce and NetSuite REST APIs (no accounts needed).
     Sandbox(SandboxArgs),
     /// Run tandem against the sandbox with sample changes and show what each system holds.
@@ -56,11 +63,14 @@ struct SandboxArgs {
     /// Start empty instead of with sample records.
     #[arg(long)]
     no_seed: bool,
-    /// Post NetSuite record changes as signed events to this tandem URL.
-    #[arg(long)]
+    /// Post NetSuite record changes as signed events to this full endpoint URL of a running
+    /// tandem, e.g. `http://127.0.0.1:8080/webhooks/netsuite/events`.
+    #[arg(long, value_name = "URL")]
     echo_netsuite_url: Option<String>,
-    /// Post Salesforce record changes as Outbound Messages to this tandem URL.
-    #[arg(long)]
+    /// Post Salesforce record changes as Outbound Messages (SOAP) to this full endpoint URL of
+    /// a running tandem, e.g. `http://127.0.0.1:8080/webhooks/salesforce/outbound-message`
+    /// (add `?token=…` when tandem has `salesforce.outbound_message_token`).
+    #[arg(long, value_name = "URL")]
     echo_salesforce_url: Option<String>,
     /// PEM public key accepted for Salesforce JWT bearer assertions.
     #[arg(long)]
@@ -75,6 +85,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(config),
         Command::Check { config } => check(config),
+        Command::Init { config } => init(&config),
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
         Command::Dlq(args) => dlq(args),
@@ -109,6 +120,19 @@ fn check(path: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+fn init(path: &std::path::Path) -> ExitCode {
+    match config::init::write_example(path) {
+        Ok(()) => {
+            println!("{}", config::init::next_steps(path));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tandem init: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 #[cfg(test)]
 mod example;
+pub mod init;
 mod load;
 mod secret;
 mod startup;

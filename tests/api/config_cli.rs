@@ -311,3 +311,78 @@ async fn alerts_settings_make_check_and_serve_warn_that_alerts_are_not_sent_yet(
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn tandem_init_writes_a_config_that_passes_check_and_never_overwrites_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tandem.toml");
+    let init = || {
+        std::process::Command::new(binary_path())
+            .args(["init", "--config"])
+            .arg(&path)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let first = init();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let next = String::from_utf8(first.stdout).unwrap();
+    for step in [
+        "salesforce.instance_url",
+        "TANDEM_NETSUITE__TOKEN_SECRET",
+        "tandem check --config",
+    ] {
+        assert!(next.contains(step), "{next}");
+    }
+    let written = std::fs::read_to_string(&path).unwrap();
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tandem.example.toml"))
+            .unwrap();
+    assert_eq!(written, example);
+
+    // As written (sync off), and with both systems given by environment as the steps say.
+    let plain = run("check", dir.path(), &path, &[]).await;
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr);
+    let env = [
+        credentials(),
+        vec![
+            (
+                "TANDEM_SALESFORCE__INSTANCE_URL",
+                "https://acme.my.salesforce.com".into(),
+            ),
+            ("TANDEM_SALESFORCE__CLIENT_ID", "3MVG9".into()),
+            (
+                "TANDEM_NETSUITE__BASE_URL",
+                "https://123456.suitetalk.api.netsuite.com".into(),
+            ),
+            ("TANDEM_NETSUITE__ACCOUNT_ID", "123456".into()),
+            ("TANDEM_NETSUITE__CONSUMER_KEY", "ck".into()),
+            ("TANDEM_NETSUITE__TOKEN_ID", "ti".into()),
+        ],
+    ]
+    .concat();
+    let synced = run("check", dir.path(), &path, &env).await;
+    assert_eq!(synced.code, Some(0), "{}", synced.stderr);
+    let without_secret: Vec<_> = env
+        .iter()
+        .filter(|(key, _)| *key != "TANDEM_NETSUITE__TOKEN_SECRET")
+        .cloned()
+        .collect();
+    let refused = run("check", dir.path(), &path, &without_secret).await;
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+
+    std::fs::write(&path, "# edited by hand\n").unwrap();
+    let second = init();
+    assert_eq!(second.status.code(), Some(2));
+    let stderr = String::from_utf8(second.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# edited by hand\n"
+    );
+}
