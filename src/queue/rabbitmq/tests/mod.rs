@@ -102,7 +102,11 @@ async fn a_delivery_id_is_refused_inside_dedupe_retention_and_forgotten_after_it
 
     // Inside the retention: written to PostgreSQL, and a redelivery is refused.
     let deadline = Instant::now() + WAIT;
-    while !store.deliveries_seen(&[key.clone()]).await.unwrap()[0] {
+    while !store
+        .deliveries_seen(std::slice::from_ref(&key))
+        .await
+        .unwrap()[0]
+    {
         assert!(
             Instant::now() < deadline,
             "the delivery id never reached the store"
@@ -128,7 +132,11 @@ async fn a_delivery_id_is_refused_inside_dedupe_retention_and_forgotten_after_it
 
     // After it: forgotten, never before the retention has passed.
     let deadline = Instant::now() + retention + WAIT;
-    while store.deliveries_seen(&[key.clone()]).await.unwrap()[0] {
+    while store
+        .deliveries_seen(std::slice::from_ref(&key))
+        .await
+        .unwrap()[0]
+    {
         assert!(
             Instant::now() < deadline,
             "the delivery id was never forgotten"
@@ -219,18 +227,18 @@ async fn a_dead_letter_lands_in_the_store_with_its_reason_and_frees_the_record()
         .await
         .unwrap();
 
-    let letters = fx.queue.dead_letters(10).await.unwrap();
+    let letters = fx.store.dead_letters(None, 10).await.unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].event.id, "bad");
     assert_eq!(letters[0].reason, "INVALID_FIELD: Name is required");
-    assert_eq!(letters[0].deliveries, 2);
+    assert_eq!(letters[0].attempts, 2);
     // The broker's copy reaches the dead-letter queue and the mirror does not record it twice.
     fx.eventually(|| async {
         let depth = fx.queue.depth().await.unwrap();
         (depth.dead_letters == 0).then_some(())
     })
     .await;
-    assert_eq!(fx.queue.dead_letters(10).await.unwrap().len(), 1);
+    assert_eq!(fx.store.dead_letters(None, 10).await.unwrap().len(), 1);
     assert!(matches!(
         fx.queue.ack(lease.token).await,
         Err(QueueError::LeaseLost)
@@ -255,7 +263,7 @@ async fn an_event_returned_past_the_delivery_limit_is_dead_lettered_by_the_broke
         for lease in fx.queue.receive(1, QUIET).await.unwrap() {
             attempts.push(lease.event.attempt);
         }
-        let letters = fx.queue.dead_letters(10).await.unwrap();
+        let letters = fx.store.dead_letters(None, 10).await.unwrap();
         if !letters.is_empty() {
             break letters;
         }
@@ -387,7 +395,7 @@ async fn an_unreadable_message_is_set_aside_without_blocking_its_shard() {
         (depth.dead_letters == 0 && depth.total == 1).then_some(())
     })
     .await;
-    assert!(fx.queue.dead_letters(10).await.unwrap().is_empty());
+    assert!(fx.store.dead_letters(None, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
