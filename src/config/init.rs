@@ -47,7 +47,7 @@ Next:
        TANDEM_SALESFORCE__CLIENT_SECRET (client_credentials)
        TANDEM_NETSUITE__CONSUMER_SECRET and TANDEM_NETSUITE__TOKEN_SECRET (tba)
        TANDEM_SALESFORCE__WEBHOOK_SECRETS and TANDEM_NETSUITE__WEBHOOK_SECRETS (whsec_…, for the signed event endpoints)
-       TANDEM_SERVER__ADMIN_TOKEN (16+ characters, for the ops API and `tandem dlq`)
+       TANDEM_SERVER__ADMIN_TOKEN (16+ characters, for the ops API and dashboard)
   3. tandem check --config {path}
   4. tandem serve --config {path}"
     )
