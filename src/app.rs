@@ -1,15 +1,14 @@
 //! Wiring: builds the queue, the store, the HTTP router and the sync workers from one config,
 //! and runs them until shutdown. Production and tests start tandem through this one path.
 
-use crate::config::{Config, QueueBackend};
+use crate::config::Config;
 use crate::http::{AppState, router};
 use crate::ops;
 use crate::queue::Queue;
-use crate::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
-use crate::queue::rabbitmq::{RabbitQueue, RabbitSettings};
+use crate::queue::open::{QueueUse, open_queue};
 use crate::store::{self, Store};
 use crate::sync::start::{SyncStatus, start as start_sync};
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -125,55 +124,5 @@ impl App {
         }
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// What a process opens the queue for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueUse {
-    /// Ingress and workers: `tandem serve`.
-    Serve,
-    /// Putting events on it only (`tandem dlq replay`): no RabbitMQ consumers.
-    PublishOnly,
-}
-
-/// Opens the queue `queue.backend` names; RabbitMQ keeps delivery ids and dead letters in
-/// `store`.
-pub async fn open_queue(
-    config: &Config,
-    store: Arc<dyn Store>,
-    usage: QueueUse,
-) -> anyhow::Result<Arc<dyn Queue>> {
-    match config.queue.backend {
-        QueueBackend::Embedded => {
-            let queue = EmbeddedQueue::open(EmbeddedSettings {
-                path: config.queue.path.clone(),
-                shards: config.queue.shards,
-                visibility_timeout: config.queue.visibility_timeout,
-                max_deliveries: config.queue.max_deliveries,
-                dedupe_retention: config.queue.dedupe_retention,
-            })
-            .await
-            .context("queue.path: cannot open the embedded queue")?;
-            Ok(Arc::new(queue))
-        }
-        QueueBackend::Rabbitmq => {
-            let Some(url) = &config.queue.amqp_url else {
-                bail!("queue.amqp_url: required when queue.backend = \"rabbitmq\"");
-            };
-            let settings = RabbitSettings {
-                prefix: config.queue.prefix.clone(),
-                shards: config.queue.shards,
-                prefetch: config.queue.prefetch,
-                max_deliveries: config.queue.max_deliveries,
-                visibility_timeout: config.queue.visibility_timeout,
-                consume: usage == QueueUse::Serve,
-                ..RabbitSettings::new(url.expose())
-            };
-            let queue = RabbitQueue::connect(settings, store)
-                .await
-                .context("queue.amqp_url: cannot start the RabbitMQ queue")?;
-            Ok(Arc::new(queue))
-        }
     }
 }

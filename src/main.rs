@@ -24,10 +24,19 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
-    /// Validate a config file and exit (0 when valid).
+    /// Run the checks `serve` runs at start (config, mapping file, credentials and key files
+    /// of the configured auth modes) and exit: 0 when valid, 2 with one line when not.
     Check {
+        /// TOML config file; `TANDEM_<SECTION>__<KEY>` variables override it.
         #[arg(long, short)]
         config: Option<PathBuf>,
+    },
+    /// Write a commented config file (every key with its default) and say what to fill in.
+    /// Never overwrites: an existing file exits 2.
+    Init {
+        /// Where to write it.
+        #[arg(long, short, default_value = "tandem.toml")]
+        config: PathBuf,
     },
     /// Serve emulated Salesforce and NetSuite REST APIs (no accounts needed).
     Sandbox(SandboxArgs),
@@ -54,11 +63,14 @@ struct SandboxArgs {
     /// Start empty instead of with sample records.
     #[arg(long)]
     no_seed: bool,
-    /// Post NetSuite record changes as signed events to this tandem URL.
-    #[arg(long)]
+    /// Post NetSuite record changes as signed events to this full endpoint URL of a running
+    /// tandem, e.g. `http://127.0.0.1:8080/webhooks/netsuite/events`.
+    #[arg(long, value_name = "URL")]
     echo_netsuite_url: Option<String>,
-    /// Post Salesforce record changes as Outbound Messages to this tandem URL.
-    #[arg(long)]
+    /// Post Salesforce record changes as Outbound Messages (SOAP) to this full endpoint URL of
+    /// a running tandem, e.g. `http://127.0.0.1:8080/webhooks/salesforce/outbound-message`
+    /// (add `?token=…` when tandem has `salesforce.outbound_message_token`).
+    #[arg(long, value_name = "URL")]
     echo_salesforce_url: Option<String>,
     /// PEM public key accepted for Salesforce JWT bearer assertions.
     #[arg(long)]
@@ -73,6 +85,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(config),
         Command::Check { config } => check(config),
+        Command::Init { config } => init(&config),
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
         Command::Dlq(args) => dlq(args),
@@ -86,8 +99,22 @@ fn load(path: Option<PathBuf>) -> Result<tandem::Config, ExitCode> {
     })
 }
 
+/// The config as `serve` needs it: loaded, then checked for starting (the same checks for
+/// `check` and `serve`); warnings go to stderr.
+fn load_for_start(path: Option<PathBuf>) -> Result<tandem::Config, ExitCode> {
+    let config = load(path)?;
+    if let Err(error) = config.check_startup() {
+        eprintln!("{error}");
+        return Err(ExitCode::from(2));
+    }
+    for warning in config.startup_warnings() {
+        eprintln!("{warning}");
+    }
+    Ok(config)
+}
+
 fn check(path: Option<PathBuf>) -> ExitCode {
-    match load(path) {
+    match load_for_start(path) {
         Ok(_) => {
             println!("config ok");
             ExitCode::SUCCESS
@@ -96,8 +123,21 @@ fn check(path: Option<PathBuf>) -> ExitCode {
     }
 }
 
+fn init(path: &std::path::Path) -> ExitCode {
+    match config::init::write_example(path) {
+        Ok(()) => {
+            println!("{}", config::init::next_steps(path));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tandem init: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn serve(path: Option<PathBuf>) -> ExitCode {
-    let config = match load(path) {
+    let config = match load_for_start(path) {
         Ok(config) => config,
         Err(code) => return code,
     };

@@ -2,8 +2,10 @@
 
 #[cfg(test)]
 mod example;
+pub mod init;
 mod load;
 mod secret;
+mod startup;
 mod text;
 mod validate;
 
@@ -248,8 +250,11 @@ impl Default for NetsuiteConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictPolicy {
-    /// Park ambiguous matches for review and create nothing.
+    /// Park ambiguous matches as conflicts for review and create nothing (the default).
     Park,
+    /// Make ambiguous matches dead letters with the code `AMBIGUOUS_MATCH` and create nothing,
+    /// for teams that work from the dead-letter list.
+    DeadLetter,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -272,7 +277,8 @@ pub struct SyncConfig {
     /// Delays between attempts of a transient failure; after the last, the event is dead-lettered.
     #[serde(deserialize_with = "text::duration_list")]
     pub retry_schedule: Vec<Duration>,
-    /// What to do with ambiguous matches. Only `park`.
+    /// What an ambiguous match (two or more candidates) becomes: `park` (default; a conflict
+    /// for review) or `dead_letter` (a dead letter with the code `AMBIGUOUS_MATCH`).
     pub conflict_policy: ConflictPolicy,
     /// What a delete at the source does to the other side. Default `mark_inactive`.
     pub delete_policy: DeletePolicy,

@@ -4,8 +4,8 @@
 use super::dead_letter_view::DeadLetterView;
 use super::dead_letters;
 use super::dlq_table;
-use crate::app::{QueueUse, open_queue};
 use crate::config::Config;
+use crate::queue::open::{QueueUse, open_queue};
 use crate::store::{self, DeadLetterStatus, Store};
 use anyhow::Context;
 use std::path::PathBuf;

@@ -1,14 +1,16 @@
 //! The durable queue between ingress and workers, behind one trait: `embedded` (a SQLite file)
-//! now, RabbitMQ for several instances. Events of one record are handed out in order, one at a time.
+//! now, RabbitMQ for several instances. Events of one record are handed out in order, one at a
+//! time. The trait carries transport only; dead letters, links and history live in the store.
+//! `open` opens the backend that `[queue]` names.
 
 pub mod embedded;
+pub mod open;
 pub mod rabbitmq;
 #[cfg(test)]
 pub(crate) mod test_support;
 
 use crate::domain::ChangeEvent;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// What one inbound request carries: a delivery id that the sender repeats on redelivery, and
@@ -46,16 +48,6 @@ pub struct Lease {
     /// answer (a worker crashing on it): the worker does not apply it again, but records it as
     /// a dead letter in the store with this reason, where ops see and replay it.
     pub exhausted: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeadLetter {
-    pub id: i64,
-    pub event: ChangeEvent,
-    pub reason: String,
-    pub last_error: Option<String>,
-    pub deliveries: u32,
-    pub failed_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -104,11 +96,10 @@ pub trait Queue: Send + Sync + 'static {
         error: &str,
     ) -> Result<(), QueueError>;
 
-    /// Give up on the event: keep it with the reason for ops to inspect and replay.
+    /// Give up on the event: take it off the queue for good (later events of its record go
+    /// on). Dead letters that ops list and replay live in the store only (`Store::dead_letters`);
+    /// the worker records them there. RabbitMQ also records what reaches its dead-letter queue.
     async fn dead_letter(&self, token: LeaseToken, reason: &str) -> Result<(), QueueError>;
-
-    /// The most recent dead letters, newest first.
-    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
 
     async fn depth(&self) -> Result<QueueDepth, QueueError>;
 

@@ -22,7 +22,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// How long processed event ids and ingress delivery ids are kept: Salesforce redelivers for 24 hours.
+/// How long processed event ids are kept: Salesforce redelivers for 24 hours. (Ingress delivery
+/// ids are the queue's: it keeps them for `queue.dedupe_retention`.)
 const PROCESSED_RETENTION: Duration = Duration::from_secs(48 * 3600);
 /// How long a record claim outlives its holder: what a record waits after a worker died while
 /// applying one of its events. Renewed every third of it while the event is applied.
@@ -115,10 +116,6 @@ async fn prune_processed(store: Arc<dyn Store>, stop: CancellationToken) {
         match store.prune_processed(before).await {
             Ok(count) => tracing::debug!(count, "forgot old processed event ids"),
             Err(error) => tracing::warn!(%error, "could not prune processed event ids"),
-        }
-        match store.prune_deliveries(before).await {
-            Ok(count) => tracing::debug!(count, "forgot old ingress delivery ids"),
-            Err(error) => tracing::warn!(%error, "could not prune ingress delivery ids"),
         }
     }
 }

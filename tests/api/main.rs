@@ -1,5 +1,6 @@
 //! tandem's integration tests: one binary, the real app on port 0, real SQLite files, real sockets.
 
+mod config_cli;
 mod connectors_netsuite;
 mod connectors_salesforce;
 mod dead_letters;

@@ -4,9 +4,7 @@
 mod schema;
 mod writer;
 
-use super::{
-    DeadLetter, Delivery, EnqueueOutcome, Lease, LeaseToken, Queue, QueueDepth, QueueError,
-};
+use super::{Delivery, EnqueueOutcome, Lease, LeaseToken, Queue, QueueDepth, QueueError};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -143,11 +141,6 @@ impl Queue for EmbeddedQueue {
             reply,
         })
         .await
-    }
-
-    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
-        self.call(|reply| Command::ListDeadLetters { limit, reply })
-            .await
     }
 
     async fn depth(&self) -> Result<QueueDepth, QueueError> {

@@ -146,7 +146,7 @@ async fn an_unacknowledged_event_comes_back_after_the_visibility_timeout() {
 }
 
 #[tokio::test]
-async fn a_dead_letter_keeps_the_reason_and_the_last_error_and_frees_the_record() {
+async fn a_dead_letter_leaves_the_queue_with_its_reason_and_last_error_and_frees_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let queue = EmbeddedQueue::open(settings(&dir)).await.unwrap();
     queue
@@ -166,13 +166,30 @@ async fn a_dead_letter_keeps_the_reason_and_the_last_error_and_frees_the_record(
         .dead_letter(lease.token, "INVALID_FIELD: Name is required")
         .await
         .unwrap();
-    let letters = queue.dead_letters(10).await.unwrap();
-    assert_eq!(letters.len(), 1);
-    assert_eq!(letters[0].event.id, "bad");
-    assert_eq!(letters[0].reason, "INVALID_FIELD: Name is required");
-    assert_eq!(letters[0].last_error.as_deref(), Some("timeout"));
-    assert_eq!(letters[0].deliveries, 2);
+    // Off the queue, counted, and kept in the file with what happened to it.
+    assert_eq!(queue.depth().await.unwrap().dead_letters, 1);
+    let file = rusqlite::Connection::open(dir.path().join("queue.db")).unwrap();
+    let kept: (String, String, Option<String>, u32) = file
+        .query_row(
+            "SELECT event_id, reason, last_error, deliveries FROM dead_letters",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        kept,
+        (
+            "bad".to_owned(),
+            "INVALID_FIELD: Name is required".to_owned(),
+            Some("timeout".to_owned()),
+            2
+        )
+    );
     assert_eq!(claim_ids(&queue, 1).await[0].0, "next");
+    assert!(
+        claim_ids(&queue, 1).await.is_empty(),
+        "the dead letter is never handed out again"
+    );
 }
 
 #[tokio::test]

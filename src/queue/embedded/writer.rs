@@ -3,10 +3,8 @@
 
 use super::{EmbeddedSettings, schema};
 use crate::domain::{ChangeEvent, Envelope};
-use crate::queue::{
-    DeadLetter, Delivery, EnqueueOutcome, Lease, LeaseToken, QueueDepth, QueueError, shard_of,
-};
-use chrono::{DateTime, Utc};
+use crate::queue::{Delivery, EnqueueOutcome, Lease, LeaseToken, QueueDepth, QueueError, shard_of};
+use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,10 +44,6 @@ pub(super) enum Command {
         token: LeaseToken,
         reason: String,
         reply: Reply<()>,
-    },
-    ListDeadLetters {
-        limit: usize,
-        reply: Reply<Vec<DeadLetter>>,
     },
     Depth {
         reply: Reply<QueueDepth>,
@@ -158,7 +152,6 @@ fn fail(command: Command, error: QueueError) {
         | Command::RetryLater { reply, .. }
         | Command::DeadLetter { reply, .. }
         | Command::Ping { reply } => drop(reply.send(Err(error))),
-        Command::ListDeadLetters { reply, .. } => drop(reply.send(Err(error))),
         Command::Depth { reply } => drop(reply.send(Err(error))),
     }
 }
@@ -206,7 +199,6 @@ fn execute(tx: &Transaction, settings: &EmbeddedSettings, command: Command, now:
             reason,
             reply,
         } => answer(reply, guarded(tx, |c| dead_letter(c, token, &reason, now))),
-        Command::ListDeadLetters { limit, reply } => answer(reply, list_dead_letters(tx, limit)),
         Command::Depth { reply } => answer(reply, depth(tx, now)),
         Command::Ping { reply } => answer(
             reply,
@@ -371,45 +363,6 @@ fn dead_letter(
     c.execute("DELETE FROM events WHERE seq = ?1", [token.id])
         .map_err(unavailable)?;
     Ok(())
-}
-
-fn list_dead_letters(c: &Connection, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
-    let mut statement = c
-        .prepare_cached(
-            "SELECT id, event_id, payload, reason, last_error, deliveries, failed_at
-             FROM dead_letters ORDER BY id DESC LIMIT ?1",
-        )
-        .map_err(unavailable)?;
-    let rows = statement
-        .query_map([limit as i64], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Vec<u8>>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, u32>(5)?,
-                row.get::<_, i64>(6)?,
-            ))
-        })
-        .map_err(unavailable)?;
-    let mut letters = Vec::new();
-    for row in rows {
-        let (id, event_id, payload, reason, last_error, deliveries, failed_at) =
-            row.map_err(unavailable)?;
-        let mut event =
-            Envelope::decode(&payload).map_err(|e| QueueError::Corrupt(event_id, e.to_string()))?;
-        event.attempt = deliveries;
-        letters.push(DeadLetter {
-            id,
-            event,
-            reason,
-            last_error,
-            deliveries,
-            failed_at: DateTime::from_timestamp_millis(failed_at).unwrap_or_default(),
-        });
-    }
-    Ok(letters)
 }
 
 fn depth(c: &Connection, now: i64) -> Result<QueueDepth, QueueError> {

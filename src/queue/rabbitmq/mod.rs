@@ -20,9 +20,7 @@ pub mod topology;
 
 pub use topology::{DEFAULT_RETRY_TIERS, Topology};
 
-use super::{
-    DeadLetter, Delivery, EnqueueOutcome, Lease, LeaseToken, Queue, QueueDepth, QueueError,
-};
+use super::{Delivery, EnqueueOutcome, Lease, LeaseToken, Queue, QueueDepth, QueueError};
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
 use connection::unavailable;
@@ -58,6 +56,9 @@ pub struct RabbitSettings {
     /// Whether to consume the shard queues; off for a process that only publishes (`tandem
     /// dlq replay`), so that it never takes deliveries away from the running instances.
     pub consume: bool,
+    /// How long ingress delivery ids stay in the store to refuse redeliveries
+    /// (`queue.dedupe_retention`); a consuming instance forgets older ones.
+    pub dedupe_retention: Duration,
 }
 
 impl RabbitSettings {
@@ -73,6 +74,7 @@ impl RabbitSettings {
             visibility_timeout: defaults.visibility_timeout,
             retry_tiers: Vec::new(),
             consume: true,
+            dedupe_retention: defaults.dedupe_retention,
         }
     }
 }
@@ -125,6 +127,11 @@ impl RabbitQueue {
         };
         if settings.consume {
             tokio::spawn(consumers.run(stop.clone()));
+            tokio::spawn(memory::forget_old_deliveries(
+                store.clone(),
+                settings.dedupe_retention,
+                stop.clone(),
+            ));
         }
         Ok(Self {
             topology,
@@ -253,31 +260,6 @@ impl Queue for RabbitQueue {
     /// See `settle`.
     async fn dead_letter(&self, token: LeaseToken, reason: &str) -> Result<(), QueueError> {
         self.give_up(token, reason).await
-    }
-
-    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
-        let stored = self
-            .store
-            .dead_letters(None, limit)
-            .await
-            .map_err(store_unavailable)?;
-        Ok(stored
-            .into_iter()
-            .map(|letter| {
-                let mut event = letter.event;
-                event.attempt = letter.attempts;
-                DeadLetter {
-                    id: letter.id,
-                    event,
-                    reason: letter.reason,
-                    // The store keeps no error text apart from the reason.
-                    last_error: None,
-                    deliveries: letter.attempts,
-                    failed_at: chrono::DateTime::from_timestamp_millis(letter.failed_at_ms)
-                        .unwrap_or_default(),
-                }
-            })
-            .collect())
     }
 
     /// Ready messages of the work queues and retry tiers (passive declares), plus what this

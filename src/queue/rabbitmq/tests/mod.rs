@@ -82,6 +82,88 @@ async fn a_redelivered_delivery_is_acknowledged_but_not_queued_twice() {
 }
 
 #[tokio::test]
+async fn a_delivery_id_is_refused_inside_dedupe_retention_and_forgotten_after_it() {
+    let retention = Duration::from_secs(2);
+    let store = fixture::postgres_store().await;
+    let fx = Fixture::with_store(
+        |settings| settings.dedupe_retention = retention,
+        Some(store.clone()),
+    )
+    .await;
+    let key = "netsuite:webhook:msg_retention".to_owned();
+    let enqueued_at = Instant::now();
+    let first = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r1", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(first.accepted, 1);
+    assert_eq!(fx.handle(1).await, ["r1"]);
+
+    // Inside the retention: written to PostgreSQL, and a redelivery is refused.
+    let deadline = Instant::now() + WAIT;
+    while !store
+        .deliveries_seen(std::slice::from_ref(&key))
+        .await
+        .unwrap()[0]
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the delivery id never reached the store"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let again = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r1", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        EnqueueOutcome {
+            accepted: 0,
+            duplicates: 1
+        }
+    );
+    assert!(
+        enqueued_at.elapsed() < retention,
+        "the redelivery was tried inside the retention"
+    );
+
+    // After it: forgotten, never before the retention has passed.
+    let deadline = Instant::now() + retention + WAIT;
+    while store
+        .deliveries_seen(std::slice::from_ref(&key))
+        .await
+        .unwrap()[0]
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the delivery id was never forgotten"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        enqueued_at.elapsed() >= retention,
+        "forgotten after {:?}, before the retention of {retention:?}",
+        enqueued_at.elapsed()
+    );
+    let later = fx
+        .queue
+        .enqueue(vec![delivery(&key, vec![event("r2", "11")])])
+        .await
+        .unwrap();
+    assert_eq!(
+        later,
+        EnqueueOutcome {
+            accepted: 1,
+            duplicates: 0
+        }
+    );
+    assert_eq!(fx.handle(1).await, ["r2"]);
+}
+
+#[tokio::test]
 async fn a_retried_event_comes_back_after_its_delay_with_the_next_attempt() {
     let fx = Fixture::new(|_| {}).await;
     fx.queue
@@ -145,18 +227,18 @@ async fn a_dead_letter_lands_in_the_store_with_its_reason_and_frees_the_record()
         .await
         .unwrap();
 
-    let letters = fx.queue.dead_letters(10).await.unwrap();
+    let letters = fx.store.dead_letters(None, 10).await.unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].event.id, "bad");
     assert_eq!(letters[0].reason, "INVALID_FIELD: Name is required");
-    assert_eq!(letters[0].deliveries, 2);
+    assert_eq!(letters[0].attempts, 2);
     // The broker's copy reaches the dead-letter queue and the mirror does not record it twice.
     fx.eventually(|| async {
         let depth = fx.queue.depth().await.unwrap();
         (depth.dead_letters == 0).then_some(())
     })
     .await;
-    assert_eq!(fx.queue.dead_letters(10).await.unwrap().len(), 1);
+    assert_eq!(fx.store.dead_letters(None, 10).await.unwrap().len(), 1);
     assert!(matches!(
         fx.queue.ack(lease.token).await,
         Err(QueueError::LeaseLost)
@@ -181,7 +263,7 @@ async fn an_event_returned_past_the_delivery_limit_is_dead_lettered_by_the_broke
         for lease in fx.queue.receive(1, QUIET).await.unwrap() {
             attempts.push(lease.event.attempt);
         }
-        let letters = fx.queue.dead_letters(10).await.unwrap();
+        let letters = fx.store.dead_letters(None, 10).await.unwrap();
         if !letters.is_empty() {
             break letters;
         }
@@ -313,7 +395,7 @@ async fn an_unreadable_message_is_set_aside_without_blocking_its_shard() {
         (depth.dead_letters == 0 && depth.total == 1).then_some(())
     })
     .await;
-    assert!(fx.queue.dead_letters(10).await.unwrap().is_empty());
+    assert!(fx.store.dead_letters(None, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
