@@ -5,7 +5,7 @@ mod example;
 pub mod init;
 mod load;
 mod secret;
-mod startup;
+pub mod startup;
 mod text;
 mod validate;
 

@@ -66,17 +66,21 @@ impl Config {
 }
 
 fn check_mapping(path: &Path) -> Result<(), ConfigError> {
+    load_mapping(path).map(drop)
+}
+
+/// The mapping at `sync.mapping`; the shipped default when the default path has no file.
+pub fn load_mapping(path: &Path) -> Result<Mapping, ConfigError> {
     if !path.exists() {
-        // Sync falls back to the shipped mapping only for the default path.
         if path == Path::new(DEFAULT_MAPPING) {
-            return Ok(());
+            return Ok(Mapping::shipped());
         }
         return Err(ConfigError::new(
             "sync.mapping",
             format!("{} does not exist", path.display()),
         ));
     }
-    Mapping::load(path).map(drop).map_err(|error| {
+    Mapping::load(path).map_err(|error| {
         let reason = error.to_string();
         let reason = reason.strip_prefix("mapping: ").unwrap_or(&reason);
         ConfigError::new("sync.mapping", format!("{}: {reason}", path.display()))

@@ -17,10 +17,12 @@ pub mod outcome;
 pub mod pair;
 pub mod retry;
 pub mod settle;
+pub mod settled;
 pub mod start;
 pub mod worker;
 
 pub use outcome::{Applied, SyncError};
 pub use retry::{Decision, RetryPolicy};
 pub use settle::Settler;
+pub use settled::Outcome;
 pub use worker::{Apply, TakeOver, Worker};

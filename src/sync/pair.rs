@@ -266,7 +266,8 @@ impl Pair {
                 fields,
             } => {
                 // The first field is the one the link is read by (`externalId`).
-                let holds = |field: &String| text(&event.fields, field).as_deref() == Some(target_id);
+                let holds =
+                    |field: &String| text(&event.fields, field).as_deref() == Some(target_id);
                 if fields.first().is_some_and(holds) {
                     return Ok(());
                 }

@@ -4,6 +4,8 @@
 
 use super::outcome::{Applied, SyncError};
 use super::retry::{Decision, RetryPolicy};
+use super::settled::Outcome;
+use crate::config::ConflictPolicy;
 use crate::domain::ChangeEvent;
 use crate::queue::{Lease, Queue};
 use crate::store::{
@@ -17,18 +19,20 @@ pub struct Settler {
     pub queue: Arc<dyn Queue>,
     pub store: Arc<dyn Store>,
     pub policy: RetryPolicy,
+    /// What an ambiguous match becomes (`sync.conflict_policy`).
+    pub conflicts: ConflictPolicy,
 }
 
 impl Settler {
-    /// Records a flow's result for `event`; returns the outcome label for metrics.
+    /// Records a flow's result for `event`; returns what became of it.
     pub async fn record(
         &self,
         event: &ChangeEvent,
         applied: Applied,
-    ) -> Result<&'static str, SyncError> {
+    ) -> Result<Outcome, SyncError> {
         match self.record_applied(event, applied).await {
             // Another instance finished the same event first: nothing more to record.
-            Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => Ok("duplicate"),
+            Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => Ok(Outcome::Duplicate),
             other => other,
         }
     }
@@ -37,39 +41,40 @@ impl Settler {
         &self,
         event: &ChangeEvent,
         applied: Applied,
-    ) -> Result<&'static str, SyncError> {
+    ) -> Result<Outcome, SyncError> {
         let version = event.version.map(|v| {
             (
                 RecordRef::new(event.source, &event.object, &event.record_id),
                 v.timestamp_millis(),
             )
         });
-        match applied {
+        let (outcome, detail, writes, links) = match applied {
             Applied::Written {
                 writes,
                 links,
                 detail,
-            } => {
-                self.complete(event, version, "written", detail, writes, links)
-                    .await?;
-                Ok("written")
-            }
-            Applied::Echo { detail } => {
-                self.complete(event, version, "echo_dropped", detail, vec![], vec![])
-                    .await?;
-                Ok("echo")
-            }
-            Applied::Ignored { detail } => {
-                self.complete(event, version, "ignored", detail, vec![], vec![])
-                    .await?;
-                Ok("ignored")
-            }
-            Applied::Deferred { detail } => {
-                self.complete(event, version, "deferred", detail, vec![], vec![])
-                    .await?;
-                Ok("deferred")
-            }
+            } => (Outcome::Written, detail, writes, links),
+            Applied::Echo { detail } => (Outcome::Echo, detail, vec![], vec![]),
+            Applied::Ignored { detail } => (Outcome::Ignored, detail, vec![], vec![]),
+            Applied::Deferred { detail } => (Outcome::Deferred, detail, vec![], vec![]),
             Applied::Conflict { reason, candidates } => {
+                return self.ambiguous(event, reason, candidates).await;
+            }
+        };
+        self.complete(event, version, outcome, detail, writes, links)
+            .await?;
+        Ok(outcome)
+    }
+
+    /// An ambiguous match: a conflict for review, or a dead letter (`sync.conflict_policy`).
+    async fn ambiguous(
+        &self,
+        event: &ChangeEvent,
+        reason: String,
+        candidates: serde_json::Value,
+    ) -> Result<Outcome, SyncError> {
+        match self.conflicts {
+            ConflictPolicy::Park => {
                 let id = self
                     .store
                     .park_conflict(NewConflict {
@@ -78,16 +83,18 @@ impl Settler {
                         candidates,
                     })
                     .await?;
-                self.complete(
-                    event,
-                    None,
-                    "conflict",
-                    format!("conflict {id}: {reason}"),
-                    vec![],
-                    vec![],
-                )
-                .await?;
-                Ok("conflict")
+                let detail = format!("conflict {id}: {reason}");
+                self.complete(event, None, Outcome::Conflict, detail, vec![], vec![])
+                    .await?;
+                Ok(Outcome::Conflict)
+            }
+            ConflictPolicy::DeadLetter => {
+                let error = SyncError::Refused {
+                    code: "AMBIGUOUS_MATCH",
+                    message: format!("{reason}; candidates: {candidates}"),
+                };
+                self.dead_letter(event, &error).await?;
+                Ok(Outcome::DeadLetter)
             }
         }
     }
@@ -96,7 +103,7 @@ impl Settler {
         &self,
         event: &ChangeEvent,
         applied: Option<(RecordRef, i64)>,
-        action: &str,
+        outcome: Outcome,
         detail: String,
         writes: Vec<LedgerWrite>,
         links: Vec<Link>,
@@ -105,14 +112,14 @@ impl Settler {
             .complete(Completion {
                 event_id: event.id.clone(),
                 // Conflicts and dead letters stay replayable.
-                processed: !matches!(action, "conflict" | "dead_letter"),
+                processed: outcome.is_final(),
                 applied,
                 writes,
                 links,
                 history: HistoryEntry {
                     record_key: event.record_key(),
                     event_id: event.id.clone(),
-                    action: action.into(),
+                    action: outcome.action().into(),
                     detail,
                     at_ms: chrono::Utc::now().timestamp_millis(),
                 },
@@ -121,8 +128,8 @@ impl Settler {
         Ok(())
     }
 
-    /// Retries later or dead-letters, per the policy; returns the outcome label.
-    pub async fn fail(&self, lease: &Lease, error: SyncError) -> &'static str {
+    /// Retries later or dead-letters, per the policy; returns what became of the event.
+    pub async fn fail(&self, lease: &Lease, error: SyncError) -> Outcome {
         let event = &lease.event;
         let decision = match &error {
             SyncError::MissingDependency { retry_in, .. } => {
@@ -144,17 +151,17 @@ impl Settler {
                 {
                     tracing::error!(%queue_error, "could not schedule the retry; the lease will expire and redeliver");
                 }
-                "retry"
+                Outcome::Retry
             }
             Decision::DeadLetter => {
                 tracing::error!(%error, event_id = %event.id, "giving up on the event: dead letter");
                 if let Err(store_error) = self.dead_letter(event, &error).await {
                     // Keep the lease: the event comes back and the dead letter is tried again.
                     tracing::error!(%store_error, "could not record the dead letter");
-                    return "retry";
+                    return Outcome::Retry;
                 }
                 self.ack(lease).await;
-                "dead_letter"
+                Outcome::DeadLetter
             }
         }
     }
@@ -172,7 +179,7 @@ impl Settler {
         self.complete(
             event,
             None,
-            "dead_letter",
+            Outcome::DeadLetter,
             format!("dead letter {id}: {error}"),
             vec![],
             vec![],

@@ -12,11 +12,8 @@ use super::settle::Settler;
 use super::worker::Worker;
 use crate::config::{Config, QueueBackend};
 use crate::connectors::{NetsuiteClient, SalesforceClient};
-use crate::domain::mapping::Mapping;
 use crate::queue::Queue;
 use crate::store::Store;
-use anyhow::Context;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -57,7 +54,8 @@ pub async fn start(
         let slots = StoreSlots::new(store.clone(), config.netsuite.concurrency, LEASE_LIFETIME);
         netsuite.share_account_slots(Arc::new(slots));
     }
-    let mapping = load_mapping(&config.sync.mapping)?;
+    let mapping = crate::config::startup::load_mapping(&config.sync.mapping)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = SyncContext {
         store: store.clone(),
         salesforce,
@@ -71,6 +69,7 @@ pub async fn start(
         queue,
         store: store.clone(),
         policy: RetryPolicy::new(config.sync.retry_schedule.clone()),
+        conflicts: config.sync.conflict_policy,
     };
     let coalescer = InventoryCoalescer::start(
         ctx.clone(),
@@ -92,18 +91,6 @@ pub async fn start(
     worker.spawn(workers, stop.clone(), tracker);
     tracker.spawn(prune_processed(store, stop));
     Ok(SyncStatus::Running { workers })
-}
-
-/// The configured mapping file; the shipped default when the default path has no file.
-fn load_mapping(path: &Path) -> anyhow::Result<Mapping> {
-    if path.exists() {
-        return Mapping::load(path).with_context(|| format!("sync.mapping: {}", path.display()));
-    }
-    if path == Path::new("mapping.toml") {
-        tracing::info!("no mapping.toml here: using the shipped default mapping");
-        return Ok(Mapping::shipped());
-    }
-    anyhow::bail!("sync.mapping: {} does not exist", path.display())
 }
 
 async fn prune_processed(store: Arc<dyn Store>, stop: CancellationToken) {

@@ -4,6 +4,7 @@
 use super::claims::Claims;
 use super::outcome::{Applied, SyncError};
 use super::settle::Settler;
+use super::settled::Outcome;
 use crate::connectors::System;
 use crate::connectors::calls::{Calls, counted};
 use crate::domain::ChangeEvent;
@@ -113,11 +114,7 @@ impl Worker {
     }
 
     /// Acknowledges what was processed; retries or dead-letters what failed.
-    async fn settle(
-        &self,
-        lease: &Lease,
-        processed: Result<&'static str, SyncError>,
-    ) -> &'static str {
+    async fn settle(&self, lease: &Lease, processed: Result<Outcome, SyncError>) -> Outcome {
         match processed {
             Ok(label) => {
                 self.settler.ack(lease).await;
@@ -128,15 +125,11 @@ impl Worker {
     }
 
     /// Applies the event and records it; returns the outcome label.
-    async fn process(
-        &self,
-        event: &ChangeEvent,
-        in_doubt: bool,
-    ) -> Result<&'static str, SyncError> {
+    async fn process(&self, event: &ChangeEvent, in_doubt: bool) -> Result<Outcome, SyncError> {
         let store = &self.settler.store;
         if store.was_processed(&event.id).await? {
             tracing::debug!("already processed; acknowledging");
-            return Ok("duplicate");
+            return Ok(Outcome::Duplicate);
         }
         let record = RecordRef::new(event.source, &event.object, &event.record_id);
         if let (Some(version), Some(applied)) =
@@ -147,11 +140,13 @@ impl Worker {
                 let detail = format!("version {version} is older than the applied {applied}");
                 return match self
                     .settler
-                    .complete(event, None, "skipped_stale", detail, vec![], vec![])
+                    .complete(event, None, Outcome::Stale, detail, vec![], vec![])
                     .await
                 {
-                    Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => Ok("duplicate"),
-                    other => other.map(|()| "stale"),
+                    Err(SyncError::Store(StoreError::AlreadyProcessed(_))) => {
+                        Ok(Outcome::Duplicate)
+                    }
+                    other => other.map(|()| Outcome::Stale),
                 };
             }
         }
@@ -172,9 +167,9 @@ pub fn count_requests(flow: Flow, calls: Calls) {
 }
 
 /// Counts a settled event and its end-to-end latency.
-pub fn observe(event: &ChangeEvent, outcome: &'static str) {
+pub fn observe(event: &ChangeEvent, outcome: Outcome) {
     let object = object_label(event.source, &event.object);
-    metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => object, "outcome" => outcome)
+    metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => object, "outcome" => outcome.label())
         .increment(1);
     let latency = chrono::Utc::now() - event.received_at;
     metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => object)

@@ -3,5 +3,6 @@
 //! write nothing they need not.
 
 mod costs;
+mod deletes;
 mod oneworld;
 mod quantities;

@@ -364,13 +364,8 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
     }
 }
 
-on_both_backends!(
-    an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing
-);
-async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing(
-    backend: Backend,
-) {
-    let synced = spawn_synced_on(backend).await;
+/// Two NetSuite customers of one email domain, each synced to an account of its own first.
+async fn two_umbrella_customers(synced: &Synced) -> Vec<String> {
     let mut umbrella_customers = Vec::new();
     for (name, email) in [
         ("Umbrella Pharmaceuticals", "billing@umbrella.example"),
@@ -384,7 +379,6 @@ async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and
             .await;
         umbrella_customers.push(id_of(&customer));
     }
-    // Each new customer becomes an account of its own first; wait until that has settled.
     for customer_id in &umbrella_customers {
         eventually("the customer's account", || async {
             let customer = synced.netsuite_record("customer", customer_id).await;
@@ -393,15 +387,66 @@ async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and
         .await;
     }
     synced.settled().await;
-    let customers_before = synced.netsuite_records("customer").await;
+    umbrella_customers
+}
 
+/// A new account whose website matches both Umbrella customers.
+async fn umbrella_account(synced: &Synced) -> String {
     let account = synced
         .create_in_salesforce(
             "Account",
             json!({ "Name": "Umbrella Corp", "Website": "https://umbrella.example" }),
         )
         .await;
-    let account_id = field(&account, "Id").as_str().unwrap().to_owned();
+    field(&account, "Id").as_str().unwrap().to_owned()
+}
+
+on_both_backends!(
+    with_conflict_policy_dead_letter_an_ambiguous_match_is_a_dead_letter_and_creates_nothing
+);
+async fn with_conflict_policy_dead_letter_an_ambiguous_match_is_a_dead_letter_and_creates_nothing(
+    backend: Backend,
+) {
+    let synced = spawn_synced_with(backend, SandboxConfig::default(), |config| {
+        config.sync.conflict_policy = tandem::config::ConflictPolicy::DeadLetter;
+    })
+    .await;
+    two_umbrella_customers(&synced).await;
+    let customers_before = synced.netsuite_records("customer").await;
+    let account_id = umbrella_account(&synced).await;
+    let store = synced.app.store.clone();
+    let letter = eventually("a dead letter for the account", || async {
+        let letters = store.dead_letters(None, 10).await.unwrap();
+        letters
+            .into_iter()
+            .find(|l| l.event.record_id == account_id)
+    })
+    .await;
+    synced.settled().await;
+    assert_eq!(letter.error_code.as_deref(), Some("AMBIGUOUS_MATCH"));
+    assert_eq!(letter.status, DeadLetterStatus::Open);
+    assert!(
+        letter.reason.contains("umbrella") || letter.reason.contains(&account_id),
+        "{}",
+        letter.reason
+    );
+    assert!(
+        store.conflicts(10).await.unwrap().is_empty(),
+        "no conflict parked"
+    );
+    assert_eq!(synced.netsuite_records("customer").await, customers_before);
+}
+
+on_both_backends!(
+    an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing
+);
+async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and_creates_nothing(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
+    let umbrella_customers = two_umbrella_customers(&synced).await;
+    let customers_before = synced.netsuite_records("customer").await;
+    let account_id = umbrella_account(&synced).await;
     let store = synced.app.store.clone();
     let conflict = eventually("a conflict for the account", || async {
         let conflicts = store.conflicts(10).await.unwrap();

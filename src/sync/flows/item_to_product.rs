@@ -35,8 +35,12 @@ pub async fn apply(
         .store
         .linked(LinkKind::ProductItem, LinkSide::Netsuite, item_id)
         .await?;
-    if pair.target_id.is_none() && !event.is_delete() {
-        let code = text(&event.fields, "itemid").unwrap_or_default();
+    if pair.target_id.is_none() {
+        // A deleted item is looked for by its id only: it no longer adopts a product.
+        let code = match event.is_delete() {
+            true => String::new(),
+            false => text(&event.fields, "itemid").unwrap_or_default(),
+        };
         pair.target_id = match product_by_code(ctx, item_id, &code).await? {
             Found::One(id) => Some(id),
             Found::None => None,

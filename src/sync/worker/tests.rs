@@ -47,6 +47,7 @@ async fn an_event_handed_out_too_often_becomes_a_dead_letter_in_the_store_unappl
             queue: queue.clone(),
             store: store.clone(),
             policy: RetryPolicy::new(vec![Duration::from_secs(1)]),
+            conflicts: crate::config::ConflictPolicy::Park,
         },
         flows: flows.clone(),
         takers: vec![],
