@@ -4,26 +4,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::fmt;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum System {
-    Salesforce,
-    Netsuite,
-}
-
-impl System {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            System::Salesforce => "salesforce",
-            System::Netsuite => "netsuite",
-        }
-    }
-}
-
-impl fmt::Display for System {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::domain::System;
 
 /// What to do about a failed call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

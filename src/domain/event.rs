@@ -5,24 +5,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The system a change event came from.
+/// Salesforce or NetSuite: where an event came from, which system a client calls, a field group's master.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SourceSystem {
+pub enum System {
     Salesforce,
     Netsuite,
 }
 
-impl SourceSystem {
+impl System {
     pub fn as_str(self) -> &'static str {
         match self {
-            SourceSystem::Salesforce => "salesforce",
-            SourceSystem::Netsuite => "netsuite",
+            System::Salesforce => "salesforce",
+            System::Netsuite => "netsuite",
         }
     }
 }
 
-impl fmt::Display for SourceSystem {
+impl fmt::Display for System {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -43,7 +43,7 @@ pub struct ChangeEvent {
     /// Unique per event: the Outbound Message notification id, or the webhook id
     /// (suffixed with `/<index>` for the events of a batch).
     pub id: String,
-    pub source: SourceSystem,
+    pub source: System,
     /// Salesforce API name (`Account`) or NetSuite record type (`customer`).
     pub object: String,
     pub record_id: String,
@@ -97,7 +97,7 @@ impl ChangeEvent {
 
     /// A NetSuite quantity-available change (`object: "inventorylevel"`).
     pub fn is_inventory_level(&self) -> bool {
-        self.source == SourceSystem::Netsuite && self.object.eq_ignore_ascii_case(INVENTORY_LEVEL)
+        self.source == System::Netsuite && self.object.eq_ignore_ascii_case(INVENTORY_LEVEL)
     }
 }
 
@@ -136,7 +136,7 @@ mod tests {
     fn sample() -> ChangeEvent {
         ChangeEvent {
             id: "04l9000001olR84AAE".into(),
-            source: SourceSystem::Salesforce,
+            source: System::Salesforce,
             object: "Account".into(),
             record_id: "0019000001KwyWtAAJ".into(),
             change: ChangeKind::Updated,
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn inventory_levels_are_not_ordered_against_each_other() {
         let mut first = sample();
-        first.source = SourceSystem::Netsuite;
+        first.source = System::Netsuite;
         first.object = "inventorylevel".into();
         let mut second = first.clone();
         second.id = "other".into();

@@ -4,4 +4,4 @@ mod event;
 pub mod mapping;
 pub mod matching;
 
-pub use event::{ChangeEvent, ChangeKind, Envelope, INVENTORY_LEVEL, SourceSystem};
+pub use event::{ChangeEvent, ChangeKind, Envelope, INVENTORY_LEVEL, System};

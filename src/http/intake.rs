@@ -1,7 +1,7 @@
 //! Hands verified events to the queue, measures how long that took, and counts the outcome.
 
 use super::{ApiError, AppState};
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use crate::ops::metrics::{
     ENQUEUE_DURATION, EVENTS_RECEIVED, OTHER, REQUESTS_REJECTED, object_label,
 };
@@ -11,7 +11,7 @@ use std::time::Instant;
 /// Makes the deliveries durable; `Ok` means every event is safe and the sender may be answered.
 pub async fn enqueue(
     state: &AppState,
-    source: SourceSystem,
+    source: System,
     deliveries: Vec<Delivery>,
 ) -> Result<EnqueueOutcome, ApiError> {
     // One request carries events of one object in practice; label by the first.
@@ -43,7 +43,7 @@ pub async fn enqueue(
 }
 
 /// Counts a refused request (nothing of it was queued).
-pub fn count_rejection(source: SourceSystem, error: &ApiError) {
+pub fn count_rejection(source: System, error: &ApiError) {
     metrics::counter!(REQUESTS_REJECTED, "source" => source.as_str(), "reason" => error.code())
         .increment(1);
 }

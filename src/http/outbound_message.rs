@@ -5,7 +5,7 @@
 use super::body::{read_limited, require_media_type};
 use super::intake::{count_rejection, enqueue};
 use super::{ApiError, AppState};
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use crate::ingress::notification_events::change_events;
 use crate::ingress::outbound_message::{self, OutboundMessage};
 use crate::ingress::soap_response::{self, FaultCode};
@@ -46,13 +46,13 @@ pub async fn receive(
                 events: vec![event],
             })
             .collect();
-        enqueue(&state, SourceSystem::Salesforce, deliveries).await
+        enqueue(&state, System::Salesforce, deliveries).await
     }
     .await;
     match result {
         Ok(_) => soap(StatusCode::OK, soap_response::ack().to_owned()),
         Err(error) => {
-            count_rejection(SourceSystem::Salesforce, &error);
+            count_rejection(System::Salesforce, &error);
             let code = if error.status().is_server_error() {
                 FaultCode::Server
             } else {

@@ -3,7 +3,7 @@
 
 use super::body::{read_limited, require_media_type};
 use super::{ApiError, AppState};
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use crate::ingress::standard_webhooks::{Verifier, WebhookHeaders};
 use crate::ops::metrics::SIGNATURE_FAILURES;
 use axum::body::Bytes;
@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 /// Which configured secrets verify a source's webhooks.
 pub trait WebhookSource: Send + Sync + 'static {
-    const SOURCE: SourceSystem;
+    const SOURCE: System;
     fn verifier(state: &AppState) -> &Verifier;
 }
 
@@ -20,14 +20,14 @@ pub struct FromSalesforce;
 pub struct FromNetsuite;
 
 impl WebhookSource for FromSalesforce {
-    const SOURCE: SourceSystem = SourceSystem::Salesforce;
+    const SOURCE: System = System::Salesforce;
     fn verifier(state: &AppState) -> &Verifier {
         &state.salesforce_verifier
     }
 }
 
 impl WebhookSource for FromNetsuite {
-    const SOURCE: SourceSystem = SourceSystem::Netsuite;
+    const SOURCE: System = System::Netsuite;
     fn verifier(state: &AppState) -> &Verifier {
         &state.netsuite_verifier
     }

@@ -1,7 +1,7 @@
 //! JSON change events posted by Salesforce relays and the NetSuite SuiteScript: one event, or
 //! `{"events":[…]}`, parsed into change events with errors that name the offending field.
 
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -44,7 +44,7 @@ struct WireBatch {
 /// (the index after the last `#` makes the mapping one-to-one).
 pub fn parse(
     body: &[u8],
-    source: SourceSystem,
+    source: System,
     delivery_id: &str,
     received_at: DateTime<Utc>,
 ) -> Result<Vec<ChangeEvent>, JsonEventError> {
@@ -98,7 +98,7 @@ fn typed<T: for<'de> Deserialize<'de>>(value: Value, prefix: &str) -> Result<T, 
 fn into_event(
     wire: WireEvent,
     id: String,
-    source: SourceSystem,
+    source: System,
     received_at: DateTime<Utc>,
     prefix: &str,
 ) -> Result<ChangeEvent, JsonEventError> {
@@ -162,7 +162,7 @@ mod tests {
       "fields": { "tranid": "INV-1007", "status": "open", "amountremaining": 1200.0, "duedate": "2026-12-27" } }"#;
 
     fn parse_one(body: &str) -> Result<Vec<ChangeEvent>, JsonEventError> {
-        parse(body.as_bytes(), SourceSystem::Netsuite, "msg_1", Utc::now())
+        parse(body.as_bytes(), System::Netsuite, "msg_1", Utc::now())
     }
 
     #[test]

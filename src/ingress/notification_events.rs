@@ -2,7 +2,7 @@
 //! notification `Id` (stable across Salesforce's redeliveries).
 
 use super::outbound_message::{Notification, OutboundMessage};
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -36,7 +36,7 @@ fn change_event(notification: Notification, received_at: DateTime<Utc>) -> Chang
     let deleted = fields.get("IsDeleted").and_then(Value::as_str) == Some("true");
     ChangeEvent {
         id: notification.id,
-        source: SourceSystem::Salesforce,
+        source: System::Salesforce,
         record_id: text("Id").unwrap_or_default(),
         object: notification.object,
         change: if deleted { ChangeKind::Deleted } else { change },

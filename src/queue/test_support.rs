@@ -1,12 +1,12 @@
 //! Builders the queue backends' tests share: a customer change event and a delivery.
 
 use super::Delivery;
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 
 pub fn event(id: &str, record: &str) -> ChangeEvent {
     ChangeEvent {
         id: id.into(),
-        source: SourceSystem::Netsuite,
+        source: System::Netsuite,
         object: "customer".into(),
         record_id: record.into(),
         change: ChangeKind::Updated,

@@ -3,7 +3,7 @@
 //! gets its own schema).
 
 use super::*;
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
 use std::str::FromStr;
@@ -44,7 +44,7 @@ pub(super) async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>
 fn event(id: &str) -> ChangeEvent {
     ChangeEvent {
         id: id.into(),
-        source: SourceSystem::Salesforce,
+        source: System::Salesforce,
         object: "Account".into(),
         record_id: "001000000000001AAA".into(),
         change: ChangeKind::Updated,
@@ -60,13 +60,13 @@ fn event(id: &str) -> ChangeEvent {
 }
 
 fn completion(event_id: &str, version: i64) -> Completion {
-    let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+    let account = RecordRef::new(System::Salesforce, "Account", "001000000000001AAA");
     Completion {
         event_id: event_id.into(),
         processed: true,
         applied: Some((account.clone(), version)),
         writes: vec![LedgerWrite {
-            record: RecordRef::new(SourceSystem::Netsuite, "customer", "647"),
+            record: RecordRef::new(System::Netsuite, "customer", "647"),
             fields_hash: format!("hash-{version}"),
             field_names: vec!["companyname".into(), "url".into()],
         }],
@@ -92,13 +92,13 @@ async fn a_completion_records_processing_version_hash_link_and_history_together(
         assert!(!store.was_processed("e1").await.unwrap(), "{name}");
         store.complete(completion("e1", 1000)).await.unwrap();
         assert!(store.was_processed("e1").await.unwrap(), "{name}");
-        let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+        let account = RecordRef::new(System::Salesforce, "Account", "001000000000001AAA");
         assert_eq!(
             store.applied_version(&account).await.unwrap(),
             Some(1000),
             "{name}"
         );
-        let customer = RecordRef::new(SourceSystem::Netsuite, "customer", "647");
+        let customer = RecordRef::new(System::Netsuite, "customer", "647");
         let written = store.written(&customer).await.unwrap().unwrap();
         assert_eq!(written.fields_hash, "hash-1000", "{name}");
         assert_eq!(written.field_names, ["companyname", "url"], "{name}");
@@ -144,7 +144,7 @@ async fn an_older_version_never_replaces_a_newer_one() {
     for (store, _dir) in backends().await {
         store.complete(completion("new", 2000)).await.unwrap();
         store.complete(completion("old", 1000)).await.unwrap();
-        let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+        let account = RecordRef::new(System::Salesforce, "Account", "001000000000001AAA");
         assert_eq!(
             store.applied_version(&account).await.unwrap(),
             Some(2000),
@@ -170,7 +170,7 @@ async fn a_refused_completion_rolls_back_and_the_next_one_commits() {
             Err(StoreError::AlreadyProcessed(_))
         ));
         store.complete(completion("second", 3)).await.unwrap();
-        let account = RecordRef::new(SourceSystem::Salesforce, "Account", "001000000000001AAA");
+        let account = RecordRef::new(System::Salesforce, "Account", "001000000000001AAA");
         assert_eq!(
             store.applied_version(&account).await.unwrap(),
             Some(3),

@@ -1,6 +1,6 @@
 //! What the store keeps, as plain data.
 
-use crate::domain::{ChangeEvent, SourceSystem};
+use crate::domain::{ChangeEvent, System};
 use serde::{Deserialize, Serialize};
 
 /// Which pair of records a link joins.
@@ -41,13 +41,13 @@ pub struct Link {
 /// One record in one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRef {
-    pub system: SourceSystem,
+    pub system: System,
     pub object: String,
     pub record_id: String,
 }
 
 impl RecordRef {
-    pub fn new(system: SourceSystem, object: &str, record_id: &str) -> Self {
+    pub fn new(system: System, object: &str, record_id: &str) -> Self {
         Self {
             system,
             object: object.to_ascii_lowercase(),

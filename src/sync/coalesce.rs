@@ -12,7 +12,7 @@ use super::outcome::{Applied, SyncError};
 use super::settle::Settler;
 use super::worker::{TakeOver, observe};
 use crate::connectors::calls::counted;
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use crate::domain::mapping::{Flow, Scope};
 use crate::queue::Lease;
 use crate::store::{Link, RecordRef};
@@ -286,7 +286,7 @@ impl InventoryCoalescer {
 }
 
 fn ledger_ref(item: &str) -> RecordRef {
-    RecordRef::new(SourceSystem::Salesforce, LEDGER_OBJECT, item)
+    RecordRef::new(System::Salesforce, LEDGER_OBJECT, item)
 }
 
 /// The quantity fields an event carries, mapped.
@@ -297,7 +297,7 @@ fn quantity_fields(
     Ok(ctx
         .mapping
         .flow(Flow::InventoryToProduct)
-        .map(fields, Scope::OwnedBy(SourceSystem::Netsuite))?)
+        .map(fields, Scope::OwnedBy(System::Netsuite))?)
 }
 
 #[async_trait]

@@ -4,7 +4,7 @@
 use super::context::SyncContext;
 use super::flows::route;
 use super::outcome::{Applied, SyncError};
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use crate::store::{LedgerWrite, Link, LinkKind, LinkSide};
 
 /// The customer, and what syncing its account wrote on the way (to record with the event).
@@ -37,7 +37,7 @@ pub async fn ensure_customer(
     let fields = ctx.salesforce.get("Account", account_id, &[]).await?;
     let account_event = ChangeEvent {
         id: format!("{}:account", cause.id),
-        source: SourceSystem::Salesforce,
+        source: System::Salesforce,
         object: "Account".into(),
         record_id: account_id.to_owned(),
         change: ChangeKind::Updated,

@@ -2,7 +2,7 @@
 //! they come back, so that the echo is dropped while a human edit right after still syncs.
 
 use crate::config::Config;
-use crate::domain::{ChangeEvent, SourceSystem};
+use crate::domain::{ChangeEvent, System};
 
 /// Who tandem is in each system.
 #[derive(Debug, Clone, Default)]
@@ -24,12 +24,12 @@ impl Identity {
     /// Whether the change was made by tandem's integration (its echo), not by a person.
     pub fn made_by_tandem(&self, event: &ChangeEvent) -> bool {
         match event.source {
-            SourceSystem::Salesforce => match (&self.salesforce_user, &event.modified_by) {
+            System::Salesforce => match (&self.salesforce_user, &event.modified_by) {
                 // Ids compare on their case-sensitive 15-character form.
                 (Some(user), Some(by)) => short_id(user) == short_id(by),
                 _ => false,
             },
-            SourceSystem::Netsuite => match (&self.netsuite_role, &event.role) {
+            System::Netsuite => match (&self.netsuite_role, &event.role) {
                 (Some(role), Some(by)) => role == by,
                 _ => false,
             },
@@ -46,7 +46,7 @@ mod tests {
     use super::*;
     use crate::domain::ChangeKind;
 
-    fn event(source: SourceSystem, modified_by: Option<&str>, role: Option<&str>) -> ChangeEvent {
+    fn event(source: System, modified_by: Option<&str>, role: Option<&str>) -> ChangeEvent {
         ChangeEvent {
             id: "e".into(),
             source,
@@ -70,22 +70,14 @@ mod tests {
             salesforce_user: Some("0055e000000TndmAAC".into()),
             netsuite_role: Some("1037".into()),
         };
-        assert!(identity.made_by_tandem(&event(
-            SourceSystem::Salesforce,
-            Some("0055e000000Tndm"),
-            None
-        )));
+        assert!(identity.made_by_tandem(&event(System::Salesforce, Some("0055e000000Tndm"), None)));
         assert!(!identity.made_by_tandem(&event(
-            SourceSystem::Salesforce,
+            System::Salesforce,
             Some("0055e000000HumnAAA"),
             None
         )));
-        assert!(identity.made_by_tandem(&event(SourceSystem::Netsuite, Some("-5"), Some("1037"))));
-        assert!(!identity.made_by_tandem(&event(SourceSystem::Netsuite, Some("42"), Some("3"))));
-        assert!(!Identity::default().made_by_tandem(&event(
-            SourceSystem::Netsuite,
-            None,
-            Some("1037")
-        )));
+        assert!(identity.made_by_tandem(&event(System::Netsuite, Some("-5"), Some("1037"))));
+        assert!(!identity.made_by_tandem(&event(System::Netsuite, Some("42"), Some("3"))));
+        assert!(!Identity::default().made_by_tandem(&event(System::Netsuite, None, Some("1037"))));
     }
 }

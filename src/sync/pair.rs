@@ -10,7 +10,7 @@ use crate::config::DeletePolicy;
 use crate::connectors::netsuite::RecordId;
 use crate::connectors::salesforce::Select;
 use crate::domain::mapping::{Flow, Scope};
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use crate::store::{Link, LinkKind, LinkSide, RecordRef};
 use serde_json::{Map, Value, json};
 
@@ -27,10 +27,10 @@ pub enum Target {
 }
 
 impl Target {
-    fn system(&self) -> SourceSystem {
+    fn system(&self) -> System {
         match self {
-            Target::Netsuite { .. } => SourceSystem::Netsuite,
-            Target::Salesforce { .. } => SourceSystem::Salesforce,
+            Target::Netsuite { .. } => System::Netsuite,
+            Target::Salesforce { .. } => System::Salesforce,
         }
     }
 
@@ -350,18 +350,18 @@ fn netsuite_origin(ctx: &SyncContext, record_type: &str) -> String {
 }
 
 /// The store's side for a source system.
-pub fn side_of(system: SourceSystem) -> LinkSide {
+pub fn side_of(system: System) -> LinkSide {
     match system {
-        SourceSystem::Salesforce => LinkSide::Salesforce,
-        SourceSystem::Netsuite => LinkSide::Netsuite,
+        System::Salesforce => LinkSide::Salesforce,
+        System::Netsuite => LinkSide::Netsuite,
     }
 }
 
 /// A link between `source_id` in `source` and `target_id` on the other side.
-pub fn link(kind: LinkKind, source: SourceSystem, source_id: &str, target_id: &str) -> Link {
+pub fn link(kind: LinkKind, source: System, source_id: &str, target_id: &str) -> Link {
     let (salesforce_id, netsuite_id) = match source {
-        SourceSystem::Salesforce => (source_id, target_id),
-        SourceSystem::Netsuite => (target_id, source_id),
+        System::Salesforce => (source_id, target_id),
+        System::Netsuite => (target_id, source_id),
     };
     Link {
         kind,

@@ -76,10 +76,7 @@ async fn each_source_verifies_with_its_own_secrets() {
         .receive(10, std::time::Duration::ZERO)
         .await
         .unwrap();
-    assert_eq!(
-        leases[0].event.source,
-        tandem::domain::SourceSystem::Salesforce
-    );
+    assert_eq!(leases[0].event.source, tandem::domain::System::Salesforce);
 }
 
 #[tokio::test]

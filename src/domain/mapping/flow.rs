@@ -1,6 +1,6 @@
 //! The mapped flows: which record of which system becomes which record of the other.
 
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use std::fmt;
 use std::str::FromStr;
 
@@ -53,24 +53,24 @@ impl Flow {
     }
 
     /// The system whose record is read.
-    pub fn source_system(self) -> SourceSystem {
+    pub fn source_system(self) -> System {
         match self {
             Flow::AccountToCustomer
             | Flow::ContactToContact
             | Flow::OpportunityToSalesOrder
-            | Flow::OpportunityLineToSalesOrderLine => SourceSystem::Salesforce,
+            | Flow::OpportunityLineToSalesOrderLine => System::Salesforce,
             Flow::CustomerToAccount
             | Flow::InvoiceToOpportunity
             | Flow::ItemToProduct
-            | Flow::InventoryToProduct => SourceSystem::Netsuite,
+            | Flow::InventoryToProduct => System::Netsuite,
         }
     }
 
     /// The system whose record is written.
-    pub fn target_system(self) -> SourceSystem {
+    pub fn target_system(self) -> System {
         match self.source_system() {
-            SourceSystem::Salesforce => SourceSystem::Netsuite,
-            SourceSystem::Netsuite => SourceSystem::Salesforce,
+            System::Salesforce => System::Netsuite,
+            System::Netsuite => System::Salesforce,
         }
     }
 
@@ -126,7 +126,7 @@ mod tests {
         }
         assert_eq!(
             Flow::InvoiceToOpportunity.target_system(),
-            SourceSystem::Salesforce
+            System::Salesforce
         );
     }
 }

@@ -39,7 +39,7 @@ use transform::Tables;
 
 /// The system that masters a field group: its values win, and the other system's writes never
 /// touch the group's fields.
-pub type Master = crate::domain::SourceSystem;
+pub type Master = crate::domain::System;
 
 /// An override for one Salesforce currency: `[currencies] EUR = { currency = "4", subsidiary = "3" }`.
 /// Without one, tandem finds the currency by its ISO code among NetSuite's currency records and

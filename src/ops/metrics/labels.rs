@@ -3,7 +3,7 @@
 //! can create series without bound.
 
 use crate::connectors::error::{ConnectorError, ErrorClass};
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use axum::http::Method;
 
 /// The `route` label of a request that matched no route.
@@ -54,10 +54,10 @@ pub const NETSUITE_OBJECTS: &[&str] = &[
 
 /// The `object` label of an event: the known name it spells (in any case), else `other`.
 /// Object names come from event payloads, so they are never used as label values as given.
-pub fn object_label(source: SourceSystem, object: &str) -> &'static str {
+pub fn object_label(source: System, object: &str) -> &'static str {
     let known = match source {
-        SourceSystem::Salesforce => SALESFORCE_OBJECTS,
-        SourceSystem::Netsuite => NETSUITE_OBJECTS,
+        System::Salesforce => SALESFORCE_OBJECTS,
+        System::Netsuite => NETSUITE_OBJECTS,
     };
     known
         .iter()

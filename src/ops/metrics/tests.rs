@@ -1,7 +1,7 @@
 use super::*;
 use crate::connectors::error::ErrorClass;
 use crate::connectors::netsuite::Governor;
-use crate::domain::SourceSystem;
+use crate::domain::System;
 use axum::http::Method;
 use metrics_exporter_prometheus::PrometheusRecorder;
 use std::collections::BTreeSet;
@@ -145,16 +145,16 @@ fn methods_outside_the_standard_set_are_other() {
 #[test]
 fn object_labels_are_known_names_in_their_own_spelling_or_other() {
     let cases = [
-        (SourceSystem::Salesforce, "Account", "Account"),
-        (SourceSystem::Salesforce, "ACCOUNT", "Account"),
-        (SourceSystem::Salesforce, "product2", "Product2"),
-        (SourceSystem::Salesforce, "customer", OTHER),
-        (SourceSystem::Salesforce, "Invented__c", OTHER),
-        (SourceSystem::Netsuite, "customer", "customer"),
-        (SourceSystem::Netsuite, "SalesOrder", "salesorder"),
-        (SourceSystem::Netsuite, "inventorylevel", "inventorylevel"),
-        (SourceSystem::Netsuite, "Account", OTHER),
-        (SourceSystem::Netsuite, "", OTHER),
+        (System::Salesforce, "Account", "Account"),
+        (System::Salesforce, "ACCOUNT", "Account"),
+        (System::Salesforce, "product2", "Product2"),
+        (System::Salesforce, "customer", OTHER),
+        (System::Salesforce, "Invented__c", OTHER),
+        (System::Netsuite, "customer", "customer"),
+        (System::Netsuite, "SalesOrder", "salesorder"),
+        (System::Netsuite, "inventorylevel", "inventorylevel"),
+        (System::Netsuite, "Account", OTHER),
+        (System::Netsuite, "", OTHER),
     ];
     for (source, object, label) in cases {
         assert_eq!(object_label(source, object), label, "{source} {object:?}");

@@ -5,7 +5,7 @@
 use super::route;
 use crate::connectors::netsuite::{RecordId, SuiteQl};
 use crate::connectors::salesforce::Select;
-use crate::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use crate::domain::{ChangeEvent, ChangeKind, System};
 use crate::store::{Link, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::text;
@@ -119,7 +119,7 @@ async fn created(ctx: &SyncContext, cause: &ChangeEvent, item: &str, kind: &str)
     };
     let item_event = ChangeEvent {
         id: format!("{}:item", cause.id),
-        source: SourceSystem::Netsuite,
+        source: System::Netsuite,
         object: record_type.to_ascii_lowercase(),
         record_id: item.to_owned(),
         change: ChangeKind::Updated,

@@ -15,7 +15,7 @@ use super::ledger::is_own_echo;
 use super::outcome::{Applied, SyncError};
 use super::worker::Apply;
 use crate::domain::mapping::Flow;
-use crate::domain::{ChangeEvent, SourceSystem};
+use crate::domain::{ChangeEvent, System};
 use async_trait::async_trait;
 use std::future::Future;
 use std::pin::Pin;
@@ -45,13 +45,13 @@ impl Apply for Flows {
 pub fn flow_of(event: &ChangeEvent) -> Option<Flow> {
     let object = event.object.to_ascii_lowercase();
     Some(match (event.source, object.as_str()) {
-        (SourceSystem::Salesforce, "account") => Flow::AccountToCustomer,
-        (SourceSystem::Netsuite, "customer") => Flow::CustomerToAccount,
-        (SourceSystem::Salesforce, "contact") => Flow::ContactToContact,
-        (SourceSystem::Salesforce, "opportunity") => Flow::OpportunityToSalesOrder,
-        (SourceSystem::Netsuite, "invoice" | "customerpayment") => Flow::InvoiceToOpportunity,
-        (SourceSystem::Netsuite, "inventorylevel") => Flow::InventoryToProduct,
-        (SourceSystem::Netsuite, kind) if is_item_type(kind) => Flow::ItemToProduct,
+        (System::Salesforce, "account") => Flow::AccountToCustomer,
+        (System::Netsuite, "customer") => Flow::CustomerToAccount,
+        (System::Salesforce, "contact") => Flow::ContactToContact,
+        (System::Salesforce, "opportunity") => Flow::OpportunityToSalesOrder,
+        (System::Netsuite, "invoice" | "customerpayment") => Flow::InvoiceToOpportunity,
+        (System::Netsuite, "inventorylevel") => Flow::InventoryToProduct,
+        (System::Netsuite, kind) if is_item_type(kind) => Flow::ItemToProduct,
         _ => return None,
     })
 }

@@ -6,7 +6,7 @@
 use crate::connectors::netsuite::{RecordId, SuiteQl};
 use crate::connectors::salesforce::Select;
 use crate::domain::mapping::{Flow, Scope};
-use crate::domain::{ChangeEvent, SourceSystem};
+use crate::domain::{ChangeEvent, System};
 use crate::store::{LinkKind, LinkSide, RecordRef};
 use crate::sync::context::SyncContext;
 use crate::sync::customers::{Customer, ensure_customer, with_account};
@@ -106,7 +106,7 @@ async fn write_order_back(
     ctx.salesforce
         .update("Opportunity", &event.record_id, &body)
         .await?;
-    let opportunity = RecordRef::new(SourceSystem::Salesforce, "Opportunity", &event.record_id);
+    let opportunity = RecordRef::new(System::Salesforce, "Opportunity", &event.record_id);
     writes.push(ledger::entry(opportunity, &back));
     Ok(Applied::Written {
         writes,

@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
-use tandem::domain::{ChangeEvent, ChangeKind, SourceSystem};
+use tandem::domain::{ChangeEvent, ChangeKind, System};
 use tandem::queue::Queue;
 use tandem::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
 use tandem::store::{DeadLetterStatus, NewDeadLetter, Store};
@@ -41,7 +41,7 @@ fn customer_event(id: &str, record_id: &str) -> ChangeEvent {
     let fields = json!({ "companyname": "Acme Ltd", "creditlimit": 5000 });
     ChangeEvent {
         id: id.into(),
-        source: SourceSystem::Netsuite,
+        source: System::Netsuite,
         object: "customer".into(),
         record_id: record_id.into(),
         change: ChangeKind::Updated,

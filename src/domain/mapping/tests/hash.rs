@@ -189,12 +189,9 @@ fn what_tandem_wrote_and_its_echo_hash_equal() {
         json!({ "Name": "Acme", "Website": "https://acme.example", "AnnualRevenue": "1200000.0" }),
     );
     let written = flow
-        .map(
-            &account,
-            Scope::OwnedBy(crate::domain::SourceSystem::Salesforce),
-        )
+        .map(&account, Scope::OwnedBy(crate::domain::System::Salesforce))
         .unwrap();
-    let names = flow.target_fields(Scope::OwnedBy(crate::domain::SourceSystem::Salesforce));
+    let names = flow.target_fields(Scope::OwnedBy(crate::domain::System::Salesforce));
     let echo = record(json!({
         "companyName": "Acme", "url": "https://acme.example", "custentity_arr": "1200000.00",
         "phone": "", "creditlimit": 5000, "entityid": "CUST-101",

@@ -1,7 +1,7 @@
 //! What one write may touch: ownership scopes, partial updates, required fields and fallbacks.
 
 use super::*;
-use crate::domain::SourceSystem::{Netsuite, Salesforce};
+use crate::domain::System::{Netsuite, Salesforce};
 use serde_json::json;
 
 #[test]

@@ -1,7 +1,7 @@
 //! The shipped `mapping.toml`: it checks, covers every flow, and maps the records both systems send.
 
 use super::*;
-use crate::domain::SourceSystem::{Netsuite, Salesforce};
+use crate::domain::System::{Netsuite, Salesforce};
 use serde_json::json;
 
 #[test]
