@@ -90,6 +90,32 @@ impl ChangeEvent {
         }
     }
 
+    /// An update of another record that `cause` needs applied first (an order's account, a
+    /// quantity's item), read fresh from its system; its id derives from the cause's.
+    pub fn needed_by(
+        cause: &ChangeEvent,
+        source: System,
+        object: &str,
+        record_id: &str,
+        fields: Map<String, Value>,
+    ) -> ChangeEvent {
+        ChangeEvent {
+            id: format!("{}:{}", cause.id, object.to_ascii_lowercase()),
+            source,
+            object: object.to_owned(),
+            record_id: record_id.to_owned(),
+            change: ChangeKind::Updated,
+            version: None,
+            modified_by: None,
+            origin: None,
+            execution_context: None,
+            role: None,
+            fields,
+            received_at: cause.received_at,
+            attempt: cause.attempt,
+        }
+    }
+
     /// The record was deleted at the source.
     pub fn is_delete(&self) -> bool {
         self.change == ChangeKind::Deleted

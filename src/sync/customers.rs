@@ -4,7 +4,7 @@
 use super::context::SyncContext;
 use super::flows::route;
 use super::outcome::{Applied, SyncError};
-use crate::domain::{ChangeEvent, ChangeKind, System};
+use crate::domain::{ChangeEvent, System};
 use crate::store::{LedgerWrite, Link, LinkKind, LinkSide};
 
 /// The customer, and what syncing its account wrote on the way (to record with the event).
@@ -35,21 +35,8 @@ pub async fn ensure_customer(
         });
     }
     let fields = ctx.salesforce.get("Account", account_id, &[]).await?;
-    let account_event = ChangeEvent {
-        id: format!("{}:account", cause.id),
-        source: System::Salesforce,
-        object: "Account".into(),
-        record_id: account_id.to_owned(),
-        change: ChangeKind::Updated,
-        version: None,
-        modified_by: None,
-        origin: None,
-        execution_context: None,
-        role: None,
-        fields,
-        received_at: cause.received_at,
-        attempt: cause.attempt,
-    };
+    let account_event =
+        ChangeEvent::needed_by(cause, System::Salesforce, "Account", account_id, fields);
     match route(ctx, &account_event, false).await? {
         Applied::Written { writes, links, .. } => {
             let id = links

@@ -301,36 +301,16 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
     synced.settled().await;
     synced.reset_salesforce_counters().await;
 
-    let start = chrono::Utc::now();
-    let last_quantity = |i: usize| ((ROUNDS - 1) * 1000 + i) as u64;
-    for round in 0..ROUNDS {
-        let events: Vec<Value> = (0..ITEMS)
-            .map(|i| {
-                let version = start + chrono::Duration::milliseconds((round * ITEMS + i) as i64);
-                json!({
-                    "object": "inventorylevel",
-                    "record_id": item_id(i),
-                    "change": "updated",
-                    "version": version.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    "fields": { "quantityavailable": round * 1000 + i },
-                })
-            })
-            .collect();
-        synced
-            .post_netsuite_events(
-                &format!("msg_inventory_{round}"),
-                &json!({ "events": events }),
-            )
-            .await;
-    }
+    let items: Vec<String> = (0..ITEMS).map(item_id).collect();
+    synced.post_quantity_rounds(&items, ROUNDS).await;
+    let last_quantity = |i: usize| last_quantity(ROUNDS, i);
 
     eventually("every product to show its last quantity", || async {
         let products = synced.salesforce_records("Product2").await;
         (0..ITEMS)
             .all(|i| {
                 find(&products, "NetSuite_Item_Id__c", &item_id(i)).is_some_and(|product| {
-                    field(product, "Quantity_Available__c").as_f64()
-                        == Some(last_quantity(i) as f64)
+                    field(product, "Quantity_Available__c").as_f64() == Some(last_quantity(i))
                 })
             })
             .then_some(())
@@ -358,7 +338,7 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
         let product = find(&products, "NetSuite_Item_Id__c", &item_id(i)).unwrap();
         assert_eq!(
             field(product, "Quantity_Available__c").as_f64(),
-            Some(last_quantity(i) as f64)
+            Some(last_quantity(i))
         );
         assert_eq!(field(product, "Name"), format!("Bulk part {i}").as_str());
     }

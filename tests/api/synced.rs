@@ -332,4 +332,35 @@ impl Synced {
             response.text().await.unwrap()
         );
     }
+
+    /// Posts `rounds` batches of `inventorylevel` events, one per item and round: item `i`
+    /// reads `round * 1000 + i` in round `round`, each version newer than the last.
+    pub async fn post_quantity_rounds(&self, items: &[String], rounds: usize) {
+        let start = chrono::Utc::now();
+        for round in 0..rounds {
+            let events: Vec<Value> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let step = (round * items.len() + i) as i64;
+                    let version = start + chrono::Duration::milliseconds(step);
+                    serde_json::json!({
+                        "object": "inventorylevel",
+                        "record_id": item,
+                        "change": "updated",
+                        "version": version.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        "fields": { "quantityavailable": round * 1000 + i },
+                    })
+                })
+                .collect();
+            let body = serde_json::json!({ "events": events });
+            self.post_netsuite_events(&format!("msg_levels_{round}"), &body)
+                .await;
+        }
+    }
+}
+
+/// The quantity item `i` ends at after [`Synced::post_quantity_rounds`].
+pub fn last_quantity(rounds: usize, i: usize) -> f64 {
+    ((rounds - 1) * 1000 + i) as f64
 }

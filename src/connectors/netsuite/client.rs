@@ -187,22 +187,8 @@ impl NetsuiteClient {
         id: &RecordId,
         fields: Option<&[&str]>,
     ) -> Result<Map<String, Value>, ConnectorError> {
-        let mut url = self.url(record_type, Some(id))?;
-        if let Some(fields) = fields {
-            url.query_pairs_mut()
-                .append_pair("fields", &fields.join(","));
-        }
-        let answer = self
-            .send(Operation::Get, Method::GET, url, None, &[])
-            .await?;
-        serde_json::from_slice(&answer.body).map_err(|_| {
-            ConnectorError::new(
-                System::Netsuite,
-                ErrorClass::Retry,
-                "the record answer is not a JSON object",
-            )
-            .with_status(answer.status.as_u16())
-        })
+        let fields = fields.map(|fields| ("fields", fields.join(",")));
+        self.read(record_type, id, fields).await
     }
 
     /// `GET …/{type}/{id}?expandSubResources=true`: body fields and sublist lines inline.
@@ -212,9 +198,20 @@ impl NetsuiteClient {
         record_type: &str,
         id: &RecordId,
     ) -> Result<Map<String, Value>, ConnectorError> {
+        let expand = ("expandSubResources", "true".to_owned());
+        self.read(record_type, id, Some(expand)).await
+    }
+
+    async fn read(
+        &self,
+        record_type: &str,
+        id: &RecordId,
+        parameter: Option<(&str, String)>,
+    ) -> Result<Map<String, Value>, ConnectorError> {
         let mut url = self.url(record_type, Some(id))?;
-        url.query_pairs_mut()
-            .append_pair("expandSubResources", "true");
+        if let Some((name, value)) = parameter {
+            url.query_pairs_mut().append_pair(name, &value);
+        }
         let answer = self
             .send(Operation::Get, Method::GET, url, None, &[])
             .await?;

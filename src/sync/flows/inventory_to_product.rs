@@ -5,7 +5,7 @@
 use super::route;
 use crate::connectors::netsuite::{RecordId, SuiteQl};
 use crate::connectors::salesforce::Select;
-use crate::domain::{ChangeEvent, ChangeKind, System};
+use crate::domain::{ChangeEvent, System};
 use crate::store::{Link, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::text;
@@ -117,21 +117,8 @@ async fn created(ctx: &SyncContext, cause: &ChangeEvent, item: &str, kind: &str)
         Ok(fields) => fields,
         Err(error) => return Product::Failed(error.into()),
     };
-    let item_event = ChangeEvent {
-        id: format!("{}:item", cause.id),
-        source: System::Netsuite,
-        object: record_type.to_ascii_lowercase(),
-        record_id: item.to_owned(),
-        change: ChangeKind::Updated,
-        version: None,
-        modified_by: None,
-        origin: None,
-        execution_context: None,
-        role: None,
-        fields,
-        received_at: cause.received_at,
-        attempt: cause.attempt,
-    };
+    let object = record_type.to_ascii_lowercase();
+    let item_event = ChangeEvent::needed_by(cause, System::Netsuite, &object, item, fields);
     match route(ctx, &item_event, false).await {
         Ok(Applied::Written { links, .. }) => match links.first() {
             Some(link) => Product::Found {

@@ -75,25 +75,8 @@ async fn a_thousand_quantities_reach_products_that_are_linked_matched_by_code_or
     synced.sandbox.set_echo_targets(echoes);
     synced.reset_salesforce_counters().await;
 
-    let start = chrono::Utc::now();
-    let last_quantity = |i: usize| ((ROUNDS - 1) * 1000 + i) as f64;
-    for round in 0..ROUNDS {
-        let events: Vec<Value> = (0..ITEMS)
-            .map(|i| {
-                let version = start + chrono::Duration::milliseconds((round * ITEMS + i) as i64);
-                json!({
-                    "object": "inventorylevel",
-                    "record_id": items[i],
-                    "change": "updated",
-                    "version": millis(version),
-                    "fields": { "quantityavailable": round * 1000 + i },
-                })
-            })
-            .collect();
-        synced
-            .post_netsuite_events(&format!("msg_levels_{round}"), &json!({ "events": events }))
-            .await;
-    }
+    synced.post_quantity_rounds(&items, ROUNDS).await;
+    let last_quantity = |i: usize| last_quantity(ROUNDS, i);
 
     eventually("every item's product to hold its last quantity", || async {
         let products = synced.salesforce_records("Product2").await;
