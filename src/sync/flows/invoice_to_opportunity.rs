@@ -2,13 +2,13 @@
 //! due date, amount remaining, and a payment status of Paid, Partially Paid, Open or Overdue.
 
 use crate::connectors::netsuite::RecordId;
-use crate::domain::ChangeEvent;
 use crate::domain::mapping::Flow;
-use crate::store::{LinkKind, LinkSide};
+use crate::domain::{ChangeEvent, System};
+use crate::store::{Link, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::{number, sublist, text};
 use crate::sync::outcome::{Applied, SyncError};
-use crate::sync::pair::{Pair, Target};
+use crate::sync::pair::{Pair, Target, link};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
@@ -67,7 +67,7 @@ async fn apply_invoice(
     invoice: &ChangeEvent,
     in_doubt: bool,
 ) -> Result<Applied, SyncError> {
-    let Some(opportunity_id) = opportunity_of(ctx, &invoice.fields).await? else {
+    let Some((opportunity_id, found)) = opportunity_of(ctx, &invoice.fields).await? else {
         return Ok(Applied::Ignored {
             detail: format!(
                 "invoice {} is not from a synced sales order",
@@ -88,14 +88,30 @@ async fn apply_invoice(
     let status = payment_status(&invoice.fields, chrono::Utc::now().date_naive());
     pair.computed
         .insert(names.opportunity_payment_status.clone(), json!(status));
-    pair.apply(ctx, invoice, in_doubt).await
+    match pair.apply(ctx, invoice, in_doubt).await? {
+        // The order's link, learnt from NetSuite, is kept: the next invoice needs no read.
+        Applied::Written {
+            writes,
+            mut links,
+            detail,
+        } => {
+            links.extend(found);
+            Ok(Applied::Written {
+                writes,
+                links,
+                detail,
+            })
+        }
+        other => Ok(other),
+    }
 }
 
-/// The opportunity behind an invoice: through the sales order it was created from.
+/// The opportunity behind an invoice, through the sales order it was created from; with the
+/// order's link when it was read from NetSuite rather than the store.
 async fn opportunity_of(
     ctx: &SyncContext,
     invoice: &Map<String, Value>,
-) -> Result<Option<String>, SyncError> {
+) -> Result<Option<(String, Option<Link>)>, SyncError> {
     let Some(order_id) = text(invoice, "createdFrom") else {
         return Ok(None);
     };
@@ -108,18 +124,27 @@ async fn opportunity_of(
         )
         .await?
     {
-        return Ok(Some(id));
+        return Ok(Some((id, None)));
     }
     // Orders tandem created carry the opportunity id as their externalId.
     let order = ctx
         .netsuite
         .get(
             "salesOrder",
-            &RecordId::Internal(order_id),
+            &RecordId::Internal(order_id.clone()),
             Some(&["externalId"]),
         )
         .await?;
-    Ok(text(&order, "externalId").filter(|id| id.starts_with("006")))
+    let opportunity = text(&order, "externalId").filter(|id| id.starts_with("006"));
+    Ok(opportunity.map(|id| {
+        let link = link(
+            LinkKind::OpportunitySalesOrder,
+            System::Salesforce,
+            &id,
+            &order_id,
+        );
+        (id, Some(link))
+    }))
 }
 
 /// Paid, Partially Paid, Overdue or Open, from what remains to pay and when it was due.

@@ -63,9 +63,7 @@ pub async fn apply(
     if let Applied::Written { links, .. } = &applied
         && let Some(product) = links.first()
     {
-        for (currency, price) in prices {
-            set_standard_price(ctx, &product.salesforce_id, &currency, price).await?;
-        }
+        set_standard_prices(ctx, &product.salesforce_id, prices).await?;
     }
     Ok(applied)
 }
@@ -134,13 +132,16 @@ async fn prices(
     Ok(prices)
 }
 
-/// The product's standard price book entry in `currency`.
-async fn set_standard_price(
+/// The product's standard price book entries: one per currency, updated only where the price
+/// differs. One read of the book and one of the product's entries, whatever the currencies.
+async fn set_standard_prices(
     ctx: &SyncContext,
     product_id: &str,
-    currency: &str,
-    price: f64,
+    prices: Vec<(String, f64)>,
 ) -> Result<(), SyncError> {
+    if prices.is_empty() {
+        return Ok(());
+    }
     let sf = &ctx.salesforce;
     let book = sf
         .select(&Select::new("Pricebook2", &["Id"]).is("IsStandard", true))
@@ -149,26 +150,32 @@ async fn set_standard_price(
         .first()
         .and_then(|row| text(row, "Id"))
         .ok_or_else(|| SyncError::Invalid("Salesforce has no standard price book".into()))?;
-    let query = Select::new("PricebookEntry", &["Id", "UnitPrice"])
+    let query = Select::new("PricebookEntry", &["Id", "UnitPrice", "CurrencyIsoCode"])
         .eq("Product2Id", product_id)
-        .eq("Pricebook2Id", &book_id)
-        .eq("CurrencyIsoCode", currency);
-    let mut fields = Map::new();
-    fields.insert("UnitPrice".into(), json!(price));
-    match sf.select(&query).await?.first() {
-        Some(entry) => {
-            if number(entry, "UnitPrice").is_some_and(|current| (current - price).abs() < 0.005) {
-                return Ok(());
+        .eq("Pricebook2Id", &book_id);
+    let entries = sf.select(&query).await?;
+    for (currency, price) in prices {
+        let mut fields = Map::new();
+        fields.insert("UnitPrice".into(), json!(price));
+        let entry = entries
+            .iter()
+            .find(|entry| text(entry, "CurrencyIsoCode").as_deref() == Some(currency.as_str()));
+        match entry {
+            Some(entry) => {
+                if number(entry, "UnitPrice").is_some_and(|current| (current - price).abs() < 0.005)
+                {
+                    continue;
+                }
+                let id = text(entry, "Id").unwrap_or_default();
+                sf.update("PricebookEntry", &id, &fields).await?;
             }
-            let id = text(entry, "Id").unwrap_or_default();
-            sf.update("PricebookEntry", &id, &fields).await?;
-        }
-        None => {
-            fields.insert("Pricebook2Id".into(), json!(book_id));
-            fields.insert("Product2Id".into(), json!(product_id));
-            fields.insert("CurrencyIsoCode".into(), json!(currency));
-            fields.insert("IsActive".into(), json!(true));
-            sf.create("PricebookEntry", &fields).await?;
+            None => {
+                fields.insert("Pricebook2Id".into(), json!(book_id));
+                fields.insert("Product2Id".into(), json!(product_id));
+                fields.insert("CurrencyIsoCode".into(), json!(currency));
+                fields.insert("IsActive".into(), json!(true));
+                sf.create("PricebookEntry", &fields).await?;
+            }
         }
     }
     Ok(())

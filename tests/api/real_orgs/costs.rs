@@ -99,3 +99,54 @@ async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_noth
     assert_eq!(customer_cost, (1, 0), "customer → one Account update");
     assert_eq!(contact_cost, (0, 1), "contact → one contact PATCH");
 }
+
+on_both_backends!(a_linked_item_or_invoice_change_costs_calls_only_to_the_system_it_is_written_to);
+async fn a_linked_item_or_invoice_change_costs_calls_only_to_the_system_it_is_written_to(
+    backend: Backend,
+) {
+    let synced = spawn_synced_on(backend).await;
+    let mut item_costs = Vec::new();
+    let mut invoice_costs = Vec::new();
+    for round in 0..2 {
+        item_costs.push(
+            cost_of(&synced, || async {
+                synced
+                    .edit_in_netsuite(
+                        "inventoryItem",
+                        "201",
+                        json!({ "displayName": format!("Widget mk{round}") }),
+                    )
+                    .await;
+                synced
+                    .wait_for_history("netsuite:inventoryitem:201", "written")
+                    .await;
+            })
+            .await,
+        );
+        invoice_costs.push(
+            cost_of(&synced, || async {
+                synced
+                    .edit_in_netsuite(
+                        "invoice",
+                        "401",
+                        json!({ "dueDate": format!("2027-01-0{}", round + 1) }),
+                    )
+                    .await;
+                synced
+                    .wait_for_history("netsuite:invoice:401", "written")
+                    .await;
+            })
+            .await,
+        );
+    }
+    println!("(Salesforce, NetSuite) calls: item {item_costs:?}, invoice {invoice_costs:?}");
+    // A linked item: its product updated, and its unchanged prices only read (the price book
+    // and the product's entries, whatever the currencies); nothing written back to NetSuite.
+    assert_eq!(
+        item_costs[1],
+        (3, 0),
+        "item → product update + 2 price reads"
+    );
+    // An invoice: one opportunity update; the order's link was kept from the first time.
+    assert_eq!(invoice_costs[1], (1, 0), "invoice → one opportunity update");
+}
