@@ -3,12 +3,10 @@
 
 use super::account_slots::AccountSlots;
 use super::errors;
-use super::filter::Filter;
 use super::governor::Governor;
 use super::m2m::{TokenSource, token_url};
 use super::record::{RecordId, RecordRef, endpoint, id_from_location, record_url};
 use super::settings::{NetsuiteCredentials, NetsuiteSettings, config_error};
-use super::suiteql::SuiteQl;
 use super::tba::TbaSigner;
 use super::telemetry::Attempt;
 use crate::config::{NetsuiteConfig, Secret};
@@ -53,37 +51,11 @@ enum Auth {
     M2m(TokenSource),
 }
 
-/// One page of a record collection (`GET …/{type}?q=`).
-#[derive(serde::Deserialize)]
-struct CollectionPage {
-    #[serde(default)]
-    items: Vec<CollectionItem>,
-    #[serde(default, rename = "hasMore")]
-    has_more: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct CollectionItem {
-    id: String,
-}
-
-/// One page of a SuiteQL answer: rows of lower-case column names.
-#[derive(serde::Deserialize)]
-struct QueryPage {
-    #[serde(default)]
-    items: Vec<Map<String, Value>>,
-    #[serde(default, rename = "hasMore")]
-    has_more: bool,
-}
-
-/// Rows (SuiteQL) and records (collections) per page.
-const PAGE: usize = 1000;
-
 /// A complete answer, body read while the request still held its permit.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
 }
 
 impl NetsuiteClient {
@@ -243,89 +215,19 @@ impl NetsuiteClient {
         Ok(())
     }
 
-    /// `GET …/{type}?q=<filter>`: the internal ids of every record the collection filter
-    /// matches (e.g. `email END_WITH "@acme.com"`), following `hasMore` pages.
-    #[tracing::instrument(skip_all, fields(record_type = %record_type))]
-    pub async fn search(
+    /// `…/services/rest/query/v1/suiteql` on this account's host.
+    pub(super) fn suiteql_url(&self) -> Url {
+        endpoint(
+            &self.inner.base_url,
+            &["services", "rest", "query", "v1", "suiteql"],
+        )
+    }
+
+    pub(super) fn url(
         &self,
         record_type: &str,
-        filter: &Filter,
-    ) -> Result<Vec<String>, ConnectorError> {
-        let filter = filter
-            .text()
-            .ok_or_else(|| invalid(format!("not a {record_type} filter over field names")))?;
-        let mut ids = Vec::new();
-        loop {
-            let mut url = self.url(record_type, None)?;
-            url.query_pairs_mut()
-                .append_pair("q", &filter)
-                .append_pair("limit", &PAGE.to_string())
-                .append_pair("offset", &ids.len().to_string());
-            let answer = self
-                .send(Operation::Search, Method::GET, url, None, &[])
-                .await?;
-            let page: CollectionPage = serde_json::from_slice(&answer.body).map_err(|_| {
-                ConnectorError::new(
-                    System::Netsuite,
-                    ErrorClass::Retry,
-                    "the collection answer is not a record list",
-                )
-                .with_status(answer.status.as_u16())
-            })?;
-            let count = page.items.len();
-            ids.extend(page.items.into_iter().map(|item| item.id));
-            if !page.has_more || count == 0 {
-                return Ok(ids);
-            }
-        }
-    }
-
-    /// `POST …/query/v1/suiteql` with `Prefer: transient`: every row, following `hasMore`
-    /// pages. Values come as NetSuite sends them (text).
-    #[tracing::instrument(skip_all)]
-    pub async fn suiteql(
-        &self,
-        query: &SuiteQl,
-    ) -> Result<Vec<Map<String, Value>>, ConnectorError> {
-        let body = serde_json::json!({ "q": query.text()? });
-        let mut rows = Vec::new();
-        loop {
-            let mut url = endpoint(
-                &self.inner.base_url,
-                &["services", "rest", "query", "v1", "suiteql"],
-            );
-            url.query_pairs_mut()
-                .append_pair("limit", &PAGE.to_string())
-                .append_pair("offset", &rows.len().to_string());
-            let answer = self
-                .send(
-                    Operation::Query,
-                    Method::POST,
-                    url,
-                    Some(&body),
-                    &[("prefer", "transient")],
-                )
-                .await?;
-            let page: QueryPage = serde_json::from_slice(&answer.body).map_err(|_| {
-                ConnectorError::new(
-                    System::Netsuite,
-                    ErrorClass::Retry,
-                    "the SuiteQL answer is not a row list",
-                )
-                .with_status(answer.status.as_u16())
-            })?;
-            let count = page.items.len();
-            rows.extend(page.items.into_iter().map(|mut row| {
-                row.remove("links");
-                row
-            }));
-            if !page.has_more || count == 0 {
-                return Ok(rows);
-            }
-        }
-    }
-
-    fn url(&self, record_type: &str, id: Option<&RecordId>) -> Result<Url, ConnectorError> {
+        id: Option<&RecordId>,
+    ) -> Result<Url, ConnectorError> {
         let valid_type = !record_type.is_empty()
             && record_type
                 .chars()
@@ -350,7 +252,7 @@ impl NetsuiteClient {
 
     /// One logical request: admitted by the governor, signed afresh for every attempt, and
     /// retried after 429 (up to `MAX_THROTTLE_RETRIES`) and once after an M2M 401.
-    async fn send(
+    pub(super) async fn send(
         &self,
         operation: Operation,
         method: Method,
@@ -467,7 +369,7 @@ fn backoff(retry: u32) -> Duration {
     Duration::from_millis(rand::rng().random_range(millis / 2..=millis))
 }
 
-fn invalid(message: impl Into<String>) -> ConnectorError {
+pub(super) fn invalid(message: impl Into<String>) -> ConnectorError {
     ConnectorError::new(System::Netsuite, ErrorClass::Permanent, message)
 }
 

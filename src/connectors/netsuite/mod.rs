@@ -7,6 +7,7 @@ mod errors;
 mod filter;
 mod governor;
 pub mod m2m;
+mod queries;
 mod record;
 mod settings;
 mod suiteql;
