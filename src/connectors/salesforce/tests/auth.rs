@@ -293,3 +293,29 @@ fn a_key_that_is_not_pem_fails_at_construction() {
     let error = SalesforceClient::new(settings).expect_err("bad key");
     assert_eq!(error.class, ErrorClass::Permanent);
 }
+
+#[test]
+fn a_pkcs1_rsa_key_signs_assertions_that_verify_like_a_pkcs8_one() {
+    const PKCS1_KEY: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keys/rsa-test-key.pkcs1.pem"
+    ));
+    assert!(PKCS1_KEY.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    let token_url = Url::parse("https://login.salesforce.com/services/oauth2/token").expect("url");
+    let signed = super::super::jwt::JwtAssertion::new(
+        "consumer-key",
+        "integration@acme.example",
+        &Secret::from(PKCS1_KEY),
+        &token_url,
+    )
+    .expect("a PKCS#1 key is usable")
+    .sign(chrono::Utc::now())
+    .expect("signed");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&["https://login.salesforce.com"]);
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC_KEY.as_bytes()).expect("public key");
+    let claims = jsonwebtoken::decode::<Claims>(&signed, &key, &validation)
+        .expect("the assertion verifies with the public key")
+        .claims;
+    assert_eq!(claims.sub, "integration@acme.example");
+}
