@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by scripts/test: the dependency policy in deny.toml, checked by cargo-deny.
+# Sourced by scripts/test: no unused dependency (cargo-machete), and the dependency policy in
+# deny.toml, checked by cargo-deny.
 # Licences, bans and sources need only Cargo.lock and crates.io, so they always run. Advisories
 # need the RustSec database, which lives on GitHub:
 #   TANDEM_ADVISORY_DB=<dir>  use the database already under <dir> (filled by `cargo deny fetch db`
@@ -7,19 +8,30 @@
 #   otherwise                 fetch it into target/advisory-dbs; when that fails (no network to
 #                             GitHub) the advisories check is skipped, and says so.
 
-# Pinned so that CI installs it once and its cache of ~/.cargo/bin stays valid.
+# Pinned so that CI installs them once and its cache of ~/.cargo/bin stays valid.
 cargo_deny_version=0.20.2
+cargo_machete_version=0.9.2
 
-ensure_cargo_deny() {
-  if cargo deny --version >/dev/null 2>&1; then
+# Installs `cargo <tool>` from crates.io into ~/.cargo/bin unless it is already there.
+ensure_cargo_tool() {
+  local tool=$1 version=$2
+  if cargo "$tool" --version >/dev/null 2>&1; then
     return
   fi
-  echo "== installing cargo-deny $cargo_deny_version into ${CARGO_HOME:-$HOME/.cargo}/bin (once; a few minutes)"
-  cargo install --locked --quiet cargo-deny --version "$cargo_deny_version" \
-    || { echo "scripts/test: could not install cargo-deny from crates.io" >&2; exit 1; }
+  echo "== installing cargo-$tool $version into ${CARGO_HOME:-$HOME/.cargo}/bin (once; a few minutes)"
+  cargo install --locked --quiet "cargo-$tool" --version "$version" \
+    || { echo "scripts/test: could not install cargo-$tool from crates.io" >&2; exit 1; }
+}
+
+ensure_cargo_deny() {
+  ensure_cargo_tool deny "$cargo_deny_version"
+  ensure_cargo_tool machete "$cargo_machete_version"
 }
 
 check_dependencies() {
+  echo "== cargo machete: every dependency in Cargo.toml is used"
+  cargo machete
+
   echo "== cargo deny: licences, bans, sources"
   cargo deny --locked check --hide-inclusion-graph licenses bans sources
 
