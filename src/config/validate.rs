@@ -13,6 +13,12 @@ impl Config {
                 "must be at least 1024",
             ));
         }
+        if server.outbound_message_max_body_bytes < 1024 {
+            return Err(ConfigError::new(
+                "server.outbound_message_max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
         if let Some(token) = &server.admin_token
             && token.expose().len() < 16
         {

@@ -1,7 +1,9 @@
-//! Reading a request body under `server.max_body_bytes`: refused from `Content-Length` before
-//! reading, and cut off while streaming when the header lies or is absent.
+//! Reading a request body under a limit (`server.max_body_bytes`, or the Outbound Message
+//! endpoint's own): refused from `Content-Length` before reading, and cut off while streaming
+//! when the header lies or is absent.
 
 use super::ApiError;
+use crate::ingress::shown::shown;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
 
@@ -18,16 +20,13 @@ pub fn require_media_type(headers: &HeaderMap, accepted: &[&str]) -> Result<(), 
         found => Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type must be {}, found {}",
             accepted.join(" or "),
-            found.as_deref().unwrap_or("none")
+            shown(found.as_deref().unwrap_or("none"))
         ))),
     }
 }
 
-pub async fn read_limited(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
+/// Refuses a body whose `Content-Length` is over `limit`, before any of it is read.
+fn check_declared_length(headers: &HeaderMap, limit: usize) -> Result<(), ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -35,6 +34,17 @@ pub async fn read_limited(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    Ok(())
+}
+
+/// Reads the whole body under `limit`: refused from `Content-Length` first, then cut off
+/// while streaming when the header lies or is absent.
+pub async fn read_limited(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    check_declared_length(headers, limit)?;
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         let mut too_large = false;

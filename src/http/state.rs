@@ -1,5 +1,7 @@
-//! What handlers share: the queue, the store, the verifiers built from config, and the metrics handle.
+//! What handlers share: the queue, the store, the verifiers built from config, the metrics
+//! handle and the refusal log.
 
+use super::refusals::RefusalLog;
 use crate::config::Config;
 use crate::ingress::standard_webhooks::{SigningKey, Verifier};
 use crate::queue::Queue;
@@ -15,6 +17,8 @@ pub struct AppState {
     pub salesforce_verifier: Arc<Verifier>,
     pub netsuite_verifier: Arc<Verifier>,
     pub metrics: PrometheusHandle,
+    /// Refused requests, logged once a minute per source and reason.
+    pub refusals: Arc<RefusalLog>,
 }
 
 impl AppState {
@@ -40,6 +44,7 @@ impl AppState {
             store,
             config,
             metrics,
+            refusals: Arc::default(),
         }
     }
 }
