@@ -68,7 +68,7 @@ async fn unsigned_stale_or_oversized_webhooks_are_refused_without_reading_their_
         headers[3].1 = format!("{now}.5");
         headers
     };
-    let many = vec![WRONG_SIGNATURE; 9].join(" ");
+    let many = [WRONG_SIGNATURE; 9].join(" ");
     let oversized = {
         let mut headers = signed(now, WRONG_SIGNATURE);
         headers[1].1 = (300 * 1024).to_string();

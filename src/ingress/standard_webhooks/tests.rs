@@ -82,7 +82,7 @@ fn malformed_signature_headers_are_refused_before_the_body() {
     let v = verifier(&[SECRET_1]);
     let ts = TS_1.to_string();
     let truncated = &SIG_1[..SIG_1.len() - 8];
-    let nine = vec![SIG_1; 9].join(" ");
+    let nine = [SIG_1; 9].join(" ");
     let oversized = format!("v1,{}", "A".repeat(600));
     let cases = [
         ("empty v1,", "v1,"),
@@ -116,7 +116,7 @@ fn malformed_signature_headers_are_refused_before_the_body() {
             "{name}"
         );
     }
-    let eight = vec![SIG_1; 8].join(" ");
+    let eight = [SIG_1; 8].join(" ");
     check(&v, ID_1, &ts, &eight, BODY_1, TS_1).unwrap();
     let with_asymmetric = format!("v1a,{} {SIG_1}", "A".repeat(88));
     check(&v, ID_1, &ts, &with_asymmetric, BODY_1, TS_1).unwrap();
