@@ -35,8 +35,8 @@ pub async fn receive(
         check_token(&state, query.token.as_deref())?;
         require_media_type(&headers, &["text/xml", "application/soap+xml"])?;
         let limit = state.config.server.outbound_message_max_body_bytes;
-        let body = read_limited(&headers, body, limit).await?;
-        let message = outbound_message::parse(&body).map_err(|error| {
+        let body = read_limited(&headers, body, limit, &state.body_budget).await?;
+        let message = outbound_message::parse(&body.bytes).map_err(|error| {
             ApiError::Malformed(format!("not a valid Outbound Message: {error}"))
         })?;
         check_organization(&state, &message)?;

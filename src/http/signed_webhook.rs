@@ -10,6 +10,7 @@ use crate::ops::metrics::SIGNATURE_FAILURES;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use std::marker::PhantomData;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Which configured secrets verify a source's webhooks.
 pub trait WebhookSource: Send + Sync + 'static {
@@ -38,6 +39,8 @@ impl WebhookSource for FromNetsuite {
 pub struct SignedWebhook<S> {
     pub webhook_id: String,
     pub body: Bytes,
+    /// Keeps the body's bytes counted in the body budget while the handler runs.
+    _held: OwnedSemaphorePermit,
     source: PhantomData<S>,
 }
 
@@ -62,11 +65,13 @@ impl<S: WebhookSource> FromRequest<AppState> for SignedWebhook<S> {
             .check_headers(headers, now)
             .map_err(|error| refuse::<S>(state, error))?;
         // Refuses an over-limit Content-Length before reading, then reads under the limit.
-        let body = read_limited(&parts.headers, body, state.config.server.max_body_bytes).await?;
-        match verifier.verify_body(&checked, &body) {
+        let limit = state.config.server.max_body_bytes;
+        let body = read_limited(&parts.headers, body, limit, &state.body_budget).await?;
+        match verifier.verify_body(&checked, &body.bytes) {
             Ok(id) => Ok(SignedWebhook {
                 webhook_id: id.to_owned(),
-                body,
+                body: body.bytes,
+                _held: body.held,
                 source: PhantomData,
             }),
             Err(error) => Err(refuse::<S>(state, error)),

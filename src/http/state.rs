@@ -1,6 +1,7 @@
 //! What handlers share: the queue, the store, the verifiers built from config, the metrics
 //! handle and the refusal log.
 
+use super::body::BodyBudget;
 use super::refusals::RefusalLog;
 use crate::config::Config;
 use crate::ingress::standard_webhooks::{SigningKey, Verifier};
@@ -19,6 +20,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Refused requests, logged once a minute per source and reason.
     pub refusals: Arc<RefusalLog>,
+    /// Request body bytes held in memory at once, across every request.
+    pub body_budget: BodyBudget,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         Self {
             salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
             netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
+            body_budget: BodyBudget::new(config.server.max_buffered_body_bytes),
             queue,
             store,
             config,

@@ -231,3 +231,60 @@ async fn a_thousand_bad_signatures_are_counted_each_and_logged_once() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0]["reason"], "no_matching_signature");
 }
+
+#[tokio::test]
+async fn bodies_past_the_memory_budget_get_503_until_it_frees_up() {
+    let app = spawn_app_with(|config| {
+        config.server.max_body_bytes = 64 * 1024;
+        config.server.outbound_message_max_body_bytes = 64 * 1024;
+        config.server.max_buffered_body_bytes = 100 * 1024;
+    })
+    .await;
+    let now = chrono::Utc::now().timestamp().to_string();
+    let wrongly_signed = |body: reqwest::Body| {
+        app.client
+            .post(app.url(NETSUITE))
+            .header("content-type", "application/json")
+            .header("webhook-id", "msg_budget")
+            .header("webhook-timestamp", now.clone())
+            .header("webhook-signature", WRONG_SIGNATURE)
+            .body(body)
+    };
+    // A body that stalls after 60 KiB, holding that much of the budget.
+    let (chunks, stalled) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    chunks.send(Ok(vec![b' '; 60 * 1024])).await.unwrap();
+    let stalled = tokio::spawn(
+        wrongly_signed(reqwest::Body::wrap_stream(
+            tokio_stream::wrappers::ReceiverStream::new(stalled),
+        ))
+        .send(),
+    );
+    let second = || wrongly_signed(vec![b' '; 60 * 1024].into()).send();
+
+    // Until the stalled body's first chunk is read, a second one fits; then it does not.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = second().await.unwrap();
+        if response.status() == 503 {
+            assert!(response.headers().contains_key("retry-after"));
+            let error: Value = response.json().await.unwrap();
+            assert_eq!(error["error"], "busy");
+            break;
+        }
+        assert_eq!(response.status(), 401);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the budget never filled"
+        );
+        tokio::task::yield_now().await;
+    }
+
+    drop(chunks);
+    assert_eq!(stalled.await.unwrap().unwrap().status(), 401);
+    assert_eq!(
+        second().await.unwrap().status(),
+        401,
+        "the budget is free again"
+    );
+    assert_eq!(app.queued().await, 0);
+}
