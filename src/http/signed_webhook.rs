@@ -83,6 +83,6 @@ impl<S: WebhookSource> FromRequest<AppState> for SignedWebhook<S> {
 fn refuse<S: WebhookSource>(state: &AppState, error: VerifyError) -> ApiError {
     let (source, reason) = (S::SOURCE.as_str(), error.reason());
     metrics::counter!(SIGNATURE_FAILURES, "source" => source, "reason" => reason).increment(1);
-    state.refusals.refused(source, reason, "webhook signature");
+    state.refusals.refused(source, reason, error);
     ApiError::Unauthorized(error.to_string())
 }
