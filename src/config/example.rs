@@ -29,6 +29,8 @@ mod tests {
                 ("listen", Written),
                 ("admin_token", CommentedOut),
                 ("max_body_bytes", Written),
+                ("outbound_message_max_body_bytes", Written),
+                ("max_buffered_body_bytes", Written),
                 ("log_format", Written),
                 ("log_level", Written),
                 ("shutdown_grace", Written),

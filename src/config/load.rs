@@ -147,7 +147,30 @@ mod tests {
         let config = load_from(None, env(&[])).unwrap();
         assert_eq!(config.netsuite.concurrency, 10);
         assert_eq!(config.server.max_body_bytes, 4 * 1024 * 1024);
+        assert_eq!(config.server.outbound_message_max_body_bytes, 1024 * 1024);
+        assert_eq!(config.server.max_buffered_body_bytes, 64 * 1024 * 1024);
         assert_eq!(config.store.url.expose(), "sqlite://tandem.db");
+    }
+
+    #[test]
+    fn a_body_budget_smaller_than_one_body_is_refused_by_name() {
+        let text = load_from(
+            None,
+            env(&[("TANDEM_SERVER__MAX_BUFFERED_BODY_BYTES", "1048576")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(text.contains("server.max_buffered_body_bytes"), "{text}");
+        let text = load_from(
+            None,
+            env(&[("TANDEM_SERVER__OUTBOUND_MESSAGE_MAX_BODY_BYTES", "100")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            text.contains("server.outbound_message_max_body_bytes"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -48,6 +48,14 @@ pub struct ServerConfig {
     /// Largest request body accepted; larger ones get 413 before more is read. Default 4 MiB.
     #[serde(deserialize_with = "text::number")]
     pub max_body_bytes: usize,
+    /// Largest Outbound Message body accepted (the endpoint has no signature, so it gets a
+    /// smaller limit). Default 1 MiB: 100 notifications of about 10 KB each.
+    #[serde(deserialize_with = "text::number")]
+    pub outbound_message_max_body_bytes: usize,
+    /// Request body bytes held in memory at once, across every request being read; past it,
+    /// 503 with `Retry-After`. Default 64 MiB.
+    #[serde(deserialize_with = "text::number")]
+    pub max_buffered_body_bytes: usize,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
     /// Log filter in `tracing` syntax (`info`, `tandem=debug`). `RUST_LOG` wins when set.
@@ -63,6 +71,8 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_token: None,
             max_body_bytes: 4 * 1024 * 1024,
+            outbound_message_max_body_bytes: 1024 * 1024,
+            max_buffered_body_bytes: 64 * 1024 * 1024,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             shutdown_grace: Duration::from_secs(30),

@@ -13,6 +13,22 @@ impl Config {
                 "must be at least 1024",
             ));
         }
+        if server.outbound_message_max_body_bytes < 1024 {
+            return Err(ConfigError::new(
+                "server.outbound_message_max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
+        if server.max_buffered_body_bytes
+            < server
+                .max_body_bytes
+                .max(server.outbound_message_max_body_bytes)
+        {
+            return Err(ConfigError::new(
+                "server.max_buffered_body_bytes",
+                "must be at least server.max_body_bytes and server.outbound_message_max_body_bytes",
+            ));
+        }
         if let Some(token) = &server.admin_token
             && token.expose().len() < 16
         {

@@ -18,6 +18,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many request bodies are held in memory at once (`server.max_buffered_body_bytes`).
+    #[error("too many request bodies are being received at once; retry later")]
+    Busy,
     #[error("the queue cannot accept events now; retry later")]
     QueueUnavailable,
     #[error("the store cannot be reached now; retry later")]
@@ -42,7 +45,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::QueueUnavailable | ApiError::StoreUnavailable => {
+            ApiError::Busy | ApiError::QueueUnavailable | ApiError::StoreUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::UnknownResource(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -59,6 +62,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Busy => "busy",
             ApiError::QueueUnavailable => "queue_unavailable",
             ApiError::StoreUnavailable => "store_unavailable",
             ApiError::UnknownResource(_) | ApiError::NotFound => "not_found",
@@ -77,7 +81,7 @@ impl IntoResponse for ApiError {
             .into_response();
         if matches!(
             self,
-            ApiError::QueueUnavailable | ApiError::StoreUnavailable
+            ApiError::Busy | ApiError::QueueUnavailable | ApiError::StoreUnavailable
         ) {
             response
                 .headers_mut()

@@ -4,6 +4,7 @@ use super::intake::{count_rejection, enqueue};
 use super::signed_webhook::{FromNetsuite, FromSalesforce, SignedWebhook, WebhookSource};
 use super::{ApiError, AppState};
 use crate::ingress::json_event;
+use crate::ingress::shown::shown;
 use crate::queue::Delivery;
 use axum::Json;
 use axum::extract::State;
@@ -32,7 +33,10 @@ async fn accept<S: WebhookSource>(
 ) -> Response {
     let result = async {
         let webhook = webhook?;
-        tracing::Span::current().record("webhook_id", webhook.webhook_id.as_str());
+        tracing::Span::current().record(
+            "webhook_id",
+            tracing::field::display(shown(&webhook.webhook_id)),
+        );
         let events = json_event::parse(
             &webhook.body,
             S::SOURCE,

@@ -8,6 +8,7 @@ mod json_webhooks;
 mod metrics;
 mod ops_api;
 mod outbound_message;
+mod refusals;
 mod signed_webhook;
 mod state;
 

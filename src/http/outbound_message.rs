@@ -8,6 +8,7 @@ use super::{ApiError, AppState};
 use crate::domain::System;
 use crate::ingress::notification_events::change_events;
 use crate::ingress::outbound_message::{self, OutboundMessage};
+use crate::ingress::shown::shown;
 use crate::ingress::soap_response::{self, FaultCode};
 use crate::ops::metrics::SIGNATURE_FAILURES;
 use crate::queue::Delivery;
@@ -33,8 +34,9 @@ pub async fn receive(
     let result = async {
         check_token(&state, query.token.as_deref())?;
         require_media_type(&headers, &["text/xml", "application/soap+xml"])?;
-        let body = read_limited(&headers, body, state.config.server.max_body_bytes).await?;
-        let message = outbound_message::parse(&body).map_err(|error| {
+        let limit = state.config.server.outbound_message_max_body_bytes;
+        let body = read_limited(&headers, body, limit, &state.body_budget).await?;
+        let message = outbound_message::parse(&body.bytes).map_err(|error| {
             ApiError::Malformed(format!("not a valid Outbound Message: {error}"))
         })?;
         check_organization(&state, &message)?;
@@ -84,8 +86,7 @@ fn check_token(state: &AppState, given: Option<&str>) -> Result<(), ApiError> {
     if matches {
         Ok(())
     } else {
-        metrics::counter!(SIGNATURE_FAILURES, "source" => "salesforce", "reason" => "outbound_message_token")
-            .increment(1);
+        refuse(state, "outbound_message_token", "Outbound Message ?token=");
         Err(ApiError::Unauthorized(
             "missing or wrong ?token= for this endpoint".into(),
         ))
@@ -104,13 +105,20 @@ fn check_organization(state: &AppState, message: &OutboundMessage) -> Result<(),
     if accepted {
         return Ok(());
     }
-    metrics::counter!(SIGNATURE_FAILURES, "source" => "salesforce", "reason" => "organization_id")
-        .increment(1);
-    tracing::warn!(
-        organization_id = received,
-        "Outbound Message from an unexpected organisation"
+    let received = shown(received);
+    refuse(
+        state,
+        "organization_id",
+        format_args!("Outbound Message from organisation {received}"),
     );
     Err(ApiError::Forbidden(format!(
         "OrganizationId {received} is not the configured salesforce.organization_id"
     )))
+}
+
+/// Counts a refused Outbound Message and logs it through the refusal log.
+fn refuse(state: &AppState, reason: &'static str, detail: impl std::fmt::Display) {
+    let source = System::Salesforce.as_str();
+    metrics::counter!(SIGNATURE_FAILURES, "source" => source, "reason" => reason).increment(1);
+    state.refusals.refused(source, reason, detail);
 }

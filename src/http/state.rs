@@ -1,5 +1,8 @@
-//! What handlers share: the queue, the store, the verifiers built from config, and the metrics handle.
+//! What handlers share: the queue, the store, the verifiers built from config, the metrics
+//! handle and the refusal log.
 
+use super::body::BodyBudget;
+use super::refusals::RefusalLog;
 use crate::config::Config;
 use crate::ingress::standard_webhooks::{SigningKey, Verifier};
 use crate::queue::Queue;
@@ -15,6 +18,10 @@ pub struct AppState {
     pub salesforce_verifier: Arc<Verifier>,
     pub netsuite_verifier: Arc<Verifier>,
     pub metrics: PrometheusHandle,
+    /// Refused requests, logged once a minute per source and reason.
+    pub refusals: Arc<RefusalLog>,
+    /// Request body bytes held in memory at once, across every request.
+    pub body_budget: BodyBudget,
 }
 
 impl AppState {
@@ -36,10 +43,12 @@ impl AppState {
         Self {
             salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
             netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
+            body_budget: BodyBudget::new(config.server.max_buffered_body_bytes),
             queue,
             store,
             config,
             metrics,
+            refusals: Arc::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `{"events":[…]}`, parsed into change events with errors that name the offending field.
 
 use crate::domain::{ChangeEvent, ChangeKind, System};
+use crate::ingress::shown::shown_up_to;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -9,6 +10,8 @@ use serde_json::{Map, Value};
 
 /// Most events one request may carry.
 pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
+/// Characters of a deserializer's message kept in an error (it may quote the body).
+const MAX_SHOWN_ERROR: usize = 200;
 
 /// A body that is not a valid change event; the message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,7 +89,8 @@ pub fn parse(
 fn typed<T: for<'de> Deserialize<'de>>(value: Value, prefix: &str) -> Result<T, JsonEventError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner().to_string();
+        // serde's message may quote a value from the body ("unknown variant `…`").
+        let inner = shown_up_to(&error.into_inner().to_string(), MAX_SHOWN_ERROR).to_string();
         if path == "." {
             JsonEventError(format!("{prefix}{inner}"))
         } else {

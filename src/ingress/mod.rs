@@ -4,5 +4,6 @@
 pub mod json_event;
 pub mod notification_events;
 pub mod outbound_message;
+pub mod shown;
 pub mod soap_response;
 pub mod standard_webhooks;

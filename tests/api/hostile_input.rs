@@ -14,7 +14,11 @@ fn envelope_with(prefix: &str, inner: &str) -> String {
 
 #[tokio::test]
 async fn hostile_xml_is_refused_with_400_in_well_under_a_second() {
-    let app = spawn_app_with(|config| config.server.max_body_bytes = 4 * 1024 * 1024).await;
+    let app = spawn_app_with(|config| {
+        config.server.max_body_bytes = 4 * 1024 * 1024;
+        config.server.outbound_message_max_body_bytes = 4 * 1024 * 1024;
+    })
+    .await;
     let laughs = {
         let mut dtd = String::from(r#"<!DOCTYPE lolz [<!ENTITY lol "lol">"#);
         for level in 1..10 {
@@ -72,7 +76,11 @@ async fn hostile_xml_is_refused_with_400_in_well_under_a_second() {
 
 #[tokio::test]
 async fn an_over_limit_body_gets_413_before_it_is_read() {
-    let app = spawn_app_with(|config| config.server.max_body_bytes = 64 * 1024).await;
+    let app = spawn_app_with(|config| {
+        config.server.max_body_bytes = 64 * 1024;
+        config.server.outbound_message_max_body_bytes = 64 * 1024;
+    })
+    .await;
     let big = "x".repeat(65 * 1024);
 
     let started = Instant::now();
@@ -105,7 +113,10 @@ async fn a_chunked_body_without_length_is_cut_off_at_the_limit() {
             "webhook-timestamp",
             chrono::Utc::now().timestamp().to_string(),
         )
-        .header("webhook-signature", "v1,AAAA")
+        .header(
+            "webhook-signature",
+            "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
         .body(body)
         .send()
         .await

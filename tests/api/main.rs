@@ -8,6 +8,7 @@ mod demo;
 mod durability;
 mod helpers;
 mod hostile_input;
+mod hostile_requests;
 mod json_webhooks;
 mod observability;
 mod openapi;

@@ -178,6 +178,7 @@ fn every_webhook_operation_documents_400_401_413_415_and_503_with_tandems_error_
             .collect();
     let all_errors = errors.into_iter().chain([
         ApiError::Forbidden(String::new()),
+        ApiError::Busy,
         ApiError::NotFound,
         ApiError::MethodNotAllowed,
     ]);
