@@ -21,6 +21,26 @@ impl Config {
                 "too short: use at least 16 random characters",
             ));
         }
+        for (key, value) in [
+            ("server.header_read_timeout", server.header_read_timeout),
+            ("server.body_read_timeout", server.body_read_timeout),
+            (
+                "server.shutdown_stall_timeout",
+                server.shutdown_stall_timeout,
+            ),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::new(key, "must be longer than 0s"));
+            }
+        }
+        for (key, value) in [
+            ("server.max_connections", server.max_connections),
+            ("server.max_in_flight", server.max_in_flight),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
         if tracing_subscriber::EnvFilter::try_new(&server.log_level).is_err() {
             return Err(ConfigError::new(
                 "server.log_level",
