@@ -15,6 +15,7 @@ mod outbound_messages;
 mod real_orgs;
 mod sandbox_cli;
 mod shared_netsuite_limit;
+mod slow_clients;
 mod sync_flows;
 mod sync_netsuite_flows;
 mod synced;
