@@ -42,9 +42,16 @@ fn rss_kib(pid: u32) -> u64 {
 
 /// A client that sends `prefix` then one byte a second of a header that never ends; returns how
 /// long the server kept it open, or `None` if it still was after `GIVE_UP`.
-async fn slow_header(address: SocketAddr, prefix: &'static [u8]) -> Option<Duration> {
+/// `connected` counts the clients past their connect attempt.
+async fn slow_header(
+    address: SocketAddr,
+    prefix: &'static [u8],
+    connected: Arc<AtomicUsize>,
+) -> Option<Duration> {
     let started = Instant::now();
-    match TcpStream::connect(address).await {
+    let stream = TcpStream::connect(address).await;
+    connected.fetch_add(1, Ordering::Relaxed);
+    match stream {
         Ok(stream) => keep_slow(stream, prefix, started).await,
         Err(_) => Some(Duration::ZERO),
     }
@@ -78,12 +85,6 @@ async fn keep_slow(
 
 /// A client that announces a 4 MiB body and stops after a few bytes; returns how long the
 /// server kept it open and the status line it answered, if any.
-async fn stalled_body(address: SocketAddr) -> (Option<Duration>, String) {
-    let started = Instant::now();
-    let stream = TcpStream::connect(address).await.unwrap();
-    keep_stalled(stream, started).await
-}
-
 async fn keep_stalled(mut stream: TcpStream, started: Instant) -> (Option<Duration>, String) {
     stream.write_all(STALLED_BODY).await.unwrap();
     let mut answer = Vec::new();
@@ -133,12 +134,19 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
     }
     let idle_rss = rss_kib(pid);
 
-    let slow: Vec<_> = (0..500)
-        .map(|_| tokio::spawn(slow_header(tandem.address, SLOW_HEADER)))
-        .collect();
-    let stalled: Vec<_> = (0..100)
-        .map(|_| tokio::spawn(stalled_body(tandem.address)))
-        .collect();
+    // Connected one after the other, so that the listen backlog never overflows and the times
+    // measure the server's deadlines rather than SYN retries.
+    let mut slow = Vec::new();
+    let mut stalled = Vec::new();
+    for n in 0..600 {
+        let stream = TcpStream::connect(tandem.address).await.unwrap();
+        let started = Instant::now();
+        if n % 6 == 5 {
+            stalled.push(tokio::spawn(keep_stalled(stream, started)));
+        } else {
+            slow.push(tokio::spawn(keep_slow(stream, SLOW_HEADER, started)));
+        }
+    }
 
     // Valid webhooks keep flowing until every hostile client is closed (or gave up).
     let mut latencies = Vec::new();
@@ -192,11 +200,12 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
         peak_rss,
         peak_rss - idle_rss
     );
-    let slack = Duration::from_millis(2500);
-    assert!(
-        percentile(&slow_closed, 0) >= Duration::from_millis(1500),
-        "not closed early"
-    );
+    let slack = Duration::from_millis(1500);
+    let early: Vec<_> = slow_closed
+        .iter()
+        .filter(|open| **open < Duration::from_millis(1500))
+        .collect();
+    assert!(early.is_empty(), "slow headers closed early: {early:?}");
     assert!(percentile(&slow_closed, 100) <= Duration::from_secs(2) + slack);
     assert!(
         percentile(&stalled_closed, 0) >= Duration::from_millis(1500),
@@ -219,8 +228,8 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
 {
     let dir = tempfile::tempdir().unwrap();
     // The default max_connections (512) against 1,024 descriptors; hostile clients hold their
-    // regular slots for 4 s.
-    let config = config_with(dir.path(), "header_read_timeout = \"4s\"");
+    // regular slots for 5 s.
+    let config = config_with(dir.path(), "header_read_timeout = \"5s\"");
     let tandem = RunningBinary::start(&config, &[]).await;
     let pid = tandem.child.id().unwrap();
     let limited = std::process::Command::new("prlimit")
@@ -236,9 +245,11 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
     assert!(open_files.contains("1024"), "{open_files}");
 
     let flood_started = Instant::now();
+    let connected = Arc::new(AtomicUsize::new(0));
     let flood: Vec<_> = (0..2000)
-        .map(|_| tokio::spawn(slow_header(tandem.address, SLOW_HEADER)))
+        .map(|_| tokio::spawn(slow_header(tandem.address, SLOW_HEADER, connected.clone())))
         .collect();
+    let mut flood_connected = None;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .pool_max_idle_per_host(0)
@@ -249,17 +260,20 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
     let mut first_health = None;
     let mut first_webhook = None;
     let mut answered = 0;
-    let mut failed = 0;
-    let deadline = flood_started + Duration::from_secs(3);
+    let mut failed = Vec::new();
+    let deadline = flood_started + Duration::from_millis(4500);
     let mut n = 0;
     while Instant::now() < deadline {
+        if flood_connected.is_none() && connected.load(Ordering::Relaxed) == 2000 {
+            flood_connected = Some(flood_started.elapsed());
+        }
         let health = client.get(tandem.url("/healthz")).send().await;
         match health {
             Ok(response) if response.status() == 200 => {
                 first_health.get_or_insert(flood_started.elapsed());
                 answered += 1;
             }
-            _ => failed += 1,
+            _ => failed.push(flood_started.elapsed()),
         }
         let id = format!("flood_{n}");
         n += 1;
@@ -268,7 +282,7 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
                 first_webhook.get_or_insert(flood_started.elapsed());
                 answered += 1;
             }
-            _ => failed += 1,
+            _ => failed.push(flood_started.elapsed()),
         }
     }
     let held = flood.iter().filter(|task| !task.is_finished()).count();
@@ -282,10 +296,16 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
         }
     }
     println!(
-        "flood of 2000: {held} still held after 3 s, {closed_at_once} closed within 1.5 s; \
-         first /healthz 200 after {:?}, first webhook 202 after {:?}; {answered} answered, {failed} failed",
-        first_health, first_webhook
+        "flood of 2000: {held} still held after 4.5 s, {closed_at_once} closed within 1.5 s; \
+         first /healthz 200 after {:?}, first webhook 202 after {:?}; {answered} answered, {} failed \
+         (the last after {:?})",
+        first_health,
+        first_webhook,
+        failed.len(),
+        failed.last()
     );
+    let flood_connected = flood_connected.expect("the flood connected within 4.5 s");
+    println!("the flood's 2000 connects were done after {flood_connected:?}");
     assert_eq!(never_closed, 0, "every hostile connection is closed");
     assert!(
         held >= 400,
@@ -295,7 +315,7 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
         closed_at_once >= 1000,
         "past the cap connections are closed at once"
     );
-    let within = Duration::from_secs(3);
+    let within = Duration::from_millis(4500);
     assert!(
         first_health.is_some_and(|at| at < within),
         "/healthz answered during the flood"
@@ -303,6 +323,14 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
     assert!(
         first_webhook.is_some_and(|at| at < within),
         "a webhook answered during the flood"
+    );
+    // Once the quick slots' 1 s header deadline has cleared the flood from them, every check is
+    // answered although the flood still holds every regular slot.
+    let cleared = flood_connected + Duration::from_secs(2);
+    let late: Vec<_> = failed.iter().filter(|at| **at > cleared).collect();
+    assert!(
+        late.is_empty(),
+        "checks refused after {cleared:?}: {late:?}"
     );
 
     // Afterwards everything is answered again.
