@@ -96,7 +96,7 @@ async fn handle(
         match shared.in_flight.clone().try_acquire_owned() {
             Ok(permit) => Some(permit),
             Err(_) => {
-                metrics::counter!("tandem_requests_overloaded_total").increment(1);
+                metrics::counter!(crate::ops::metrics::REQUESTS_OVERLOADED).increment(1);
                 return overloaded();
             }
         }

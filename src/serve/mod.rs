@@ -88,7 +88,7 @@ pub async fn serve(
                     // Full: closing at once (with a reset, so no TIME_WAIT) frees the descriptor.
                     let _ = stream.set_zero_linger();
                     drop(stream);
-                    metrics::counter!("tandem_connections_refused_total").increment(1);
+                    metrics::counter!(crate::ops::metrics::CONNECTIONS_REFUSED).increment(1);
                     continue;
                 }
             },
@@ -129,7 +129,7 @@ struct AcceptFailures {
 
 impl AcceptFailures {
     fn record(&mut self, error: &io::Error) {
-        metrics::counter!("tandem_accept_errors_total").increment(1);
+        metrics::counter!(crate::ops::metrics::ACCEPT_ERRORS).increment(1);
         let due = self
             .last_logged
             .is_none_or(|at| at.elapsed() >= ACCEPT_LOG_PERIOD);
