@@ -4,6 +4,7 @@
 
 use super::Limits;
 use super::body::DeadlineBody;
+use crate::ingress::soap_response::{self, FaultCode};
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
@@ -88,7 +89,7 @@ async fn handle(
     activity: Arc<Activity>,
 ) -> Response<Body> {
     let _handling = Handling::begin(&activity);
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
     let exempt = path == "/healthz" || path == "/readyz";
     let _permit = if exempt {
         None
@@ -97,7 +98,7 @@ async fn handle(
             Ok(permit) => Some(permit),
             Err(_) => {
                 metrics::counter!(crate::ops::metrics::REQUESTS_OVERLOADED).increment(1);
-                return overloaded();
+                return overloaded(&path);
             }
         }
     };
@@ -115,40 +116,65 @@ async fn handle(
         Err(never) => match never {},
     };
     if expired.load(Ordering::Acquire) {
-        return request_timeout(shared.limits.body_read_timeout);
+        return request_timeout(&path, shared.limits.body_read_timeout);
     }
     response
 }
 
-fn overloaded() -> Response<Body> {
-    let mut response = (
+/// The SOAP endpoint answers Faults, every other one JSON `{"error","message"}`.
+const SOAP_PATH: &str = "/webhooks/salesforce/outbound-message";
+
+fn overloaded(path: &str) -> Response<Body> {
+    let mut response = refusal(
+        path,
         StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(json!({
-            "error": "overloaded",
-            "message": "too many requests in progress; retry later",
-        })),
-    )
-        .into_response();
+        "overloaded",
+        "too many requests in progress; retry later".to_owned(),
+    );
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 
-fn request_timeout(limit: Duration) -> Response<Body> {
-    let mut response = (
+fn request_timeout(path: &str, limit: Duration) -> Response<Body> {
+    let message = format!(
+        "the request body did not arrive within {}",
+        humantime::format_duration(limit)
+    );
+    let mut response = refusal(
+        path,
         StatusCode::REQUEST_TIMEOUT,
-        axum::Json(json!({
-            "error": "request_timeout",
-            "message": format!("the request body did not arrive within {}", humantime::format_duration(limit)),
-        })),
-    )
-        .into_response();
+        "request_timeout",
+        message,
+    );
     // The rest of the body may never come: do not wait for it to reuse the connection.
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
+}
+
+fn refusal(path: &str, status: StatusCode, code: &str, message: String) -> Response<Body> {
+    if path == SOAP_PATH {
+        let fault = if status.is_server_error() {
+            FaultCode::Server
+        } else {
+            FaultCode::Client
+        };
+        (
+            status,
+            [(header::CONTENT_TYPE, soap_response::CONTENT_TYPE)],
+            soap_response::fault(fault, &message),
+        )
+            .into_response()
+    } else {
+        (
+            status,
+            axum::Json(json!({ "error": code, "message": message })),
+        )
+            .into_response()
+    }
 }
 
 /// What the shutdown check needs to know about a connection: whether a request is being

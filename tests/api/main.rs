@@ -12,6 +12,8 @@ mod json_webhooks;
 mod observability;
 mod openapi;
 mod outbound_messages;
+mod overload;
+mod raw_clients;
 mod real_orgs;
 mod sandbox_cli;
 mod shared_netsuite_limit;

@@ -3,120 +3,15 @@
 //! flood does not stop health checks or valid webhooks, and SIGTERM does not wait for them.
 
 use crate::helpers::*;
+use crate::raw_clients::*;
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tandem::queue::Queue;
 use tandem::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-
-const SLOW_HEADER: &[u8] = b"POST /webhooks/netsuite/events HTTP/1.1\r\nHost: tandem\r\n";
-/// What a stalled body sends: a whole header announcing 4 MiB, then a few bytes of body.
-const STALLED_BODY: &[u8] = b"POST /webhooks/netsuite/events HTTP/1.1\r\nHost: tandem\r\n\
-Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n{\"object\":";
-/// Hostile clients give up after this; a client still open then counts as never closed.
-const GIVE_UP: Duration = Duration::from_secs(15);
-
-/// Writes the helpers' config with `server_keys` added to `[server]`.
-fn config_with(dir: &Path, server_keys: &str) -> PathBuf {
-    let path = write_config(dir);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text = text.replacen("[server]\n", &format!("[server]\n{server_keys}\n"), 1);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// A client that sends `prefix` then one byte a second of a header that never ends; returns how
-/// long the server kept it open, or `None` if it still was after `GIVE_UP`.
-/// `connected` counts the clients past their connect attempt.
-async fn slow_header(
-    address: SocketAddr,
-    prefix: &'static [u8],
-    connected: Arc<AtomicUsize>,
-) -> Option<Duration> {
-    let started = Instant::now();
-    let stream = TcpStream::connect(address).await;
-    connected.fetch_add(1, Ordering::Relaxed);
-    match stream {
-        Ok(stream) => keep_slow(stream, prefix, started).await,
-        Err(_) => Some(Duration::ZERO),
-    }
-}
-
-async fn keep_slow(
-    mut stream: TcpStream,
-    prefix: &'static [u8],
-    started: Instant,
-) -> Option<Duration> {
-    if stream.write_all(prefix).await.is_err() {
-        return Some(started.elapsed());
-    }
-    let mut pace = tokio::time::interval(Duration::from_secs(1));
-    let mut buffer = [0u8; 1024];
-    while started.elapsed() < GIVE_UP {
-        tokio::select! {
-            read = stream.read(&mut buffer) => match read {
-                Ok(0) | Err(_) => return Some(started.elapsed()),
-                Ok(_) => {}
-            },
-            _ = pace.tick() => {
-                if stream.write_all(b"X").await.is_err() {
-                    return Some(started.elapsed());
-                }
-            }
-        }
-    }
-    None
-}
-
-/// A client that announces a 4 MiB body and stops after a few bytes; returns how long the
-/// server kept it open and the status line it answered, if any.
-async fn keep_stalled(mut stream: TcpStream, started: Instant) -> (Option<Duration>, String) {
-    stream.write_all(STALLED_BODY).await.unwrap();
-    let mut answer = Vec::new();
-    match tokio::time::timeout(GIVE_UP, stream.read_to_end(&mut answer)).await {
-        Ok(_) => {
-            let text = String::from_utf8_lossy(&answer);
-            let status = text.lines().next().unwrap_or_default().to_owned();
-            (Some(started.elapsed()), status)
-        }
-        Err(_) => (None, String::new()),
-    }
-}
-
-/// Posts one valid signed event and returns how long the 202 took.
-async fn valid_webhook(client: &reqwest::Client, url: &str, id: &str) -> Duration {
-    let started = Instant::now();
-    let body = netsuite_event(id, "2026-11-27T10:00:00Z");
-    let response = post_signed_to(client, url, NETSUITE_SECRET, id, &body)
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202, "valid webhook {id}");
-    started.elapsed()
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() - 1) * p / 100]
-}
-
-fn millis(duration: Duration) -> u128 {
-    duration.as_millis()
-}
-
 #[tokio::test]
 async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while_valid_webhooks_get_202()
  {
@@ -142,7 +37,7 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
         let stream = TcpStream::connect(tandem.address).await.unwrap();
         let started = Instant::now();
         if n % 6 == 5 {
-            stalled.push(tokio::spawn(keep_stalled(stream, started)));
+            stalled.push(tokio::spawn(keep_stalled(stream, STALLED_BODY, started)));
         } else {
             slow.push(tokio::spawn(keep_slow(stream, SLOW_HEADER, started)));
         }
@@ -166,7 +61,8 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
     }
     let mut stalled_closed = Vec::new();
     for task in stalled {
-        let (closed, status) = task.await.unwrap();
+        let (closed, answer) = task.await.unwrap();
+        let status = answer.lines().next().unwrap_or_default();
         let closed = closed.expect("a stalled body is closed");
         assert!(
             status.starts_with("HTTP/1.1 408"),
@@ -360,7 +256,7 @@ async fn sigterm_with_stalled_connections_open_exits_within_seconds_and_keeps_ev
         if n < 100 {
             slow.push(tokio::spawn(keep_slow(stream, SLOW_HEADER, started)));
         } else {
-            stalled.push(tokio::spawn(keep_stalled(stream, started)));
+            stalled.push(tokio::spawn(keep_stalled(stream, STALLED_BODY, started)));
         }
     }
     let mut answered = HashSet::new();
