@@ -1,8 +1,11 @@
 //! Past `server.max_in_flight`, webhooks get a fast 503 `overloaded` while health checks are
-//! still answered; a body past `server.body_read_timeout` gets 408 in its endpoint's format.
+//! still answered; a body past `server.body_read_timeout` gets 408 in its endpoint's format;
+//! running out of descriptors pauses the accept loop instead of ending it.
 
 use crate::helpers::*;
 use crate::raw_clients::*;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -70,4 +73,62 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
+}
+
+#[tokio::test]
+async fn when_descriptors_run_out_the_accept_loop_backs_off_logs_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    // A cap above the descriptor limit, so that accepting fails with EMFILE.
+    let config = config_with(
+        dir.path(),
+        "max_connections = 4000\nheader_read_timeout = \"2s\"",
+    );
+    let mut tandem = RunningBinary::start(&config, &[]).await;
+    let pid = tandem.child.id().unwrap();
+    let limited = std::process::Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), "--nofile=256:256"])
+        .status()
+        .expect("prlimit (util-linux) is installed");
+    assert!(limited.success());
+
+    let flood_started = Instant::now();
+    let connected = Arc::new(AtomicUsize::new(0));
+    let flood: Vec<_> = (0..400)
+        .map(|_| tokio::spawn(slow_header(tandem.address, SLOW_HEADER, connected.clone())))
+        .collect();
+    let warning = tandem.wait_for_log("cannot accept connections").await;
+    println!(
+        "accept failed after {:?}: {}",
+        flood_started.elapsed(),
+        warning["error"]
+    );
+    assert!(
+        warning["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("open files"),
+        "{warning}"
+    );
+
+    // The loop lives on: once the slow clients are closed, a new client is served.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let deadline = flood_started + Duration::from_secs(10);
+    let recovered = loop {
+        if let Ok(response) = client.get(tandem.url("/healthz")).send().await
+            && response.status() == 200
+        {
+            break flood_started.elapsed();
+        }
+        assert!(Instant::now() < deadline, "/healthz not answered again");
+    };
+    println!("/healthz answered again {recovered:?} after the flood began");
+    for task in flood {
+        assert!(task.await.unwrap().is_some(), "every slow client is closed");
+    }
+    let url = tandem.url("/webhooks/netsuite/events");
+    valid_webhook(&client, &url, "after_emfile").await;
 }
