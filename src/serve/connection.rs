@@ -20,6 +20,9 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+/// How often, during shutdown, a connection whose request is being handled is looked at again.
+const SHUTDOWN_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
 /// What every connection shares.
 pub(super) struct Shared {
     pub router: axum::Router,
@@ -63,7 +66,11 @@ pub(super) async fn run(
     connection.as_mut().graceful_shutdown();
     let window = shared.limits.shutdown_stall_timeout;
     loop {
-        let check = tokio::time::sleep_until(activity.stall_deadline(window).into());
+        // Until the connection stalls, look again a little later (never in a busy loop).
+        let next = activity
+            .stall_deadline(window)
+            .max(Instant::now() + SHUTDOWN_CHECK_INTERVAL);
+        let check = tokio::time::sleep_until(next.into());
         tokio::select! {
             result = connection.as_mut() => return finished(result),
             _ = check => {
@@ -234,5 +241,56 @@ impl Drop for Handling {
         self.0.body_pending(false);
         self.0.handling.fetch_sub(1, Ordering::AcqRel);
         self.0.progressed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn a_connection_without_a_request_stalls_once_the_window_has_passed() {
+        let activity = Arc::new(Activity::new());
+        assert!(activity.stalled(Duration::ZERO));
+        assert!(!activity.stalled(LONG));
+    }
+
+    #[test]
+    fn a_request_being_handled_with_its_whole_body_never_stalls() {
+        let activity = Arc::new(Activity::new());
+        let handling = Handling::begin(&activity);
+        assert!(!activity.stalled(Duration::ZERO));
+        drop(handling);
+        assert!(
+            activity.stalled(Duration::ZERO),
+            "done: the connection is idle"
+        );
+    }
+
+    #[test]
+    fn a_request_whose_body_stopped_arriving_stalls() {
+        let activity = Arc::new(Activity::new());
+        let _handling = Handling::begin(&activity);
+        activity.body_pending(true);
+        assert!(activity.stalled(Duration::ZERO));
+        activity.progressed();
+        assert!(!activity.stalled(LONG), "bytes just arrived");
+    }
+
+    #[test]
+    fn refusals_answer_json_or_a_soap_fault_by_endpoint() {
+        let json = overloaded("/webhooks/netsuite/events");
+        assert_eq!(json.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(json.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(json.headers()[header::CONTENT_TYPE], "application/json");
+        let soap = request_timeout(SOAP_PATH, Duration::from_secs(30));
+        assert_eq!(soap.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(
+            soap.headers()[header::CONTENT_TYPE],
+            soap_response::CONTENT_TYPE
+        );
+        assert_eq!(soap.headers()[header::CONNECTION], "close");
     }
 }
