@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+/// The error a body read gets past its deadline (found in the source chain of the read error);
+/// whatever the handler answers then, the client gets 408 `request_timeout`.
 #[derive(Debug, thiserror::Error)]
 #[error("the request body did not arrive within {0:?}")]
 pub struct BodyTimeout(Duration);

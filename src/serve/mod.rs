@@ -5,6 +5,8 @@
 mod body;
 mod connection;
 
+pub use body::BodyTimeout;
+
 use crate::config::ServerConfig;
 use std::io;
 use std::sync::Arc;
