@@ -353,3 +353,32 @@ async fn sigterm_with_stalled_connections_open_exits_within_seconds_and_keeps_ev
     let lost: Vec<_> = answered.difference(&queued).collect();
     assert!(lost.is_empty(), "answered but not stored: {lost:?}");
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with(dir.path(), "header_read_timeout = \"2s\"");
+    let tandem = RunningBinary::start(&config, &[]).await;
+    let mut stream = TcpStream::connect(tandem.address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: tandem\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = vec![0u8; 4096];
+    let read = stream.read(&mut buffer).await.unwrap();
+    let answer = String::from_utf8_lossy(&buffer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.to_ascii_lowercase().contains("connection: close"));
+    let idle_since = Instant::now();
+    let closed = tokio::time::timeout(GIVE_UP, stream.read(&mut buffer))
+        .await
+        .expect("the idle connection is closed");
+    let idle = idle_since.elapsed();
+    println!(
+        "idle keep-alive connection closed after {} ms",
+        millis(idle)
+    );
+    assert!(matches!(closed, Ok(0) | Err(_)));
+    assert!(idle >= Duration::from_millis(1500) && idle < Duration::from_secs(4));
+}
