@@ -85,11 +85,7 @@ async fn when_descriptors_run_out_the_accept_loop_backs_off_logs_and_recovers() 
     );
     let mut tandem = RunningBinary::start(&config, &[]).await;
     let pid = tandem.child.id().unwrap();
-    let limited = std::process::Command::new("prlimit")
-        .args(["--pid", &pid.to_string(), "--nofile=256:256"])
-        .status()
-        .expect("prlimit (util-linux) is installed");
-    assert!(limited.success());
+    set_descriptor_limit(pid, "256", "256");
 
     let flood_started = Instant::now();
     let connected = Arc::new(AtomicUsize::new(0));

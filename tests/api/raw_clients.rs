@@ -115,3 +115,45 @@ pub fn percentile(sorted: &[Duration], p: usize) -> Duration {
 pub fn millis(duration: Duration) -> u128 {
     duration.as_millis()
 }
+
+/// The soft and hard descriptor limits of process `pid`, from `/proc/<pid>/limits`.
+pub fn descriptor_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap();
+    let mut values = line["Max open files".len()..].split_whitespace();
+    let soft = values.next().unwrap().to_owned();
+    let hard = values.next().unwrap().to_owned();
+    (soft, hard)
+}
+
+/// Sets the descriptor limit of process `pid` with `prlimit` (util-linux).
+pub fn set_descriptor_limit(pid: u32, soft: &str, hard: &str) {
+    let status = std::process::Command::new("prlimit")
+        .args([
+            "--pid",
+            &pid.to_string(),
+            &format!("--nofile={soft}:{hard}"),
+        ])
+        .status()
+        .expect("prlimit (util-linux) is installed");
+    assert!(
+        status.success(),
+        "prlimit --pid {pid} --nofile={soft}:{hard}"
+    );
+}
+
+/// Raises this test process's own soft descriptor limit to its hard one: the flood tests hold
+/// thousands of client sockets, more than a default soft limit of 1,024.
+pub fn raise_own_descriptor_limit() {
+    let pid = std::process::id();
+    let (_, hard) = descriptor_limits(pid);
+    set_descriptor_limit(pid, &hard, &hard);
+    let (soft, _) = descriptor_limits(pid);
+    assert!(
+        soft == "unlimited" || soft.parse::<u64>().is_ok_and(|n| n >= 8192),
+        "the tests need at least 8192 descriptors; the hard limit is {hard}"
+    );
+}

@@ -20,6 +20,7 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
         dir.path(),
         "header_read_timeout = \"2s\"\nbody_read_timeout = \"2s\"\nmax_connections = 2000",
     );
+    raise_own_descriptor_limit();
     let tandem = RunningBinary::start(&config, &[]).await;
     let pid = tandem.child.id().unwrap();
     let url = tandem.url("/webhooks/netsuite/events");
@@ -128,17 +129,12 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
     let config = config_with(dir.path(), "header_read_timeout = \"5s\"");
     let tandem = RunningBinary::start(&config, &[]).await;
     let pid = tandem.child.id().unwrap();
-    let limited = std::process::Command::new("prlimit")
-        .args(["--pid", &pid.to_string(), "--nofile=1024:1024"])
-        .status()
-        .expect("prlimit (util-linux) is installed");
-    assert!(limited.success());
-    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
-    let open_files = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))
-        .unwrap();
-    assert!(open_files.contains("1024"), "{open_files}");
+    set_descriptor_limit(pid, "1024", "1024");
+    assert_eq!(
+        descriptor_limits(pid),
+        ("1024".to_owned(), "1024".to_owned())
+    );
+    raise_own_descriptor_limit();
 
     let flood_started = Instant::now();
     let connected = Arc::new(AtomicUsize::new(0));
