@@ -90,7 +90,8 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops taking connections and lets in-flight
-    /// requests finish (up to `server.shutdown_grace`).
+    /// requests finish (up to `server.shutdown_grace`); connections without a request being
+    /// handled are closed after `server.shutdown_stall_timeout` (see [`crate::serve`]).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
