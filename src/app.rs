@@ -90,7 +90,8 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops taking connections and lets in-flight
-    /// requests finish (up to `server.shutdown_grace`).
+    /// requests finish (up to `server.shutdown_grace`); connections without a request being
+    /// handled are closed after `server.shutdown_stall_timeout` (see [`crate::serve`]).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -103,9 +104,13 @@ impl App {
             shutdown.await;
             signal.cancel();
         });
-        let serve = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stopping.clone().cancelled_owned());
-        let serving = tokio::spawn(async move { serve.await });
+        let serve = crate::serve::serve(
+            self.listener,
+            self.router,
+            crate::serve::Limits::from_config(&self.config.server),
+            stopping.clone(),
+        );
+        let serving = tokio::spawn(serve);
         stopping.cancelled().await;
         tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests and events");
         // Workers finish the event they hold; the rest stays queued for the next start.
@@ -117,9 +122,7 @@ impl App {
             served
         };
         match tokio::time::timeout(grace, drained).await {
-            Ok(joined) => joined
-                .context("server task failed")?
-                .context("server failed")?,
+            Ok(joined) => joined.context("server task failed")?,
             Err(_) => tracing::warn!("in-flight work did not finish within the grace period"),
         }
         tracing::info!("stopped");

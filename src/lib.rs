@@ -15,6 +15,7 @@ pub mod ingress;
 pub mod ops;
 pub mod queue;
 pub mod sandbox;
+pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

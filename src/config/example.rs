@@ -34,6 +34,11 @@ mod tests {
                 ("log_format", Written),
                 ("log_level", Written),
                 ("shutdown_grace", Written),
+                ("header_read_timeout", Written),
+                ("body_read_timeout", Written),
+                ("max_connections", Written),
+                ("max_in_flight", Written),
+                ("shutdown_stall_timeout", Written),
             ],
         ),
         (

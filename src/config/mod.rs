@@ -63,6 +63,26 @@ pub struct ServerConfig {
     /// How long shutdown waits for in-flight requests and workers. Default `30s`.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// A connection must send a complete request header within this time, counted from when
+    /// the server starts waiting for it; this also ends an idle keep-alive connection. Default `10s`.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// A request body must arrive whole within this time after its header; past it the request
+    /// gets 408 and the connection is closed. Default `30s`.
+    #[serde(with = "humantime_serde")]
+    pub body_read_timeout: Duration,
+    /// Connections served at once; past it (and a few quick slots) new ones are closed at once.
+    /// Default 512.
+    #[serde(deserialize_with = "text::number")]
+    pub max_connections: usize,
+    /// Requests handled at once; past it webhooks get 503 `overloaded` with `Retry-After`
+    /// (`/healthz` and `/readyz` are exempt). Default 256.
+    #[serde(deserialize_with = "text::number")]
+    pub max_in_flight: usize,
+    /// On shutdown, a connection without a request being handled (or whose request body makes
+    /// no progress) for this long is closed instead of waiting for `shutdown_grace`. Default `1s`.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_stall_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +96,11 @@ impl Default for ServerConfig {
             log_format: LogFormat::Text,
             log_level: "info".into(),
             shutdown_grace: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            max_in_flight: 256,
+            shutdown_stall_timeout: Duration::from_secs(1),
         }
     }
 }

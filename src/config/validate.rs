@@ -37,6 +37,26 @@ impl Config {
                 "too short: use at least 16 random characters",
             ));
         }
+        for (key, value) in [
+            ("server.header_read_timeout", server.header_read_timeout),
+            ("server.body_read_timeout", server.body_read_timeout),
+            (
+                "server.shutdown_stall_timeout",
+                server.shutdown_stall_timeout,
+            ),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::new(key, "must be longer than 0s"));
+            }
+        }
+        for (key, value) in [
+            ("server.max_connections", server.max_connections),
+            ("server.max_in_flight", server.max_in_flight),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
         if tracing_subscriber::EnvFilter::try_new(&server.log_level).is_err() {
             return Err(ConfigError::new(
                 "server.log_level",
@@ -191,10 +211,34 @@ fn is_salesforce_id(id: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::Secret;
+    use std::time::Duration;
 
     #[test]
     fn the_defaults_are_valid() {
         Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn zero_connection_limits_and_timeouts_are_refused_by_key() {
+        type Set = fn(&mut Config);
+        let cases: [(&str, Set); 5] = [
+            ("server.header_read_timeout", |c| {
+                c.server.header_read_timeout = Duration::ZERO
+            }),
+            ("server.body_read_timeout", |c| {
+                c.server.body_read_timeout = Duration::ZERO
+            }),
+            ("server.shutdown_stall_timeout", |c| {
+                c.server.shutdown_stall_timeout = Duration::ZERO
+            }),
+            ("server.max_connections", |c| c.server.max_connections = 0),
+            ("server.max_in_flight", |c| c.server.max_in_flight = 0),
+        ];
+        for (key, set) in cases {
+            let mut config = Config::default();
+            set(&mut config);
+            assert_eq!(config.validate().unwrap_err().key, key);
+        }
     }
 
     #[test]

@@ -252,8 +252,8 @@ fn every_soap_fault_example_is_byte_for_byte_what_tandem_sends() {
         .collect();
     assert_eq!(
         faults.len(),
-        6,
-        "400, 401, 403, 413, 415 and 503 are faults"
+        7,
+        "400, 401, 403, 408, 413, 415 and 503 are faults"
     );
     for status in faults {
         let response = response(&spec, operation, status).unwrap();

@@ -107,6 +107,19 @@ catalogue! {
     HTTP_DURATION = "tandem_http_request_duration_seconds", Histogram, Some(Unit::Seconds),
         ["route", "method"],
         "HTTP request duration, by route template (or unmatched) and method (or other)";
+    /// Connections closed on accept because every slot (`server.max_connections` and the quick
+    /// slots) was taken.
+    CONNECTIONS_REFUSED = "tandem_connections_refused_total", Counter, Some(Unit::Count),
+        [],
+        "Connections closed on accept because every connection slot was taken";
+    /// Failed accepts of the listener (EMFILE and the like), each followed by a short pause.
+    ACCEPT_ERRORS = "tandem_accept_errors_total", Counter, Some(Unit::Count),
+        [],
+        "Failed accepts of the listener (out of descriptors and the like)";
+    /// Requests answered 503 `overloaded` because `server.max_in_flight` were in progress.
+    REQUESTS_OVERLOADED = "tandem_requests_overloaded_total", Counter, Some(Unit::Count),
+        [],
+        "Requests answered 503 overloaded because server.max_in_flight were in progress";
 
     // Sync.
 
