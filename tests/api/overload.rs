@@ -25,7 +25,7 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
     // request is logged as started once it holds its permit).
     let started = Instant::now();
     let json = TcpStream::connect(tandem.address).await.unwrap();
-    let json = tokio::spawn(keep_stalled(json, STALLED_BODY, started));
+    let json = tokio::spawn(keep_stalled(json, signed_stalled_body(), started));
     tandem.wait_for_log("started processing request").await;
     let soap = TcpStream::connect(tandem.address).await.unwrap();
     let soap = tokio::spawn(keep_stalled(soap, STALLED_SOAP, started));

@@ -15,6 +15,19 @@ pub const SLOW_HEADER: &[u8] = b"POST /webhooks/netsuite/events HTTP/1.1\r\nHost
 /// What a stalled body sends: a whole header announcing 4 MiB, then a few bytes of body.
 pub const STALLED_BODY: &[u8] = b"POST /webhooks/netsuite/events HTTP/1.1\r\nHost: tandem\r\n\
 Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n{\"object\":";
+/// A stalled body whose Standard Webhooks headers are well-formed and current (the signature is
+/// wrong, which only the body can show): it passes every check made before the body is read.
+pub fn signed_stalled_body() -> Vec<u8> {
+    let now = chrono::Utc::now().timestamp();
+    format!(
+        "POST /webhooks/netsuite/events HTTP/1.1\r\nHost: tandem\r\n\
+         Content-Type: application/json\r\nContent-Length: 4194304\r\n\
+         webhook-id: msg_stalled\r\nwebhook-timestamp: {now}\r\n\
+         webhook-signature: v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n{{\"object\":"
+    )
+    .into_bytes()
+}
+
 /// Hostile clients give up after this; a client still open then counts as never closed.
 pub const GIVE_UP: Duration = Duration::from_secs(15);
 
@@ -83,10 +96,10 @@ pub async fn keep_slow(
 /// stops; returns how long the server kept it open and what it answered.
 pub async fn keep_stalled(
     mut stream: TcpStream,
-    request: &'static [u8],
+    request: impl AsRef<[u8]>,
     started: Instant,
 ) -> (Option<Duration>, String) {
-    stream.write_all(request).await.unwrap();
+    stream.write_all(request.as_ref()).await.unwrap();
     let mut answer = Vec::new();
     match tokio::time::timeout(GIVE_UP, stream.read_to_end(&mut answer)).await {
         Ok(_) => (

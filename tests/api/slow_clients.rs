@@ -34,10 +34,15 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
     // measure the server's deadlines rather than SYN retries.
     let mut slow = Vec::new();
     let mut stalled = Vec::new();
+    let mut signed = Vec::new();
     for n in 0..600 {
         let stream = TcpStream::connect(tandem.address).await.unwrap();
         let started = Instant::now();
-        if n % 6 == 5 {
+        if n % 60 == 59 {
+            // Past the checks made before the body: only the body deadline ends these.
+            let request = signed_stalled_body();
+            signed.push(tokio::spawn(keep_stalled(stream, request, started)));
+        } else if n % 6 == 5 {
             stalled.push(tokio::spawn(keep_stalled(stream, STALLED_BODY, started)));
         } else {
             slow.push(tokio::spawn(keep_slow(stream, SLOW_HEADER, started)));
@@ -49,7 +54,8 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
     let mut peak_rss = idle_rss;
     let mut n = 0;
     while !(slow.iter().all(|task| task.is_finished())
-        && stalled.iter().all(|task| task.is_finished()))
+        && stalled.iter().all(|task| task.is_finished())
+        && signed.iter().all(|task| task.is_finished()))
     {
         latencies.push(valid_webhook(&client, &url, &format!("valid_{n}")).await);
         peak_rss = peak_rss.max(rss_kib(pid));
@@ -65,9 +71,23 @@ async fn slow_headers_and_stalled_bodies_are_closed_within_their_deadlines_while
         let (closed, answer) = task.await.unwrap();
         let status = answer.lines().next().unwrap_or_default();
         let closed = closed.expect("a stalled body is closed");
+        // Unsigned: refused from its headers, before a byte of the body is read.
+        assert!(
+            status.starts_with("HTTP/1.1 401"),
+            "an unsigned stalled body is refused 401 at once, got {status:?}"
+        );
+        assert!(
+            closed < Duration::from_secs(2),
+            "refused before the deadline: {closed:?}"
+        );
+    }
+    for task in signed {
+        let (closed, answer) = task.await.unwrap();
+        let status = answer.lines().next().unwrap_or_default();
+        let closed = closed.expect("a stalled signed body is closed");
         assert!(
             status.starts_with("HTTP/1.1 408"),
-            "a stalled body is answered 408, got {status:?}"
+            "a stalled body with well-formed headers is answered 408, got {status:?}"
         );
         stalled_closed.push(closed);
     }
