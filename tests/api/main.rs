@@ -9,6 +9,7 @@ mod durability;
 mod helpers;
 mod hostile_input;
 mod hostile_requests;
+mod invented_methods;
 mod json_webhooks;
 mod observability;
 mod openapi;
