@@ -240,6 +240,12 @@ impl RunningBinary {
     }
 
     /// Waits (up to 30 s) for a log line whose message contains `text`.
+    /// The Prometheus text the binary serves at `/metrics`.
+    pub async fn metrics(&self, client: &reqwest::Client) -> String {
+        let response = client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     pub async fn wait_for_log(&mut self, text: &str) -> serde_json::Value {
         wait_for_line(&mut self.lines, text).await
     }

@@ -204,14 +204,7 @@ async fn a_thousand_bad_signatures_are_counted_each_and_logged_once() {
             assert_eq!(response.unwrap().unwrap().status(), 401);
         }
     }
-    let metrics = client
-        .get(tandem.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = tandem.metrics(&client).await;
     let failures = metrics
         .lines()
         .find(|line| {

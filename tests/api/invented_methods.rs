@@ -6,14 +6,7 @@ use reqwest::Method;
 
 /// The series `/metrics` exposes (sample lines, comments left out).
 async fn series(client: &reqwest::Client, tandem: &RunningBinary) -> Vec<String> {
-    let text = client
-        .get(tandem.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = tandem.metrics(client).await;
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .filter_map(|line| line.rsplit_once(' ').map(|(name, _)| name.to_owned()))
