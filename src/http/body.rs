@@ -4,6 +4,7 @@
 
 use super::ApiError;
 use crate::ingress::shown::shown;
+use crate::serve::BodyTimeout;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
 use bytes::BytesMut;
@@ -93,13 +94,16 @@ pub async fn read_limited(
 
 fn read_error(error: &(dyn std::error::Error + 'static), limit: usize) -> ApiError {
     let mut cause = Some(error);
-    let mut too_large = false;
+    let (mut too_large, mut too_late) = (false, false);
     while let Some(current) = cause {
         too_large |= current.is::<LengthLimitError>();
+        too_late |= current.is::<BodyTimeout>();
         cause = current.source();
     }
     if too_large {
         ApiError::PayloadTooLarge { limit }
+    } else if too_late {
+        ApiError::BodyTimeout
     } else {
         ApiError::Malformed("the request body could not be read".into())
     }

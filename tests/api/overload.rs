@@ -67,6 +67,17 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
         assert!(closed >= Duration::from_millis(2500) && closed < Duration::from_secs(5));
     }
 
+    // Counted as what they were: late, not malformed.
+    let metrics = tandem.metrics(&client).await;
+    let rejected = |reason: &str| {
+        metrics.lines().any(|line| {
+            line.starts_with("tandem_ingress_rejected_total")
+                && line.contains(&format!("reason=\"{reason}\""))
+        })
+    };
+    assert!(rejected("request_timeout"), "{metrics}");
+    assert!(!rejected("malformed_body"), "{metrics}");
+
     // The permits are back: the same event is now accepted.
     let body = netsuite_event("1", "2026-11-27T10:00:00Z");
     let response = post_signed_to(&client, &url, NETSUITE_SECRET, "over_2", &body)
