@@ -319,13 +319,7 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
     synced.settled().await;
 
     let counters = synced.salesforce_counters().await;
-    let calls: u64 = counters["operations"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(operation, _)| operation.as_str() != "token")
-        .map(|(_, count)| count.as_u64().unwrap())
-        .sum();
+    let calls = api_calls(&counters);
     println!(
         "{} inventory updates over {ITEMS} items cost {calls} Salesforce calls ({})",
         ITEMS * ROUNDS,

@@ -68,16 +68,25 @@ pub async fn spawn_synced_with(
     })
     .await;
     backing.assert_isolated().await;
-    sandbox.set_echo_targets(EchoConfig {
-        netsuite_events_url: Some(app.url("/webhooks/netsuite/events")),
-        salesforce_outbound_url: Some(app.url("/webhooks/salesforce/outbound-message")),
-    });
-    Synced {
+    let synced = Synced {
         app,
         sandbox,
         http: reqwest::Client::new(),
         backing,
-    }
+    };
+    synced.resume_echoes();
+    synced
+}
+
+/// The API calls a sandbox's counters record, token requests left out.
+pub fn api_calls(counters: &Value) -> u64 {
+    counters["operations"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(operation, _)| operation.as_str() != "token")
+        .map(|(_, count)| count.as_u64().unwrap())
+        .sum()
 }
 
 /// Polls `check` until it yields `Some`, for up to 30 seconds.
@@ -331,6 +340,19 @@ impl Synced {
             "{}",
             response.text().await.unwrap()
         );
+    }
+
+    /// The sandbox stops posting its changes to tandem (an org before tandem was set up).
+    pub fn pause_echoes(&self) {
+        self.sandbox.set_echo_targets(EchoConfig::default());
+    }
+
+    /// The sandbox posts its changes to tandem, as orgs configured for it do.
+    pub fn resume_echoes(&self) {
+        self.sandbox.set_echo_targets(EchoConfig {
+            netsuite_events_url: Some(self.app.url("/webhooks/netsuite/events")),
+            salesforce_outbound_url: Some(self.app.url("/webhooks/salesforce/outbound-message")),
+        });
     }
 
     /// Posts `rounds` batches of `inventorylevel` events, one per item and round: item `i`

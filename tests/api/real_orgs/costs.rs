@@ -4,18 +4,9 @@
 use crate::synced::*;
 use serde_json::{Value, json};
 
-/// API calls to each system since `before` (tokens excluded).
+/// API calls to a system since `before` (tokens excluded).
 fn calls(before: &Value, after: &Value) -> u64 {
-    let count = |counters: &Value| -> u64 {
-        counters["operations"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(operation, _)| operation.as_str() != "token")
-            .map(|(_, n)| n.as_u64().unwrap())
-            .sum()
-    };
-    count(after) - count(before)
+    api_calls(after) - api_calls(before)
 }
 
 /// The calls `change` causes once everything it sets off has settled: (Salesforce, NetSuite).

@@ -4,20 +4,11 @@
 use crate::helpers::{SALESFORCE_SECRET, post_signed_to};
 use crate::synced::*;
 use serde_json::{Value, json};
-use tandem::sandbox::EchoConfig;
 
-/// Salesforce's API calls by operation (the token excluded), from the sandbox's counters.
+/// Salesforce's API calls (the token excluded), and their count by operation.
 async fn salesforce_calls(synced: &Synced) -> (u64, Value) {
     let counters = synced.salesforce_counters().await;
-    let operations = counters["operations"].clone();
-    let total = operations
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(operation, _)| operation.as_str() != "token")
-        .map(|(_, count)| count.as_u64().unwrap())
-        .sum();
-    (total, operations)
+    (api_calls(&counters), counters["operations"].clone())
 }
 
 fn operation(operations: &Value, name: &str) -> u64 {
@@ -38,11 +29,7 @@ async fn a_thousand_quantities_reach_products_that_are_linked_matched_by_code_or
     const ROUNDS: usize = 10;
     let synced = spawn_synced_on(backend).await;
     // Set up both orgs as they were before tandem: nothing is announced while they are built.
-    let echoes = EchoConfig {
-        netsuite_events_url: Some(synced.app.url("/webhooks/netsuite/events")),
-        salesforce_outbound_url: Some(synced.app.url("/webhooks/salesforce/outbound-message")),
-    };
-    synced.sandbox.set_echo_targets(EchoConfig::default());
+    synced.pause_echoes();
     let mut items = Vec::with_capacity(ITEMS);
     for i in 0..ITEMS {
         let item = synced
@@ -72,7 +59,7 @@ async fn a_thousand_quantities_reach_products_that_are_linked_matched_by_code_or
         }
         items.push(id);
     }
-    synced.sandbox.set_echo_targets(echoes);
+    synced.resume_echoes();
     synced.reset_salesforce_counters().await;
 
     synced.post_quantity_rounds(&items, ROUNDS).await;

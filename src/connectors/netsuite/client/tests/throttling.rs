@@ -21,21 +21,26 @@ fn nonce(request: &wiremock::Request) -> String {
         .1
 }
 
-#[tokio::test]
-async fn a_429_then_204_succeeds_after_a_retry_and_lowers_the_governor() {
-    let server = MockServer::start().await;
+/// The first create is throttled (retry at once), every later one creates customer 9.
+async fn answer_429_then_created(server: &MockServer) {
     Mock::given(method("POST"))
         .respond_with(throttled().insert_header("Retry-After", "0"))
         .up_to_n_times(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .respond_with(
             ResponseTemplate::new(204)
                 .insert_header("Location", format!("{RECORDS}/customer/9").as_str()),
         )
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn a_429_then_204_succeeds_after_a_retry_and_lowers_the_governor() {
+    let server = MockServer::start().await;
+    answer_429_then_created(&server).await;
     let client = tba_client(&server);
 
     let id = client
@@ -169,18 +174,7 @@ async fn each_attempt_is_counted_and_timed_and_slots_are_shown_against_the_limit
     // The test runs on one thread, so the local recorder sees every metric the client sets.
     let _guard = metrics::set_default_local_recorder(&recorder);
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(throttled().insert_header("Retry-After", "0"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(204)
-                .insert_header("Location", format!("{RECORDS}/customer/9").as_str()),
-        )
-        .mount(&server)
-        .await;
+    answer_429_then_created(&server).await;
     let client = tba_client(&server);
 
     client
