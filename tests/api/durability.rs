@@ -89,26 +89,7 @@ async fn answered_events_survive_kill_9_and_a_restart_of_the_binary() {
     let _ = restarted.child.wait().await;
 
     // Every answered event is in the queue file.
-    let queue = EmbeddedQueue::open(queue_settings(dir.path()))
-        .await
-        .unwrap();
-    let mut queued = HashSet::new();
-    loop {
-        let leases = queue.receive(1000, Duration::ZERO).await.unwrap();
-        if leases.is_empty() {
-            break;
-        }
-        for lease in leases {
-            // Event ids are `netsuite:<webhook-id>#<index>`.
-            let webhook_id = lease
-                .event
-                .id
-                .trim_start_matches("netsuite:")
-                .trim_end_matches("#0");
-            queued.insert(webhook_id.to_owned());
-            queue.ack(lease.token).await.unwrap();
-        }
-    }
+    let queued = queued_webhook_ids(dir.path()).await;
     let lost: Vec<_> = answered.difference(&queued).collect();
     assert!(lost.is_empty(), "answered but lost: {lost:?}");
 }

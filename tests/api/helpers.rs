@@ -342,3 +342,30 @@ impl RunningBinary {
         all
     }
 }
+
+/// The webhook ids of every event in the embedded queue file under `dir` (the binary's
+/// `queue.db`), taking each event off the queue. Event ids are `netsuite:<webhook-id>#<index>`.
+pub async fn queued_webhook_ids(dir: &Path) -> std::collections::HashSet<String> {
+    use tandem::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
+    let queue = EmbeddedQueue::open(EmbeddedSettings {
+        path: dir.join("queue.db"),
+        shards: 64,
+        visibility_timeout: Duration::from_secs(60),
+        max_deliveries: 20,
+        dedupe_retention: Duration::from_secs(3600),
+    })
+    .await
+    .unwrap();
+    let mut queued = std::collections::HashSet::new();
+    loop {
+        let leases = queue.receive(1000, Duration::ZERO).await.unwrap();
+        if leases.is_empty() {
+            return queued;
+        }
+        for lease in leases {
+            let id = lease.event.id.trim_start_matches("netsuite:");
+            queued.insert(id.trim_end_matches("#0").to_owned());
+            queue.ack(lease.token).await.unwrap();
+        }
+    }
+}

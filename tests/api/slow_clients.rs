@@ -8,8 +8,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tandem::queue::Queue;
-use tandem::queue::embedded::{EmbeddedQueue, EmbeddedSettings};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 #[tokio::test]
@@ -345,27 +343,7 @@ async fn sigterm_with_stalled_connections_open_exits_within_seconds_and_keeps_ev
         "exits within seconds, not the 20 s grace"
     );
 
-    let queue = EmbeddedQueue::open(EmbeddedSettings {
-        path: dir.path().join("queue.db"),
-        shards: 64,
-        visibility_timeout: Duration::from_secs(60),
-        max_deliveries: 20,
-        dedupe_retention: Duration::from_secs(3600),
-    })
-    .await
-    .unwrap();
-    let mut queued = HashSet::new();
-    loop {
-        let leases = queue.receive(1000, Duration::ZERO).await.unwrap();
-        if leases.is_empty() {
-            break;
-        }
-        for lease in leases {
-            let id = lease.event.id.trim_start_matches("netsuite:");
-            queued.insert(id.trim_end_matches("#0").to_owned());
-            queue.ack(lease.token).await.unwrap();
-        }
-    }
+    let queued = queued_webhook_ids(dir.path()).await;
     let lost: Vec<_> = answered.difference(&queued).collect();
     assert!(lost.is_empty(), "answered but not stored: {lost:?}");
 }
