@@ -28,6 +28,14 @@ ensure_cargo_deny() {
   ensure_cargo_tool machete "$cargo_machete_version"
 }
 
+# The advisories check without touching the network for the database. `--frozen` also keeps
+# cargo offline, and cargo metadata wants every crate of the lockfile (Windows ones too), so
+# they are downloaded first.
+check_advisories_offline() {
+  cargo fetch --locked --quiet
+  cargo deny --frozen check --hide-inclusion-graph advisories
+}
+
 check_dependencies() {
   echo "== cargo machete: every dependency in Cargo.toml is used"
   cargo machete
@@ -41,7 +49,7 @@ check_dependencies() {
       exit 1
     fi
     echo "== cargo deny: advisories (database under $TANDEM_ADVISORY_DB, not fetched)"
-    cargo deny --frozen check --hide-inclusion-graph advisories
+    check_advisories_offline
     return
   fi
   local fetch_log
@@ -49,7 +57,7 @@ check_dependencies() {
   if timeout 180 cargo deny fetch db >"$fetch_log" 2>&1; then
     rm -f "$fetch_log"
     echo "== cargo deny: advisories (database fetched from GitHub)"
-    cargo deny --frozen check --hide-inclusion-graph advisories
+    check_advisories_offline
   else
     local reason
     reason=$(grep -m 1 -i 'error' "$fetch_log" | sed 's/^.*\[ERROR\] //' | cut -c 1-110 || true)

@@ -2,7 +2,7 @@
 //! and runs them until shutdown. Production and tests start tandem through this one path.
 
 use crate::config::Config;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Surface, router_for};
 use crate::ops;
 use crate::queue::Queue;
 use crate::queue::open::{QueueUse, open_queue};
@@ -19,6 +19,8 @@ use tokio_util::task::TaskTracker;
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    /// The internal listener and its routes, when `server.admin_listen` is set.
+    admin: Option<(TcpListener, axum::Router)>,
     queue: Arc<dyn Queue>,
     store: Arc<dyn Store>,
     config: Arc<Config>,
@@ -42,6 +44,14 @@ impl App {
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
+        let admin_listener = match config.server.admin_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("server.admin_listen: cannot bind {address}"))?,
+            ),
+            None => None,
+        };
         let stopping = CancellationToken::new();
         let workers = TaskTracker::new();
         let sync = start_sync(
@@ -59,9 +69,17 @@ impl App {
             }
         }
         let state = AppState::new(config.clone(), queue.clone(), store.clone(), metrics);
+        let (router, admin) = match admin_listener {
+            Some(admin_listener) => (
+                router_for(state.clone(), Surface::Webhooks),
+                Some((admin_listener, router_for(state, Surface::Admin))),
+            ),
+            None => (router_for(state, Surface::All), None),
+        };
         Ok(App {
             listener,
-            router: router(state),
+            router,
+            admin,
             queue,
             store,
             config,
@@ -85,6 +103,15 @@ impl App {
             .expect("a bound listener has an address")
     }
 
+    /// The address of the admin listener, when `server.admin_listen` is set.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(listener, _)| {
+            listener
+                .local_addr()
+                .expect("a bound listener has an address")
+        })
+    }
+
     pub fn queue(&self) -> Arc<dyn Queue> {
         self.queue.clone()
     }
@@ -99,6 +126,9 @@ impl App {
         let stopping = self.stopping.clone();
         let grace = self.config.server.shutdown_grace;
         tracing::info!(address = %self.local_addr(), queue = self.queue.backend(), "tandem is listening");
+        if let Some(admin) = self.admin_addr() {
+            tracing::info!(address = %admin, "admin routes (/metrics, /api/v1) are listening");
+        }
         let signal = stopping.clone();
         tokio::spawn(async move {
             shutdown.await;
@@ -111,6 +141,16 @@ impl App {
             stopping.clone(),
         );
         let serving = tokio::spawn(serve);
+        // The admin listener has its own connection slots, so a flood of the webhook port
+        // never delays a probe or a scrape there.
+        let admin_serving = self.admin.map(|(listener, router)| {
+            tokio::spawn(crate::serve::serve(
+                listener,
+                router,
+                crate::serve::Limits::from_config(&self.config.server),
+                stopping.clone(),
+            ))
+        });
         stopping.cancelled().await;
         tracing::info!(grace = ?grace, "shutting down: finishing in-flight requests and events");
         // Workers finish the event they hold; the rest stays queued for the next start.
@@ -118,6 +158,9 @@ impl App {
         let workers = self.workers.clone();
         let drained = async move {
             let served = serving.await;
+            if let Some(admin) = admin_serving {
+                admin.await?;
+            }
             workers.wait().await;
             served
         };

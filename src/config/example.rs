@@ -27,6 +27,7 @@ mod tests {
             "server",
             &[
                 ("listen", Written),
+                ("admin_listen", CommentedOut),
                 ("admin_token", CommentedOut),
                 ("max_body_bytes", Written),
                 ("outbound_message_max_body_bytes", Written),

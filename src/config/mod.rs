@@ -41,8 +41,13 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Address the HTTP server binds (webhooks, health, metrics, admin API). Default `127.0.0.1:8080`.
+    /// Address the HTTP server binds (webhooks and health; also metrics and the admin API
+    /// unless `admin_listen` is set). Default `127.0.0.1:8080`.
     pub listen: SocketAddr,
+    /// A second, internal address for `/metrics`, the ops API and the health checks.
+    /// Set: those routes leave `listen`, which then serves only webhooks and health, so it
+    /// can face the internet. Unset (default): everything is served on `listen`.
+    pub admin_listen: Option<SocketAddr>,
     /// Bearer token for `/api/v1` and `/ops`. Unset: the admin API is disabled.
     pub admin_token: Option<Secret>,
     /// Largest request body accepted; larger ones get 413 before more is read. Default 4 MiB.
@@ -89,6 +94,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: None,
             admin_token: None,
             max_body_bytes: 4 * 1024 * 1024,
             outbound_message_max_body_bytes: 1024 * 1024,

@@ -29,6 +29,16 @@ impl Config {
                 "must be at least server.max_body_bytes and server.outbound_message_max_body_bytes",
             ));
         }
+        // Port 0 picks a free port for each listener, so only a fixed port can clash.
+        if server
+            .admin_listen
+            .is_some_and(|admin| admin == server.listen && admin.port() != 0)
+        {
+            return Err(ConfigError::new(
+                "server.admin_listen",
+                "must differ from server.listen (leave it unset to serve everything on listen)",
+            ));
+        }
         if let Some(token) = &server.admin_token
             && token.expose().len() < 16
         {
@@ -239,6 +249,18 @@ mod tests {
             set(&mut config);
             assert_eq!(config.validate().unwrap_err().key, key);
         }
+    }
+
+    #[test]
+    fn an_admin_address_equal_to_the_webhook_address_is_refused() {
+        let mut config = Config::default();
+        config.server.admin_listen = Some(config.server.listen);
+        assert_eq!(config.validate().unwrap_err().key, "server.admin_listen");
+        config.server.admin_listen = Some("127.0.0.1:9090".parse().unwrap());
+        config.validate().unwrap();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        config.server.admin_listen = Some(config.server.listen);
+        config.validate().unwrap();
     }
 
     #[test]

@@ -32,21 +32,45 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", ops_api::DISCARD_DEAD_LETTER),
 ];
 
+/// The routes one listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// Everything on one port (no `server.admin_listen`).
+    All,
+    /// The internet-facing port beside an admin listener: webhooks and health checks only.
+    Webhooks,
+    /// The internal port (`server.admin_listen`): health checks, `/metrics` and the ops API.
+    Admin,
+}
+
+/// Every route, on one port.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/webhooks/salesforce/outbound-message",
-            post(outbound_message::receive),
-        )
-        .route(
-            "/webhooks/salesforce/events",
-            post(json_webhooks::salesforce),
-        )
-        .route("/webhooks/netsuite/events", post(json_webhooks::netsuite))
+    router_for(state, Surface::All)
+}
+
+/// The routes of `surface`; the others answer 404 there.
+pub fn router_for(state: AppState, surface: Surface) -> Router {
+    let mut routes = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
-        .merge(ops_api::routes(state.clone()))
+        .route("/readyz", get(health::readyz));
+    if surface != Surface::Admin {
+        routes = routes
+            .route(
+                "/webhooks/salesforce/outbound-message",
+                post(outbound_message::receive),
+            )
+            .route(
+                "/webhooks/salesforce/events",
+                post(json_webhooks::salesforce),
+            )
+            .route("/webhooks/netsuite/events", post(json_webhooks::netsuite));
+    }
+    if surface != Surface::Webhooks {
+        routes = routes
+            .route("/metrics", get(metrics::render))
+            .merge(ops_api::routes(state.clone()));
+    }
+    routes
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))

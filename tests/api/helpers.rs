@@ -239,13 +239,23 @@ impl RunningBinary {
         format!("http://{}{path}", self.address)
     }
 
-    /// Waits (up to 30 s) for a log line whose message contains `text`.
     /// The Prometheus text the binary serves at `/metrics`.
     pub async fn metrics(&self, client: &reqwest::Client) -> String {
         let response = client.get(self.url("/metrics")).send().await.unwrap();
         response.text().await.unwrap()
     }
 
+    /// The admin listener's address (`server.admin_listen`), from its start-up log line.
+    pub async fn admin_address(&mut self) -> SocketAddr {
+        let line = self.wait_for_log("admin routes").await;
+        line["address"]
+            .as_str()
+            .expect("the admin line has an address")
+            .parse()
+            .unwrap()
+    }
+
+    /// Waits (up to 30 s) for a log line whose message contains `text`.
     pub async fn wait_for_log(&mut self, text: &str) -> serde_json::Value {
         wait_for_line(&mut self.lines, text).await
     }

@@ -1,10 +1,12 @@
 //! tandem's integration tests: one binary, the real app on port 0, real SQLite files, real sockets.
 
+mod admin_listener;
 mod config_cli;
 mod connectors_netsuite;
 mod connectors_salesforce;
 mod dead_letters;
 mod demo;
+mod deploy_configs;
 mod durability;
 mod helpers;
 mod hostile_input;

@@ -143,9 +143,13 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
 {
     let dir = tempfile::tempdir().unwrap();
     // The default max_connections (512) against 1,024 descriptors; hostile clients hold their
-    // regular slots for 5 s.
-    let config = config_with(dir.path(), "header_read_timeout = \"5s\"");
-    let tandem = RunningBinary::start(&config, &[]).await;
+    // regular slots for 5 s. Probes and scrapes also have their own port.
+    let config = config_with(
+        dir.path(),
+        "header_read_timeout = \"5s\"\nadmin_listen = \"127.0.0.1:0\"",
+    );
+    let mut tandem = RunningBinary::start(&config, &[]).await;
+    let admin = tandem.admin_address().await;
     let pid = tandem.child.id().unwrap();
     set_descriptor_limit(pid, "1024", "1024");
     assert_eq!(
@@ -171,12 +175,16 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
     let mut first_webhook = None;
     let mut answered = 0;
     let mut failed = Vec::new();
+    let mut admin_probes = Vec::new();
     let deadline = flood_started + Duration::from_millis(4500);
     let mut n = 0;
     while Instant::now() < deadline {
         if flood_connected.is_none() && connected.load(Ordering::Relaxed) == 2000 {
             flood_connected = Some(flood_started.elapsed());
         }
+        let probed = Instant::now();
+        let probe = client.get(format!("http://{admin}/healthz")).send().await;
+        admin_probes.push((probe.map(|r| r.status().as_u16()).ok(), probed.elapsed()));
         let health = client.get(tandem.url("/healthz")).send().await;
         match health {
             Ok(response) if response.status() == 200 => {
@@ -213,6 +221,19 @@ async fn a_flood_of_2000_connections_under_1024_descriptors_does_not_stop_health
         first_webhook,
         failed.len(),
         failed.last()
+    );
+    let slowest_probe = admin_probes.iter().map(|(_, took)| *took).max();
+    println!(
+        "admin port during the flood: {} probes, slowest {slowest_probe:?}",
+        admin_probes.len()
+    );
+    let refused: Vec<_> = admin_probes
+        .iter()
+        .filter(|(status, _)| *status != Some(200))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "every /healthz on the admin port is answered 200 during the flood: {refused:?}"
     );
     let flood_connected = flood_connected.expect("the flood connected within 4.5 s");
     println!("the flood's 2000 connects were done after {flood_connected:?}");
