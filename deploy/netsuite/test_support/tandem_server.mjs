@@ -37,9 +37,12 @@ export async function startTandem({ webhookSecret }) {
     `mapping = ${JSON.stringify(join(REPO, 'mapping.toml'))}`,
     '',
   ].join('\n'));
+  // RUST_LOG would override the log level; the listening line is read at the default one.
+  const env = { ...process.env, TANDEM_SERVER__LOG_FORMAT: 'json' };
+  delete env.RUST_LOG;
   const child = spawn(tandemBinary(), ['serve', '--config', config], {
     cwd: dir,
-    env: { ...process.env, TANDEM_SERVER__LOG_FORMAT: 'json', RUST_LOG: '' },
+    env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
