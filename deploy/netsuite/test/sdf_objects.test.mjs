@@ -39,6 +39,9 @@ test('the script parameters the user event script reads are declared on it', () 
   for (const parameter of read) {
     assert.match(xml, new RegExp(`<scriptcustomfield scriptid="${parameter}">`), parameter);
   }
+  const deployments = xml.match(/<scriptdeployment /g).length;
+  assert.equal(xml.match(/<custscript_tandem_url>/g).length, deployments, 'every deployment sets the URL');
+  assert.equal(xml.match(/<custscript_tandem_integration_role>/g).length, deployments, 'and the role');
 });
 
 test('every file the objects name exists in the file cabinet', () => {

@@ -4,7 +4,7 @@
  * event per affected stock item. tandem's own writes are skipped (tandem_loop_guard.js); a
  * request tandem does not take goes to the outbox (tandem_delivery.js).
  *
- * Script parameters (set on each deployment, or once as the parameter's default):
+ * Script parameters (each deployment in src/Objects/customscript_tandem_ue.xml sets them):
  *   custscript_tandem_url               tandem's NetSuite endpoint,
  *                                       https://<host>/webhooks/netsuite/events
  *   custscript_tandem_integration_role  internal id(s) of the role tandem's integration uses,
