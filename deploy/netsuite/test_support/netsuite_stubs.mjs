@@ -112,17 +112,25 @@ export function netsuite(initial = {}) {
     load({ type, id }) {
       const stored = (state.customRecords[type] || {})[id];
       if (stored) {
-        return { type, id, getValue: ({ fieldId }) => (fieldId in stored ? stored[fieldId] : '') };
+        const values = { ...stored };
+        return {
+          type,
+          id,
+          getValue: ({ fieldId }) => (fieldId in values ? values[fieldId] : ''),
+          setValue: ({ fieldId, value }) => {
+            values[fieldId] = value;
+          },
+          save: () => {
+            table(type)[id] = values;
+            return id;
+          },
+        };
       }
       const loadable = state.loadable[`${type}:${id}`];
       if (loadable) {
         return loadable;
       }
       throw suiteScriptError('RCRD_DSNT_EXIST', `no ${type} ${id}`);
-    },
-    submitFields({ type, id, values }) {
-      Object.assign(table(type)[id], values);
-      return id;
     },
     delete({ type, id }) {
       delete table(type)[id];

@@ -33,7 +33,8 @@ define([], () => {
     /**
      * Why this change is tandem's own, or null when it is not.
      * change: {executionContext, role, user, originBefore, originAfter}
-     * settings: {integrationRoles: [...], integrationUsers: [...]}
+     * settings: {integrationRoles: [...], integrationUsers: [...], restContext}
+     *   restContext: runtime.ContextType.REST_WEBSERVICES, lowercase.
      */
     function tandemWriteReason(change, settings) {
         const roles = settings.integrationRoles || [];
@@ -45,7 +46,7 @@ define([], () => {
             return 'made by the integration user';
         }
         const context = String(change.executionContext || '').toLowerCase();
-        if (context === REST_WEB_SERVICES && roles.length === 0 && users.length === 0) {
+        if (context === (settings.restContext || REST_WEB_SERVICES) && roles.length === 0 && users.length === 0) {
             return 'made through REST web services';
         }
         if (!blank(change.originAfter) && String(change.originAfter) !== String(change.originBefore || '')) {

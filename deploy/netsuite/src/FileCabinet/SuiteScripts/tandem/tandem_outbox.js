@@ -38,11 +38,18 @@ define(['N/record', 'N/search'], (record, search) => {
     function add(entry) {
         const created = record.create({ type: TYPE });
         created.setValue({ fieldId: 'name', value: entry.eventId });
+        setAll(created, entry);
+        return created.save();
+    }
+
+    /** Sets the entry's given fields; a null leaves the field empty. */
+    function setAll(target, entry) {
         const fields = values(entry);
         Object.keys(fields).forEach((fieldId) => {
-            created.setValue({ fieldId, value: fields[fieldId] });
+            if (fields[fieldId] !== null) {
+                target.setValue({ fieldId, value: fields[fieldId] });
+            }
         });
-        return created.save();
     }
 
     /** Internal ids of pending entries, oldest first, at most `limit`. */
@@ -68,8 +75,11 @@ define(['N/record', 'N/search'], (record, search) => {
         };
     }
 
+    /** Loads and saves rather than submitFields: the next attempt is a date-time, set as a Date. */
     function update(id, entry) {
-        record.submitFields({ type: TYPE, id, values: values(entry) });
+        const stored = record.load({ type: TYPE, id });
+        setAll(stored, entry);
+        stored.save();
     }
 
     function remove(id) {

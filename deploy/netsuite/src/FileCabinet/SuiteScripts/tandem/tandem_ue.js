@@ -27,6 +27,7 @@ define(['N/runtime', 'N/record', 'N/log', './tandem_records', './tandem_event', 
             url: script.getParameter({ name: 'custscript_tandem_url' }),
             integrationRoles: guard.idList(script.getParameter({ name: 'custscript_tandem_integration_role' })),
             integrationUsers: guard.idList(script.getParameter({ name: 'custscript_tandem_integration_user' })),
+            restContext: String(runtime.ContextType.REST_WEBSERVICES).toLowerCase(),
         };
     }
 
