@@ -1,7 +1,8 @@
 // Stubs of the SuiteScript modules the tandem scripts use, built on node's own crypto and a real
 // HTTP client: N/https, N/crypto, N/encode, N/runtime, N/record, N/search, N/log, N/task.
 // `netsuite()` returns {modules, state}; tests set state (secrets, parameters, user, items) and
-// read what the scripts did (posts, outbox records, logs, tasks).
+// read what the scripts did (posts, outbox records, logs, tasks). Unlike NetSuite's, the N/https
+// stub also takes http:// URLs, so that tests reach a local tandem without TLS.
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
