@@ -60,6 +60,29 @@ test('a customer change posted by the script is accepted by tandem', () => {
   assert.deepEqual(outboxEntries(ns), []);
 });
 
+test('tandem accepts the event of every record type the script reports', () => {
+  const { ns, load } = scripts(tandem.url(EVENTS_PATH), { items: { 77: { type: 'InvtPart', quantityavailable: '3' } } });
+  const script = load('tandem_ue');
+  const types = Object.keys(load('tandem_records').RECORDS);
+  assert.ok(types.length >= 20);
+  for (const type of types) {
+    const saved = fakeRecord({
+      type,
+      id: 77,
+      values: { lastmodifieddate: new Date(), tranid: 'T-77', statusRef: 'open', duedate: new Date(), entity: '5' },
+      texts: { entity: 'Acme' },
+      sublists: { apply: [{ doc: '12', apply: true, amount: 10 }] },
+    });
+    script.afterSubmit(userEvent('edit', saved, saved));
+  }
+  assert.equal(ns.state.posts.length, types.length);
+  for (const { request, answer } of ns.state.posts) {
+    const sent = JSON.parse(request.body);
+    assert.equal(answer.code, 202, `${sent.object}: ${answer.body}`);
+    assert.deepEqual(JSON.parse(answer.body), { accepted: 1 });
+  }
+});
+
 test('a 503 goes to the outbox, and the retry script delivers it once tandem answers', async () => {
   const proxy = await startUnavailableProxy(tandem.url(''));
   try {

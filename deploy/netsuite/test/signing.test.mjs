@@ -6,25 +6,26 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { suiteScripts } from '../test_support/scripts.mjs';
 
-// The vectors of fixtures/standard-webhooks-test-vectors.txt.
-const VECTORS = [
-  {
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
-    timestamp: 1614265330,
-    body: '{"test": 2432232314}',
-    signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
-  },
-  {
-    secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
-    id: 'msg_27UH4WbU6Z5A5EzD8u03UvzRbpk',
-    timestamp: 1649367553,
-    body: '{"email":"test@example.com","username":"test_user"}',
-    signature: 'v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=',
-  },
-];
+// The vectors of the Standard Webhooks specification, as recorded in
+// test_support/standard-webhooks-test-vectors.txt.
+function vectors() {
+  const text = readFileSync(new URL('../test_support/standard-webhooks-test-vectors.txt', import.meta.url), 'utf8');
+  return text.split(/^Vector \d+$/m).slice(1).map((block) => {
+    const value = (name) => block.match(new RegExp(`^\\s*${name}\\s*: (.*)$`, 'm'))[1];
+    return {
+      secret: value('secret'),
+      id: value('webhook-id'),
+      timestamp: Number(value('webhook-timestamp')),
+      body: value('body'),
+      signature: value('webhook-signature'),
+    };
+  });
+}
+const VECTORS = vectors();
 
 test('the signature matches both Standard Webhooks test vectors', () => {
+  assert.equal(VECTORS.length, 2);
+  assert.equal(VECTORS[0].signature, 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   for (const vector of VECTORS) {
     const { ns, load } = suiteScripts();
     const signing = load('tandem_signing');
