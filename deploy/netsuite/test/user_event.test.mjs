@@ -90,3 +90,16 @@ test('the retry script queues itself again when governance runs low before the o
   assert.equal(ns.state.tasks[0].taskType, 'SCHEDULED_SCRIPT');
   assert.equal(ns.state.posts.length, 2, 'nothing was resent without governance left');
 });
+
+test('the retry script sends the soonest due entries first and one an admin set back to pending', () => {
+  const { ns, load } = loaded();
+  const outbox = load('tandem_outbox');
+  const later = outbox.add({ eventId: 'ns_later', url: NOWHERE, payload: '{}', attempts: 3, nextAttempt: new Date('2026-12-03T10:00:00Z'), status: 'pending' });
+  const sooner = outbox.add({ eventId: 'ns_sooner', url: NOWHERE, payload: '{}', attempts: 1, nextAttempt: new Date('2026-12-03T09:00:00Z'), status: 'pending' });
+  const reset = outbox.add({ eventId: 'ns_reset', url: NOWHERE, payload: '{}', attempts: 5, status: 'pending' });
+  assert.deepEqual(outbox.pendingIds(10), [reset, sooner, later]);
+  const counts = load('tandem_delivery').retryDue(new Date('2026-12-03T09:30:00Z'), {});
+  assert.deepEqual([counts.rescheduled, counts.notDue], [2, 1]);
+  assert.deepEqual(ns.state.posts.map((p) => p.request.headers['webhook-id']), ['ns_reset', 'ns_sooner']);
+  assert.equal(ns.state.customRecords[OUTBOX][reset].custrecord_tandem_attempts, 6);
+});

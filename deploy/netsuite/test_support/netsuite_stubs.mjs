@@ -155,7 +155,7 @@ export function netsuite(initial = {}) {
     Operator: { IS: 'is', ANYOF: 'anyof' },
     Sort: { ASC: 'ASC', DESC: 'DESC' },
     createColumn: (column) => column,
-    create({ type, filters }) {
+    create({ type, filters, columns = [] }) {
       const [field, operator, value] = filters[0];
       if (type === 'item' && field === 'internalid' && operator === 'anyof') {
         const rows = value
@@ -164,8 +164,11 @@ export function netsuite(initial = {}) {
         return { run: () => results(rows) };
       }
       if (operator === 'is') {
+        const sortBy = columns.find((column) => column.sort);
+        const key = (values) => (sortBy && values[sortBy.name] ? new Date(values[sortBy.name]).getTime() : 0);
         const rows = Object.entries(state.customRecords[type] || {})
           .filter(([, values]) => values[field] === value)
+          .sort(([, a], [, b]) => key(a) - key(b))
           .map(([id]) => ({ id: Number(id) }));
         return { run: () => results(rows) };
       }

@@ -61,7 +61,8 @@ define(['N/https', 'N/log', './tandem_signing', './tandem_retry_policy', './tand
 
         /**
          * Sends the outbox entries due at `now`: delivered ones are deleted, refused ones kept as
-         * failed, the others rescheduled. Stops early when `hasUsage()` says governance runs low.
+         * failed, the others rescheduled. Stops early, with `unfinished` set, when `hasUsage()`
+         * says governance runs low.
          */
         function retryDue(now, options) {
             const limit = (options && options.limit) || 1000;
@@ -97,9 +98,7 @@ define(['N/https', 'N/log', './tandem_signing', './tandem_retry_policy', './tand
                     counts.failed += 1;
                 }
             }
-            if (ids.length === limit) {
-                counts.unfinished = true;
-            }
+            // Past `limit` pending entries, the next scheduled run goes on.
             return counts;
         }
 

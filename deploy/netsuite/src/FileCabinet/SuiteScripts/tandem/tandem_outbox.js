@@ -52,12 +52,12 @@ define(['N/record', 'N/search'], (record, search) => {
         });
     }
 
-    /** Internal ids of pending entries, oldest first, at most `limit`. */
+    /** Internal ids of pending entries, soonest due first, at most `limit`. */
     function pendingIds(limit) {
         return search.create({
             type: TYPE,
             filters: [[FIELDS.status, search.Operator.IS, PENDING]],
-            columns: [search.createColumn({ name: 'internalid', sort: search.Sort.ASC })],
+            columns: [search.createColumn({ name: FIELDS.nextAttempt, sort: search.Sort.ASC })],
         }).run().getRange({ start: 0, end: limit }).map((result) => result.id);
     }
 
