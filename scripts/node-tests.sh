@@ -28,4 +28,5 @@ ensure_node() {
 }
 
 ensure_node
-node --test deploy/netsuite/test/
+# The files are named, not the folder: node 21 and later read --test arguments as glob patterns.
+node --test deploy/netsuite/test/*.test.mjs
