@@ -12,6 +12,18 @@ const object = (name) => readFileSync(join(OBJECTS, `${name}.xml`), 'utf8');
 const { load } = suiteScripts();
 const records = load('tandem_records');
 
+test('the project has the SuiteCloud CLI layout: config, then manifest and deploy file in src', () => {
+  const config = readFileSync(join(PROJECT, 'suitecloud.config.js'), 'utf8');
+  assert.match(config, /defaultProjectFolder: 'src'/);
+  const manifest = readFileSync(join(PROJECT, 'src', 'manifest.xml'), 'utf8');
+  assert.match(manifest, /<manifest projecttype="ACCOUNTCUSTOMIZATION">/);
+  assert.match(manifest, /<feature required="true">SERVERSIDESCRIPTING<\/feature>/);
+  assert.match(manifest, /<feature required="true">CUSTOMRECORDS<\/feature>/);
+  const deploy = readFileSync(join(PROJECT, 'src', 'deploy.xml'), 'utf8');
+  assert.match(deploy, /<path>~\/FileCabinet\/SuiteScripts\/tandem\/\*<\/path>/);
+  assert.match(deploy, /<path>~\/Objects\/\*<\/path>/);
+});
+
 test('the user event script is deployed once on each record type it reports', () => {
   const xml = object('customscript_tandem_ue');
   const deployed = [...xml.matchAll(/<recordtype>([A-Z]+)<\/recordtype>/g)].map((m) => m[1].toLowerCase());
