@@ -31,6 +31,16 @@ test('an inline edit reads the whole record, not only the changed fields', () =>
   assert.equal(sent.fields.phone, '555-0100');
 });
 
+test('a new record without its modification time is read back for it', () => {
+  const { ns, load } = loaded();
+  const saved = new Date('2026-12-03T08:01:02.345Z');
+  ns.state.loadable['customer:12'] = fakeRecord({ type: 'customer', id: 12, values: { companyname: 'New', lastmodifieddate: saved } });
+  load('tandem_ue').afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 12, values: { companyname: 'New' } })));
+  const [sent] = sentBodies(ns);
+  assert.equal(sent.version, saved.toISOString());
+  assert.equal(sent.change, 'created');
+});
+
 test('a delete is reported from the old record', () => {
   const { ns, load } = loaded();
   const old = fakeRecord({ type: 'contact', id: 8, values: { lastname: 'Doe', lastmodifieddate: new Date(0) } });
@@ -43,8 +53,8 @@ test('a delete is reported from the old record', () => {
 test('a stock item\'s event carries its quantity available; a service item\'s does not', () => {
   const { ns, load } = loaded({ items: { 31: { type: 'InvtPart', quantityavailable: '12' } } });
   const script = load('tandem_ue');
-  script.afterSubmit(userEvent('edit', fakeRecord({ type: 'inventoryitem', id: 31, values: { itemid: 'SKU-31' } })));
-  script.afterSubmit(userEvent('edit', fakeRecord({ type: 'serviceitem', id: 32, values: { itemid: 'SVC-32' } })));
+  script.afterSubmit(userEvent('edit', fakeRecord({ type: 'inventoryitem', id: 31, values: { itemid: 'SKU-31', lastmodifieddate: new Date() } })));
+  script.afterSubmit(userEvent('edit', fakeRecord({ type: 'serviceitem', id: 32, values: { itemid: 'SVC-32', lastmodifieddate: new Date() } })));
   const [stock, service] = sentBodies(ns);
   assert.equal(stock.fields.quantityavailable, 12);
   assert.equal(stock.fields.itemid, 'SKU-31');
@@ -69,7 +79,7 @@ test('without the tandem URL nothing is sent and the error is logged', () => {
 
 test('a network error puts the request in the outbox as pending', () => {
   const { ns, load } = loaded();
-  const [result] = load('tandem_ue').afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 6 })));
+  const [result] = load('tandem_ue').afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 6, values: { lastmodifieddate: new Date() } })));
   assert.equal(result.verdict, 'retry');
   assert.equal(result.code, null);
   const [entry] = Object.values(ns.state.customRecords[OUTBOX]);
@@ -80,8 +90,8 @@ test('a network error puts the request in the outbox as pending', () => {
 test('the retry script queues itself again when governance runs low before the outbox is done', () => {
   const { ns, load } = loaded();
   const script = load('tandem_ue');
-  script.afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 10 })));
-  script.afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 11 })));
+  script.afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 10, values: { lastmodifieddate: new Date() } })));
+  script.afterSubmit(userEvent('create', fakeRecord({ type: 'customer', id: 11, values: { lastmodifieddate: new Date() } })));
   assert.equal(Object.keys(ns.state.customRecords[OUTBOX]).length, 2);
   ns.state.remainingUsage = 5;
   const counts = load('tandem_outbox_ss').execute();

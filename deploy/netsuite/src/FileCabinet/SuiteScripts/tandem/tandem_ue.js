@@ -41,8 +41,10 @@ define(['N/runtime', 'N/record', 'N/log', './tandem_records', './tandem_event', 
         const spec = records.RECORDS[type];
         const deleted = context.type === context.UserEventType.DELETE;
         let current = deleted ? context.oldRecord : context.newRecord;
-        // An inline edit's new record holds only the changed fields.
-        if (context.type === context.UserEventType.XEDIT) {
+        // An inline edit's new record holds only the changed fields, and a new record may not
+        // show its modification time yet: then the saved record is read.
+        const modified = current.getValue({ fieldId: 'lastmodifieddate' });
+        if (!deleted && (context.type === context.UserEventType.XEDIT || !modified)) {
             current = record.load({ type, id: current.id });
         }
         const originBefore = context.oldRecord ? context.oldRecord.getValue({ fieldId: spec.origin }) : null;
