@@ -285,3 +285,48 @@ fn nested(path: &str, value: Value) -> Map<String, Value> {
     }
     record
 }
+
+#[test]
+fn the_probe_reads_each_transform_as_the_kind_it_means() {
+    let uses = uses(&super::shipped_mapping());
+    let kind = |field: &str, access| {
+        uses.iter()
+            .find(|used| used.field == field && used.access == access)
+            .map(|used| used.kind)
+    };
+    assert_eq!(
+        kind("Credit_Limit__c", Access::Read),
+        Some(Kind::Number),
+        "number:2"
+    );
+    assert_eq!(
+        kind("Quantity_Available__c", Access::Write),
+        Some(Kind::Number),
+        "number"
+    );
+    assert_eq!(
+        kind("Invoice_Due_Date__c", Access::Write),
+        Some(Kind::Date),
+        "date:%Y-%m-%d"
+    );
+    assert_eq!(
+        kind("Discount_Approved__c", Access::Read),
+        Some(Kind::Checkbox),
+        "bool"
+    );
+    assert_eq!(
+        kind("Payment_Status__c", Access::Write),
+        Some(Kind::Choice),
+        "table:invoice_status"
+    );
+    assert_eq!(
+        kind("Payment_Terms__c", Access::Write),
+        Some(Kind::Text),
+        "ref_name"
+    );
+    assert_eq!(
+        kind("custentity_sf_account_id", Access::Write),
+        Some(Kind::Text),
+        "no transform"
+    );
+}
