@@ -148,7 +148,7 @@ fn every_custom_field_in_the_salesforce_project_is_one_tandem_uses() {
             .iter()
             .map(|part| part.to_string_lossy().to_string());
         let object = parts.next().unwrap_or_default();
-        let file = parts.last().unwrap_or_default();
+        let file = parts.next_back().unwrap_or_default();
         let field = file.trim_end_matches(".field-meta.xml");
         assert!(
             known.contains(&(object.to_ascii_lowercase(), field.to_ascii_lowercase())),
