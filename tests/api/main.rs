@@ -7,6 +7,7 @@ mod connectors_salesforce;
 mod dead_letters;
 mod demo;
 mod deploy_configs;
+mod deploy_metadata;
 mod durability;
 mod helpers;
 mod hostile_input;
