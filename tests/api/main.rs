@@ -5,6 +5,7 @@ mod connectors_netsuite;
 mod connectors_salesforce;
 mod dead_letters;
 mod demo;
+mod doctor;
 mod durability;
 mod helpers;
 mod hostile_input;
