@@ -30,7 +30,8 @@ pub async fn run(config: &Config) -> Report {
             return report;
         }
     };
-    let (salesforce_needs, netsuite_needs) = (needs::salesforce(&mapping), needs::netsuite(&mapping));
+    let (salesforce_needs, netsuite_needs) =
+        (needs::salesforce(&mapping), needs::netsuite(&mapping));
     let (salesforce, netsuite) = tokio::join!(
         salesforce::check(&config.salesforce, &salesforce_needs),
         netsuite::check(&config.netsuite, &mapping, &netsuite_needs),

@@ -53,9 +53,16 @@ fn objects(flow: Flow) -> (&'static str, &'static [&'static str]) {
 /// Whether a NetSuite field id names a custom field (entity, body, item or column family).
 pub fn is_netsuite_custom(id: &str) -> bool {
     let lower = id.to_ascii_lowercase();
-    ["custentity_", "custbody_", "custitem_", "custcol_", "custevent_", "custrecord_"]
-        .iter()
-        .any(|prefix| lower.starts_with(prefix))
+    [
+        "custentity_",
+        "custbody_",
+        "custitem_",
+        "custcol_",
+        "custevent_",
+        "custrecord_",
+    ]
+    .iter()
+    .any(|prefix| lower.starts_with(prefix))
 }
 
 pub fn salesforce(mapping: &Mapping) -> SalesforceNeeds {
@@ -99,9 +106,21 @@ pub fn salesforce(mapping: &Mapping) -> SalesforceNeeds {
         });
     }
     let keys: [(&'static str, &str, &'static str); 3] = [
-        ("Account", &names.account_netsuite_id, "link to the NetSuite customer"),
-        ("Opportunity", &names.opportunity_order_id, "link to the NetSuite sales order"),
-        ("Product2", &names.product_item_id, "link to the NetSuite item"),
+        (
+            "Account",
+            &names.account_netsuite_id,
+            "link to the NetSuite customer",
+        ),
+        (
+            "Opportunity",
+            &names.opportunity_order_id,
+            "link to the NetSuite sales order",
+        ),
+        (
+            "Product2",
+            &names.product_item_id,
+            "link to the NetSuite item",
+        ),
     ];
     for (object, name, role) in keys {
         note(object, name, &|use_| {
@@ -111,9 +130,21 @@ pub fn salesforce(mapping: &Mapping) -> SalesforceNeeds {
         });
     }
     let written_back: [(&'static str, &str, &'static str); 3] = [
-        ("Contact", &names.contact_netsuite_id, "link to the NetSuite contact"),
-        ("Opportunity", &names.opportunity_order_number, "sales order number"),
-        ("Opportunity", &names.opportunity_payment_status, "payment status"),
+        (
+            "Contact",
+            &names.contact_netsuite_id,
+            "link to the NetSuite contact",
+        ),
+        (
+            "Opportunity",
+            &names.opportunity_order_number,
+            "sales order number",
+        ),
+        (
+            "Opportunity",
+            &names.opportunity_payment_status,
+            "payment status",
+        ),
     ];
     for (object, name, role) in written_back {
         note(object, name, &|use_| {
@@ -172,7 +203,8 @@ mod tests {
         assert!(product.upsert_key);
         assert!(needs["Account"]["credit_limit__c"].read);
         assert!(needs["Account"]["credit_limit__c"].written);
-        assert!(needs["Product2"]["productcode"].read, "a dotted source");
+        assert!(needs["Product2"]["productcode"].written);
+        assert!(needs["OpportunityLineItem"]["quantity"].read);
         assert!(!needs["Contact"]["netsuite_id__c"].upsert_key);
     }
 
@@ -182,7 +214,13 @@ mod tests {
         assert!(needs["customer"].contains_key("custentity_sf_account_id"));
         assert!(needs["customer"].contains_key("custentity_tandem_origin"));
         assert!(needs["salesOrder"].contains_key("custbody_deal_type"));
-        assert!(!needs["customer"].contains_key("companyname"), "standard fields are not listed");
-        assert!(!needs.contains_key("inventoryItem"), "the item flows read standard fields only");
+        assert!(
+            !needs["customer"].contains_key("companyname"),
+            "standard fields are not listed"
+        );
+        assert!(
+            !needs.contains_key("inventoryItem"),
+            "the item flows read standard fields only"
+        );
     }
 }

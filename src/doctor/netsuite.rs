@@ -20,7 +20,10 @@ pub async fn check(config: &NetsuiteConfig, mapping: &Mapping, needs: &NetsuiteN
         Err(error) => {
             section.push(Check::fail(
                 "the [netsuite] settings make no client",
-                [error.message, format!("see {SETUP_DOC}, \"Integration record\"")],
+                [
+                    error.message,
+                    format!("see {SETUP_DOC}, \"Integration record\""),
+                ],
             ));
             return section;
         }
@@ -28,13 +31,27 @@ pub async fn check(config: &NetsuiteConfig, mapping: &Mapping, needs: &NetsuiteN
     // The first query proves the sign-in: TBA has no token to fetch, M2M fetches one here.
     let subsidiaries = match rows(&client, "subsidiary", &["id", "name"]).await {
         Ok(rows) => {
-            section.push(Check::pass(format!("token: signed in with {}", mode(config))));
+            section.push(Check::pass(format!(
+                "token: signed in with {}",
+                mode(config)
+            )));
             rows
         }
         Err(error) if error.status == Some(401) => {
             section.push(Check::fail(
-                format!("token: NetSuite refused the {} sign-in", mode(config)),
+                format!("token: NetSuite refused the sign-in with {}", mode(config)),
                 [token_fix(config)],
+            ));
+            return section;
+        }
+        Err(error) if error.status.is_none() => {
+            section.push(Check::fail(
+                "token: no answer from NetSuite",
+                [
+                    error.message,
+                    "check netsuite.base_url (the account's REST host) and the network path to it"
+                        .to_owned(),
+                ],
             ));
             return section;
         }
@@ -125,7 +142,9 @@ async fn check_record_type(
                 format!("{label} does not exist"),
                 [
                     create_fix(record_type, id),
-                    format!("or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"),
+                    format!(
+                        "or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"
+                    ),
                 ],
             )),
         }
@@ -135,14 +154,20 @@ async fn check_record_type(
 fn create_fix(record_type: &str, id: &str) -> String {
     let lower = id.to_ascii_lowercase();
     let (kind, page) = if lower.starts_with("custentity") {
-        ("Entity Field", "Customization > Lists, Records, & Fields > Entity Fields")
+        (
+            "Entity Field",
+            "Customization > Lists, Records, & Fields > Entity Fields",
+        )
     } else if lower.starts_with("custbody") {
         (
             "Transaction Body Field",
             "Customization > Lists, Records, & Fields > Transaction Body Fields",
         )
     } else if lower.starts_with("custitem") {
-        ("Item Field", "Customization > Lists, Records, & Fields > Item Fields")
+        (
+            "Item Field",
+            "Customization > Lists, Records, & Fields > Item Fields",
+        )
     } else {
         ("custom field", "Customization > Lists, Records, & Fields")
     };
@@ -161,7 +186,10 @@ fn subsidiary_check(mapping: &Mapping, subsidiaries: &[Map<String, Value>]) -> C
         .iter()
         .map(|row| (text(row, "id"), text(row, "name")))
         .collect();
-    let mut wanted = vec![("default_subsidiary", mapping.default_subsidiary().to_owned())];
+    let mut wanted = vec![(
+        "default_subsidiary",
+        mapping.default_subsidiary().to_owned(),
+    )];
     for (_, over) in mapping.currencies() {
         if let Some(subsidiary) = &over.subsidiary {
             wanted.push(("[currencies] subsidiary", subsidiary.clone()));
@@ -212,7 +240,9 @@ async fn currency_check(client: &NetsuiteClient, mapping: &Mapping) -> Check {
     for (iso, over) in mapping.currencies() {
         let found = match &over.currency {
             Some(id) => active.iter().any(|(known, _)| known == id),
-            None => active.iter().any(|(_, symbol)| symbol.eq_ignore_ascii_case(iso)),
+            None => active
+                .iter()
+                .any(|(_, symbol)| symbol.eq_ignore_ascii_case(iso)),
         };
         if !found {
             missing.push(match &over.currency {
@@ -232,7 +262,10 @@ async fn currency_check(client: &NetsuiteClient, mapping: &Mapping) -> Check {
         return Check::pass(format!("currencies: {}", symbols.join(", ")));
     }
     Check::fail(
-        format!("currencies: [currencies] names {} which the account lacks", missing.join(", ")),
+        format!(
+            "currencies: [currencies] names {} which the account lacks",
+            missing.join(", ")
+        ),
         [format!(
             "add the currency in Lists > Accounting > Currencies, or change [currencies] in the mapping file; the account has {}",
             symbols.join(", ")

@@ -25,13 +25,22 @@ pub async fn check(config: &SalesforceConfig, needs: &SalesforceNeeds) -> Sectio
         }
     };
     if let Err(error) = client.sign_in().await {
-        section.push(Check::fail(
-            format!("token: the org refused the {} sign-in", mode(config)),
-            [
-                format!("Salesforce said: {}", error.message),
-                token_fix(config),
-            ],
-        ));
+        section.push(match error.status {
+            None => Check::fail(
+                "token: no answer from Salesforce",
+                [
+                    error.message,
+                    "check salesforce.instance_url (and salesforce.token_url when set) and the network path to the org".to_owned(),
+                ],
+            ),
+            Some(_) => Check::fail(
+                format!("token: the org refused the sign-in with {}", mode(config)),
+                [
+                    format!("Salesforce said: {}", error.message),
+                    token_fix(config),
+                ],
+            ),
+        });
         return section;
     }
     section.push(Check::pass(format!(
@@ -157,7 +166,9 @@ fn field_check(describe: &ObjectDescribe, need: &SalesforceUse) -> Check {
             format!("{label} does not exist"),
             [
                 create_fix(object, need),
-                format!("or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"),
+                format!(
+                    "or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"
+                ),
             ],
         );
     };

@@ -71,7 +71,10 @@ fn salesforce_inbound(config: &Config) -> Check {
             ],
         );
     }
-    Check::pass(format!("Salesforce events accepted as {}", ways.join(" and ")))
+    Check::pass(format!(
+        "Salesforce events accepted as {}",
+        ways.join(" and ")
+    ))
 }
 
 fn netsuite_inbound(config: &Config) -> Check {

@@ -49,7 +49,8 @@ impl FromStr for FieldName {
             _ => return Err(bad()),
         };
         let (object, field) = rest.split_once('.').ok_or_else(bad)?;
-        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let plain =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !plain(object) || !plain(field) {
             return Err(bad());
         }
@@ -111,7 +112,9 @@ mod tests {
         assert_eq!(name.system, FieldSystem::Salesforce);
         assert!(name.names(FieldSystem::Salesforce, "account", "netsuite_id__c"));
         assert!(!name.names(FieldSystem::Netsuite, "Account", "NetSuite_Id__c"));
-        let name: FieldName = "NetSuite:customer.custentity_sf_account_id".parse().unwrap();
+        let name: FieldName = "NetSuite:customer.custentity_sf_account_id"
+            .parse()
+            .unwrap();
         assert_eq!(
             name.to_string(),
             "netsuite:customer.custentity_sf_account_id"

@@ -51,6 +51,8 @@ impl SandboxBinary {
                 netsuite = url;
             }
         }
+        // Keep reading: a sandbox whose stdout is closed fails its next write.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         SandboxBinary {
             _child: child,
             salesforce: salesforce.unwrap(),
@@ -154,6 +156,7 @@ async fn doctor(config: &Path, args: &[&str]) -> (i32, String) {
 fn assert_read_only(requests: &[String]) {
     assert!(!requests.is_empty());
     for request in requests {
+        let request = request.split('?').next().unwrap_or_default();
         let read = request.starts_with("GET ")
             || request == "POST /services/oauth2/token"
             || request == "POST /services/rest/query/v1/suiteql";

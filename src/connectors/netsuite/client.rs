@@ -219,7 +219,14 @@ impl NetsuiteClient {
     pub(super) fn metadata_url(&self, record_type: &str) -> Url {
         endpoint(
             &self.inner.base_url,
-            &["services", "rest", "record", "v1", "metadata-catalog", record_type],
+            &[
+                "services",
+                "rest",
+                "record",
+                "v1",
+                "metadata-catalog",
+                record_type,
+            ],
         )
     }
 

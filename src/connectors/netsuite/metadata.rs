@@ -39,7 +39,8 @@ impl NetsuiteClient {
     /// The fields of `record_type` (its REST name, e.g. `salesOrder`) from the metadata catalog.
     #[tracing::instrument(skip_all, fields(record_type = %record_type))]
     pub async fn record_schema(&self, record_type: &str) -> Result<RecordSchema, ConnectorError> {
-        let plain = !record_type.is_empty() && record_type.chars().all(|c| c.is_ascii_alphanumeric());
+        let plain =
+            !record_type.is_empty() && record_type.chars().all(|c| c.is_ascii_alphanumeric());
         if !plain {
             return Err(invalid(format!("{record_type:?} is not a record type")));
         }

@@ -38,12 +38,19 @@ const CUSTOM_PREFIXES: &[&str] = &[
 
 use CustomType::{CheckBox, Currency, FreeFormText};
 
-const ENTITY_ORIGIN: (&str, &str, CustomType) =
-    ("custentity_tandem_origin", "Tandem Sync Origin", FreeFormText);
+const ENTITY_ORIGIN: (&str, &str, CustomType) = (
+    "custentity_tandem_origin",
+    "Tandem Sync Origin",
+    FreeFormText,
+);
 const BODY_ORIGIN: (&str, &str, CustomType) =
     ("custbody_tandem_origin", "Tandem Sync Origin", FreeFormText);
 const ITEM_FIELDS: &[(&str, &str, CustomType)] = &[
-    ("custitem_sf_product_id", "Salesforce Product Id", FreeFormText),
+    (
+        "custitem_sf_product_id",
+        "Salesforce Product Id",
+        FreeFormText,
+    ),
     ("custitem_tandem_origin", "Tandem Sync Origin", FreeFormText),
 ];
 
@@ -51,10 +58,18 @@ const ITEM_FIELDS: &[(&str, &str, CustomType)] = &[
 fn declared_for(record_type: RecordType) -> &'static [(&'static str, &'static str, CustomType)] {
     match record_type {
         RecordType::Customer => &[
-            ("custentity_sf_account_id", "Salesforce Account Id", FreeFormText),
+            (
+                "custentity_sf_account_id",
+                "Salesforce Account Id",
+                FreeFormText,
+            ),
             ENTITY_ORIGIN,
             ("custentity_industry", "Industry", FreeFormText),
-            ("custentity_sf_owner_id", "Salesforce Owner Id", FreeFormText),
+            (
+                "custentity_sf_owner_id",
+                "Salesforce Owner Id",
+                FreeFormText,
+            ),
             ("custentity_arr", "ARR", Currency),
         ],
         RecordType::Contact => &[ENTITY_ORIGIN],
@@ -69,18 +84,20 @@ fn declared_for(record_type: RecordType) -> &'static [(&'static str, &'static st
         | RecordType::NonInventorySaleItem
         | RecordType::ServiceSaleItem
         | RecordType::KitItem => ITEM_FIELDS,
-        RecordType::Subsidiary | RecordType::Currency | RecordType::CustomerSubsidiaryRelationship => {
-            &[]
-        }
+        RecordType::Subsidiary
+        | RecordType::Currency
+        | RecordType::CustomerSubsidiaryRelationship => &[],
     }
 }
 
 /// Whether `name` is a custom field's script id.
 pub fn is_custom(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    CUSTOM_PREFIXES
-        .iter()
-        .any(|prefix| lower.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('_')))
+    CUSTOM_PREFIXES.iter().any(|prefix| {
+        lower
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('_'))
+    })
 }
 
 /// The custom fields of every record type of the account.

@@ -5,11 +5,11 @@
 //! `Accept: application/swagger+json`.
 
 use super::NetsuiteState;
+use super::custom_fields::CustomType;
 use super::error::NsError;
 use super::record_type::RecordType;
 use super::records::json;
 use super::standard_fields::{self, Shape};
-use super::custom_fields::CustomType;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -32,10 +32,7 @@ fn catalog_name(record_type: RecordType) -> String {
     record_type.url_name().to_ascii_lowercase()
 }
 
-pub async fn catalog(
-    State(state): State<NetsuiteState>,
-    Query(query): Query<Select>,
-) -> Response {
+pub async fn catalog(State(state): State<NetsuiteState>, Query(query): Query<Select>) -> Response {
     state.journal.count_operation("metadata");
     let base = format!("{}{CATALOG}", state.base_url());
     let wanted: Option<Vec<String>> = query.select.map(|list| {
@@ -45,7 +42,11 @@ pub async fn catalog(
     });
     let items: Vec<Value> = RecordType::ALL
         .into_iter()
-        .filter(|ty| wanted.as_ref().is_none_or(|names| names.contains(&catalog_name(*ty))))
+        .filter(|ty| {
+            wanted
+                .as_ref()
+                .is_none_or(|names| names.contains(&catalog_name(*ty)))
+        })
         .map(|ty| {
             let href = format!("{base}/{}", catalog_name(ty));
             json!({

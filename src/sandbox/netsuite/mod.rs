@@ -96,8 +96,7 @@ impl NetsuiteState {
         for mut record in seeded {
             let before = record.fields.len();
             record.fields.retain(|name, _| {
-                !custom_fields::is_custom(name)
-                    || self.custom_fields.has(record.record_type, name)
+                !custom_fields::is_custom(name) || self.custom_fields.has(record.record_type, name)
             });
             if record.fields.len() != before {
                 records.put(record);

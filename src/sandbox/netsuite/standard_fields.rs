@@ -36,8 +36,16 @@ const CUSTOMER: &[(&str, &str, Shape)] = &[
     ("email", "Email", Text),
     ("phone", "Phone", Text),
     ("url", "Web Address", Text),
-    ("subsidiary", "Primary Subsidiary", Shape::Reference(RecordType::Subsidiary)),
-    ("currency", "Primary Currency", Shape::Reference(RecordType::Currency)),
+    (
+        "subsidiary",
+        "Primary Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
+    (
+        "currency",
+        "Primary Currency",
+        Shape::Reference(RecordType::Currency),
+    ),
     ("terms", "Terms", Text),
     ("creditLimit", "Credit Limit", Number),
     ("balance", "Balance", Number),
@@ -55,7 +63,11 @@ const CONTACT: &[(&str, &str, Shape)] = &[
     ("mobilePhone", "Mobile Phone", Text),
     ("title", "Job Title", Text),
     ("company", "Company", Shape::Reference(RecordType::Customer)),
-    ("subsidiary", "Subsidiary", Shape::Reference(RecordType::Subsidiary)),
+    (
+        "subsidiary",
+        "Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
     ("isInactive", "Inactive", Boolean),
 ];
 
@@ -63,8 +75,16 @@ const SALES_ORDER: &[(&str, &str, Shape)] = &[
     ("tranId", "Order #", Text),
     ("tranDate", "Date", Date),
     ("entity", "Customer", Shape::Reference(RecordType::Customer)),
-    ("subsidiary", "Subsidiary", Shape::Reference(RecordType::Subsidiary)),
-    ("currency", "Currency", Shape::Reference(RecordType::Currency)),
+    (
+        "subsidiary",
+        "Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
+    (
+        "currency",
+        "Currency",
+        Shape::Reference(RecordType::Currency),
+    ),
     ("memo", "Memo", Text),
     ("otherRefNum", "PO #", Text),
     ("status", "Status", Text),
@@ -79,9 +99,21 @@ const INVOICE: &[(&str, &str, Shape)] = &[
     ("tranDate", "Date", Date),
     ("dueDate", "Due Date", Date),
     ("entity", "Customer", Shape::Reference(RecordType::Customer)),
-    ("subsidiary", "Subsidiary", Shape::Reference(RecordType::Subsidiary)),
-    ("currency", "Currency", Shape::Reference(RecordType::Currency)),
-    ("createdFrom", "Created From", Shape::Reference(RecordType::SalesOrder)),
+    (
+        "subsidiary",
+        "Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
+    (
+        "currency",
+        "Currency",
+        Shape::Reference(RecordType::Currency),
+    ),
+    (
+        "createdFrom",
+        "Created From",
+        Shape::Reference(RecordType::SalesOrder),
+    ),
     ("status", "Status", Text),
     ("subtotal", "Subtotal", Number),
     ("total", "Total", Number),
@@ -106,16 +138,32 @@ const KIT_ITEM: &[(&str, &str, Shape)] = &[("member", "Members", Sublist)];
 const CUSTOMER_PAYMENT: &[(&str, &str, Shape)] = &[
     ("tranId", "Payment #", Text),
     ("tranDate", "Date", Date),
-    ("customer", "Customer", Shape::Reference(RecordType::Customer)),
-    ("subsidiary", "Subsidiary", Shape::Reference(RecordType::Subsidiary)),
-    ("currency", "Currency", Shape::Reference(RecordType::Currency)),
+    (
+        "customer",
+        "Customer",
+        Shape::Reference(RecordType::Customer),
+    ),
+    (
+        "subsidiary",
+        "Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
+    (
+        "currency",
+        "Currency",
+        Shape::Reference(RecordType::Currency),
+    ),
     ("payment", "Payment Amount", Number),
     ("apply", "Apply", Sublist),
 ];
 
 const SUBSIDIARY: &[(&str, &str, Shape)] = &[
     ("name", "Name", Text),
-    ("currency", "Currency", Shape::Reference(RecordType::Currency)),
+    (
+        "currency",
+        "Currency",
+        Shape::Reference(RecordType::Currency),
+    ),
     ("isInactive", "Inactive", Boolean),
 ];
 
@@ -130,12 +178,18 @@ const CURRENCY: &[(&str, &str, Shape)] = &[
 
 const RELATIONSHIP: &[(&str, &str, Shape)] = &[
     ("entity", "Customer", Shape::Reference(RecordType::Customer)),
-    ("subsidiary", "Subsidiary", Shape::Reference(RecordType::Subsidiary)),
+    (
+        "subsidiary",
+        "Subsidiary",
+        Shape::Reference(RecordType::Subsidiary),
+    ),
     ("isPrimarySub", "Primary Subsidiary", Boolean),
 ];
 
 /// Every standard field of `record_type`: (field id, title, shape).
-pub fn of(record_type: RecordType) -> impl Iterator<Item = &'static (&'static str, &'static str, Shape)> {
+pub fn of(
+    record_type: RecordType,
+) -> impl Iterator<Item = &'static (&'static str, &'static str, Shape)> {
     let own: &[&[(&str, &str, Shape)]] = match record_type {
         RecordType::Customer => &[CUSTOMER],
         RecordType::Contact => &[CONTACT],
@@ -149,5 +203,7 @@ pub fn of(record_type: RecordType) -> impl Iterator<Item = &'static (&'static st
         RecordType::Currency => &[CURRENCY],
         RecordType::CustomerSubsidiaryRelationship => &[RELATIONSHIP],
     };
-    COMMON.iter().chain(own.iter().flat_map(|fields| fields.iter()))
+    COMMON
+        .iter()
+        .chain(own.iter().flat_map(|fields| fields.iter()))
 }

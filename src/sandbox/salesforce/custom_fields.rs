@@ -117,7 +117,12 @@ const DECLARED: &[(SObject, &str, &str, (CustomType, bool))] = &[
         "PO Number",
         (CustomType::Text(80), false),
     ),
-    (SObject::Opportunity, "Product_Line__c", "Product Line", TEXT),
+    (
+        SObject::Opportunity,
+        "Product_Line__c",
+        "Product Line",
+        TEXT,
+    ),
     (
         SObject::Opportunity,
         "Discount_Approved__c",
@@ -130,7 +135,12 @@ const DECLARED: &[(SObject, &str, &str, (CustomType, bool))] = &[
         "Tandem Sync Origin",
         TEXT,
     ),
-    (SObject::Product2, "NetSuite_Item_Id__c", "NetSuite Item Id", KEY),
+    (
+        SObject::Product2,
+        "NetSuite_Item_Id__c",
+        "NetSuite Item Id",
+        KEY,
+    ),
     (
         SObject::Product2,
         "Quantity_Available__c",
@@ -204,7 +214,10 @@ impl CustomFields {
 
     /// The fields of `object`, by name.
     pub fn of(&self, object: SObject) -> impl Iterator<Item = &CustomField> {
-        self.fields.get(&object).into_iter().flat_map(BTreeMap::values)
+        self.fields
+            .get(&object)
+            .into_iter()
+            .flat_map(BTreeMap::values)
     }
 }
 
@@ -236,6 +249,11 @@ mod tests {
         let names = fields.names(SObject::Account).unwrap();
         assert!(!names.contains_key("netsuite_id__c"));
         assert_eq!(names["legacy_key__c"], "Legacy_Key__c");
-        assert!(fields.names(SObject::Contact).unwrap().contains_key("netsuite_id__c"));
+        assert!(
+            fields
+                .names(SObject::Contact)
+                .unwrap()
+                .contains_key("netsuite_id__c")
+        );
     }
 }

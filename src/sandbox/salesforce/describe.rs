@@ -56,7 +56,11 @@ pub async fn object(
 
 /// What the global describe lists for an object, and the head of its own describe.
 fn object_summary(object: SObject, version: &ApiVersion) -> Value {
-    let url = format!("/services/data/{}/sobjects/{}", version.label(), object.name());
+    let url = format!(
+        "/services/data/{}/sobjects/{}",
+        version.label(),
+        object.name()
+    );
     json!({
         "name": object.name(),
         "label": object.label(),
@@ -133,8 +137,7 @@ fn label_of(object: SObject, name: &str) -> String {
     let mut label = String::new();
     for (index, c) in name.char_indices() {
         let previous = name[..index].chars().last();
-        if index > 0 && c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase())
-        {
+        if index > 0 && c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase()) {
             label.push(' ');
         }
         label.push(c);

@@ -66,7 +66,10 @@ async fn a_record_type_schema_shows_standard_and_custom_fields() {
     );
     assert_eq!(properties["custentity_arr"]["format"], "double");
     let order = schema(&api, "salesOrder").await;
-    assert_eq!(order["properties"]["custbody_discount_approved"]["type"], "boolean");
+    assert_eq!(
+        order["properties"]["custbody_discount_approved"]["type"],
+        "boolean"
+    );
     assert!(order["properties"]["item"]["properties"]["items"].is_object());
     let swagger = api
         .signed(Method::GET, "metadata-catalog/customer")
@@ -110,7 +113,11 @@ async fn a_write_naming_an_undeclared_custom_field_is_refused_and_saves_nothing(
         "Error while accessing resource: Invalid field custentity_legacy_code: the customer record has no such field. Create the custom field or remove it from the request."
     );
     let saved = api.sandbox.netsuite.records_of("customer");
-    assert!(saved.iter().all(|customer| customer["companyName"] != "Legacy Co"));
+    assert!(
+        saved
+            .iter()
+            .all(|customer| customer["companyName"] != "Legacy Co")
+    );
     let upsert = api.send(Method::PUT, "customer/eid:LEGACY-1", &body).await;
     assert_eq!(upsert.status(), 400);
     let declared = json!({
@@ -118,25 +125,44 @@ async fn a_write_naming_an_undeclared_custom_field_is_refused_and_saves_nothing(
         "subsidiary": { "id": "1" },
         "custentity_sf_account_id": "0015e0000000009AAA",
     });
-    assert_eq!(api.send(Method::POST, "customer", &declared).await.status(), 204);
+    assert_eq!(
+        api.send(Method::POST, "customer", &declared).await.status(),
+        204
+    );
 }
 
 #[tokio::test]
 async fn a_field_left_out_is_gone_from_the_schema_the_seed_and_the_writes() {
     let api = Api::start_with(SandboxConfig {
         fields: FieldChanges {
-            without: vec!["netsuite:customer.custentity_sf_account_id".parse().unwrap()],
+            without: vec![
+                "netsuite:customer.custentity_sf_account_id"
+                    .parse()
+                    .unwrap(),
+            ],
             extra: Vec::new(),
         },
         ..SandboxConfig::default()
     })
     .await;
     let customer = schema(&api, "customer").await;
-    assert!(customer["properties"].get("custentity_sf_account_id").is_none());
-    assert!(customer["properties"].get("custentity_tandem_origin").is_some());
+    assert!(
+        customer["properties"]
+            .get("custentity_sf_account_id")
+            .is_none()
+    );
+    assert!(
+        customer["properties"]
+            .get("custentity_tandem_origin")
+            .is_some()
+    );
     let seeded = api.sandbox.netsuite.records_of("customer");
     assert!(!seeded.is_empty());
-    assert!(seeded.iter().all(|c| c.get("custentity_sf_account_id").is_none()));
+    assert!(
+        seeded
+            .iter()
+            .all(|c| c.get("custentity_sf_account_id").is_none())
+    );
     let body = json!({ "custentity_sf_account_id": "0015e0000000001AAA" });
     let response = api.send(Method::PATCH, "customer/101", &body).await;
     assert_eq!(response.status(), 400);

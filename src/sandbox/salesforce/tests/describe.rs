@@ -26,16 +26,28 @@ async fn an_object_describe_lists_standard_and_custom_fields_with_their_properti
         (&json!("string"), &json!(false), &json!(false))
     );
     let id = field(&describe, "Id");
-    assert_eq!((&id["createable"], &id["idLookup"]), (&json!(false), &json!(true)));
+    assert_eq!(
+        (&id["createable"], &id["idLookup"]),
+        (&json!(false), &json!(true))
+    );
     let link = field(&describe, "NetSuite_Id__c");
     assert_eq!(
-        [&link["custom"], &link["externalId"], &link["unique"], &link["createable"], &link["updateable"]],
+        [
+            &link["custom"],
+            &link["externalId"],
+            &link["unique"],
+            &link["createable"],
+            &link["updateable"]
+        ],
         [&json!(true); 5]
     );
     let parent = field(&describe, "ParentId");
     assert_eq!(parent["referenceTo"], json!(["Account"]));
     let credit = field(&describe, "Credit_Limit__c");
-    assert_eq!((&credit["type"], &credit["externalId"]), (&json!("currency"), &json!(false)));
+    assert_eq!(
+        (&credit["type"], &credit["externalId"]),
+        (&json!("currency"), &json!(false))
+    );
     let (_, opportunity) = answer(org.get(&org.api("/sobjects/Opportunity/describe")).await).await;
     let status = field(&opportunity, "Payment_Status__c");
     assert_eq!(status["type"], "picklist");
@@ -109,11 +121,19 @@ async fn a_write_or_query_naming_an_undeclared_custom_field_is_refused() {
     assert_eq!(status, 400);
     assert_eq!(error[0]["errorCode"], "INVALID_FIELD");
     let upsert = org
-        .patch(&org.api("/sobjects/Account/Legacy_Key__c/L-1"), &json!({ "Name": "Acme" }))
+        .patch(
+            &org.api("/sobjects/Account/Legacy_Key__c/L-1"),
+            &json!({ "Name": "Acme" }),
+        )
         .await;
     assert_eq!(upsert.status(), 404, "an upsert key the object lacks");
     let declared = json!({ "Name": "Acme", "NetSuite_Id__c": "107" });
-    assert_eq!(org.post(&org.api("/sobjects/Account"), &declared).await.status(), 201);
+    assert_eq!(
+        org.post(&org.api("/sobjects/Account"), &declared)
+            .await
+            .status(),
+        201
+    );
 }
 
 #[tokio::test]
@@ -137,11 +157,19 @@ async fn a_field_left_out_is_gone_from_the_describe_and_refused() {
     assert!(names.contains(&"Tandem_Sync_Origin__c"));
     let body = json!({ "Name": "Acme", "NetSuite_Id__c": "107" });
     let (status, error) = answer(org.post(&org.api("/sobjects/Account"), &body).await).await;
-    assert_eq!((status, &error[0]["errorCode"]), (400, &json!("INVALID_FIELD")));
+    assert_eq!(
+        (status, &error[0]["errorCode"]),
+        (400, &json!("INVALID_FIELD"))
+    );
     let contact = field(
-        &answer(org.get(&org.api("/sobjects/Contact/describe")).await).await.1,
+        &answer(org.get(&org.api("/sobjects/Contact/describe")).await)
+            .await
+            .1,
         "NetSuite_Id__c",
     )
     .clone();
-    assert_eq!(contact["externalId"], true, "only Account's field is left out");
+    assert_eq!(
+        contact["externalId"], true,
+        "only Account's field is left out"
+    );
 }
