@@ -164,7 +164,7 @@ fn assert_read_only(requests: &[String]) {
     }
 }
 
-fn mark_lines<'a>(text: &'a str, mark: char) -> Vec<&'a str> {
+fn mark_lines(text: &str, mark: char) -> Vec<&str> {
     text.lines()
         .filter(|line| line.trim_start().starts_with(mark))
         .collect()
