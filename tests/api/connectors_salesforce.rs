@@ -12,15 +12,18 @@ use url::Url;
 
 const RSA_PRIVATE: &str = include_str!("../fixtures/keys/rsa-test-key.pem");
 const RSA_PUBLIC: &str = include_str!("../fixtures/keys/rsa-test-key.pub.pem");
-/// A custom field these tests declare on the sandbox org's Account, as an External ID.
+/// A custom field these tests declare on the sandbox org's Account and Contact, as an External ID.
 const EXT: &str = "Tandem_Ext_Id__c";
 /// A well-formed Account id (prefix 001, valid checksum) that the org never issued.
 const UNISSUED_ACCOUNT_ID: &str = "001000000000000AAA";
 
-/// `config` with [`EXT`] declared on Account (the org refuses custom fields it lacks).
+/// `config` with [`EXT`] declared on Account and Contact (the org refuses custom fields it
+/// lacks).
 fn with_ext_field(mut config: SandboxConfig) -> SandboxConfig {
-    let field = format!("salesforce:Account.{EXT}").parse().unwrap();
-    config.fields.extra.push(field);
+    for object in ["Account", "Contact"] {
+        let field = format!("salesforce:{object}.{EXT}").parse().unwrap();
+        config.fields.extra.push(field);
+    }
     config
 }
 
