@@ -172,6 +172,8 @@ fn field_check(describe: &ObjectDescribe, need: &SalesforceUse) -> Check {
             ],
         );
     };
+    // The org's spelling from here on.
+    let label = format!("{object}.{}", found.name);
     let mut problems = Vec::new();
     if need.written && !(found.createable && found.updateable) {
         problems.push("is not createable and updateable by the integration user");
@@ -233,4 +235,66 @@ fn create_fix(object: &str, need: &SalesforceUse) -> String {
         "create {object}.{} in Setup > Object Manager > {object} > Fields & Relationships: {kind}{role}",
         need.name
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn describe(field: serde_json::Value) -> ObjectDescribe {
+        serde_json::from_value(json!({ "name": "Account", "fields": [field] })).unwrap()
+    }
+
+    fn need(name: &str, written: bool, upsert_key: bool) -> SalesforceUse {
+        SalesforceUse {
+            name: name.to_owned(),
+            read: !written,
+            written,
+            upsert_key,
+            role: None,
+        }
+    }
+
+    #[test]
+    fn an_upsert_key_that_is_not_an_external_id_fails_with_where_to_tick_it() {
+        let found = describe(json!({
+            "name": "NetSuite_Id__c", "type": "string", "createable": true, "updateable": true,
+            "externalId": false, "custom": true
+        }));
+        let check = field_check(&found, &need("netsuite_id__c", true, true));
+        assert_eq!(check.status, super::super::Status::Fail);
+        assert_eq!(
+            check.text,
+            "Account.NetSuite_Id__c is not marked External ID"
+        );
+        assert!(check.fix[0].contains("tick External ID"), "{:?}", check.fix);
+    }
+
+    #[test]
+    fn a_written_field_the_user_cannot_edit_fails_with_the_permission_to_give() {
+        let found = describe(json!({
+            "name": "Credit_Limit__c", "type": "currency", "createable": false, "updateable": false
+        }));
+        let check = field_check(&found, &need("Credit_Limit__c", true, false));
+        assert_eq!(
+            check.text,
+            "Account.Credit_Limit__c is not createable and updateable by the integration user"
+        );
+        assert!(check.fix[0].contains("Edit access"), "{:?}", check.fix);
+        let read_only = field_check(&found, &need("Credit_Limit__c", false, false));
+        assert_eq!(
+            read_only.status,
+            super::super::Status::Pass,
+            "reading needs no edit access"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_created_with_a_fitting_type() {
+        let found = describe(json!({ "name": "Name", "type": "string" }));
+        let check = field_check(&found, &need("Invoice_Due_Date__c", true, false));
+        assert_eq!(check.text, "Account.Invoice_Due_Date__c does not exist");
+        assert!(check.fix[0].ends_with(": Date"), "{:?}", check.fix);
+    }
 }

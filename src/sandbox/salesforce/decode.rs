@@ -28,7 +28,8 @@ impl FieldRef {
         }
     }
 
-    /// The field's type; custom fields take whatever scalar they are given.
+    /// The field's type; custom fields take whatever scalar they are given (their declared
+    /// type is what describe shows, not a check on values).
     pub fn kind(&self) -> Option<Kind> {
         match self {
             FieldRef::Standard(field) => Some(field.kind),
