@@ -272,3 +272,42 @@ async fn currency_check(client: &NetsuiteClient, mapping: &Mapping) -> Check {
         )],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(id: &str, name: &str) -> Map<String, Value> {
+        json!({ "id": id, "name": name })
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn a_default_subsidiary_the_account_lacks_fails_and_lists_the_ones_it_has() {
+        let mapping = Mapping::shipped();
+        let present = subsidiary_check(&mapping, &[row("1", "Parent"), row("3", "Europe")]);
+        assert_eq!(present.status, super::super::Status::Pass);
+        let absent = subsidiary_check(&mapping, &[row("3", "Europe"), row("4", "UK")]);
+        assert_eq!(absent.status, super::super::Status::Fail);
+        assert_eq!(
+            absent.text,
+            "subsidiaries: default_subsidiary = \"1\" not in the account"
+        );
+        assert!(
+            absent.fix[0].ends_with("one of: 3 (Europe), 4 (UK)"),
+            "{:?}",
+            absent.fix
+        );
+    }
+
+    #[test]
+    fn custom_fields_are_created_in_their_family_with_a_fitting_type() {
+        assert!(create_fix("salesOrder", "custbody_discount_approved").contains(
+            "Transaction Body Field with ID custbody_discount_approved in Customization > Lists, Records, & Fields > Transaction Body Fields: type Check Box"
+        ));
+        assert!(create_fix("customer", "custentity_arr").contains("type Currency"));
+    }
+}
