@@ -273,3 +273,26 @@ async fn doctor_exits_2_on_a_config_that_does_not_load() {
     assert_eq!(code, 2);
     assert!(text.is_empty(), "nothing on stdout: {text}");
 }
+
+#[tokio::test]
+async fn doctor_fails_the_budget_line_when_little_of_the_daily_api_allocation_is_left() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let spent = reqwest::Client::new()
+        .put(format!("{}/_sandbox/api-usage", sandbox.salesforce))
+        .json(&serde_json::json!({ "used": 14_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spent.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    let (code, text) = doctor(&config, &[]).await;
+    assert_eq!(code, 1, "{text}");
+    let failed = mark_lines(&text, '✗');
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(
+        failed[0].trim().starts_with("✗ daily API requests: 99"),
+        "{text}"
+    );
+    assert!(failed[0].trim().ends_with("of 15000 left (6%)"), "{text}");
+}
