@@ -31,6 +31,17 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Connect to Salesforce and NetSuite with the configured credentials and check, without
+    /// writing anything, that all tandem needs is set up; each ✗ comes with its fix. Exits 0
+    /// when every check passes, 1 when one fails, 2 when the config does not load.
+    Doctor {
+        /// TOML config file; `TANDEM_<SECTION>__<KEY>` variables override it.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// `text` (the checklist) or `json`.
+        #[arg(long, value_enum, default_value_t = DoctorOutput::Text)]
+        output: DoctorOutput,
+    },
     /// Write a commented config file (every key with its default) and say what to fill in.
     /// Never overwrites: an existing file exits 2.
     Init {
@@ -44,6 +55,12 @@ enum Command {
     Demo,
     /// List, show, replay or discard dead letters (`tandem dlq list --config tandem.toml`).
     Dlq(tandem::ops::dlq_command::DlqArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DoctorOutput {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -78,6 +95,11 @@ struct SandboxArgs {
     /// PEM public key accepted for NetSuite OAuth 2.0 M2M assertions.
     #[arg(long)]
     netsuite_m2m_public_key: Option<PathBuf>,
+    /// Start without one of the custom fields tandem's default mapping uses, to see what
+    /// `tandem doctor` says: `salesforce:Account.NetSuite_Id__c`,
+    /// `netsuite:customer.custentity_sf_account_id`. Repeatable.
+    #[arg(long, value_name = "SYSTEM:OBJECT.FIELD")]
+    without_field: Vec<tandem::sandbox::FieldName>,
 }
 
 fn main() -> ExitCode {
@@ -85,6 +107,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(config),
         Command::Check { config } => check(config),
+        Command::Doctor { config, output } => doctor(config, output),
         Command::Init { config } => init(&config),
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
@@ -120,6 +143,34 @@ fn check(path: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+fn doctor(path: Option<PathBuf>, output: DoctorOutput) -> ExitCode {
+    let config = match load_for_start(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    // The checklist is the output; only warnings and errors are logged.
+    tandem::telemetry::init(&tandem::config::ServerConfig {
+        log_level: "warn".into(),
+        ..config.server.clone()
+    });
+    let report = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(tandem::doctor::run(&config)),
+        Err(error) => {
+            eprintln!("tandem doctor: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match output {
+        DoctorOutput::Text => print!("{}", report.text()),
+        DoctorOutput::Json => println!("{}", report.json()),
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -221,6 +272,10 @@ fn sandbox(args: SandboxArgs) -> ExitCode {
         netsuite_listen: args.netsuite_listen,
         credentials,
         netsuite_concurrency: args.netsuite_concurrency.max(1),
+        fields: tandem::sandbox::FieldChanges {
+            without: args.without_field,
+            extra: Vec::new(),
+        },
         latency: args.latency,
         seed: !args.no_seed,
         echo: tandem::sandbox::EchoConfig {

@@ -51,6 +51,12 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         "SuiteQL: POST {}/services/rest/query/v1/suiteql with Prefer: transient",
         sandbox.netsuite_url
     );
+    for field in &config.fields.without {
+        let _ = writeln!(
+            text,
+            "Started without the custom field {field} (--without-field)"
+        );
+    }
     if let Some(url) = &config.echo.salesforce_outbound_url {
         let _ = writeln!(
             text,

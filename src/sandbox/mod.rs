@@ -4,6 +4,7 @@
 
 mod banner;
 pub mod credentials;
+pub mod declared_fields;
 pub mod echo;
 pub mod faults;
 pub mod inspect;
@@ -15,6 +16,7 @@ pub mod tandem_config;
 
 pub use banner::banner;
 pub use credentials::SandboxCredentials;
+pub use declared_fields::{FieldChanges, FieldName, FieldSystem};
 pub use echo::EchoConfig;
 
 use anyhow::Context;
@@ -39,6 +41,8 @@ pub struct SandboxConfig {
     pub seed: bool,
     /// Where record changes are posted back, as the real orgs configured for tandem would.
     pub echo: EchoConfig,
+    /// Declared custom fields left out, and extra ones, for this run.
+    pub fields: FieldChanges,
 }
 
 impl Default for SandboxConfig {
@@ -51,6 +55,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             seed: true,
             echo: EchoConfig::default(),
+            fields: FieldChanges::default(),
         }
     }
 }

@@ -12,10 +12,20 @@ use url::Url;
 
 const RSA_PRIVATE: &str = include_str!("../fixtures/keys/rsa-test-key.pem");
 const RSA_PUBLIC: &str = include_str!("../fixtures/keys/rsa-test-key.pub.pem");
-/// A custom field the sandbox org accepts as an external id on any object.
+/// A custom field these tests declare on the sandbox org's Account and Contact, as an External ID.
 const EXT: &str = "Tandem_Ext_Id__c";
 /// A well-formed Account id (prefix 001, valid checksum) that the org never issued.
 const UNISSUED_ACCOUNT_ID: &str = "001000000000000AAA";
+
+/// `config` with [`EXT`] declared on Account and Contact (the org refuses custom fields it
+/// lacks).
+fn with_ext_field(mut config: SandboxConfig) -> SandboxConfig {
+    for object in ["Account", "Contact"] {
+        let field = format!("salesforce:{object}.{EXT}").parse().unwrap();
+        config.fields.extra.push(field);
+    }
+    config
+}
 
 /// A sandbox org, a connector signed in to it, and a plain client for `/_sandbox` routes.
 struct Org {
@@ -27,7 +37,7 @@ struct Org {
 impl Org {
     /// The sandbox with its defaults and a client-credentials connector.
     async fn start() -> Org {
-        let sandbox = Sandbox::start(SandboxConfig::default())
+        let sandbox = Sandbox::start(with_ext_field(SandboxConfig::default()))
             .await
             .expect("sandbox starts");
         let credentials = SandboxCredentials::default();
@@ -415,10 +425,10 @@ async fn the_jwt_bearer_flow_gets_a_token_the_org_accepts() {
         salesforce_jwt_public_key_pem: Some(RSA_PUBLIC.into()),
         ..SandboxCredentials::default()
     };
-    let sandbox = Sandbox::start(SandboxConfig {
+    let sandbox = Sandbox::start(with_ext_field(SandboxConfig {
         credentials: credentials.clone(),
         ..SandboxConfig::default()
-    })
+    }))
     .await
     .expect("sandbox starts");
     let client = connector(

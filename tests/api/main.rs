@@ -8,6 +8,7 @@ mod dead_letters;
 mod demo;
 mod deploy_configs;
 mod deploy_metadata;
+mod doctor;
 mod durability;
 mod helpers;
 mod hostile_input;

@@ -215,6 +215,21 @@ impl NetsuiteClient {
         Ok(())
     }
 
+    /// `…/services/rest/record/v1/metadata-catalog/{record_type}` on this account's host.
+    pub(super) fn metadata_url(&self, record_type: &str) -> Url {
+        endpoint(
+            &self.inner.base_url,
+            &[
+                "services",
+                "rest",
+                "record",
+                "v1",
+                "metadata-catalog",
+                record_type,
+            ],
+        )
+    }
+
     /// `…/services/rest/query/v1/suiteql` on this account's host.
     pub(super) fn suiteql_url(&self) -> Url {
         endpoint(

@@ -123,6 +123,17 @@ impl SalesforceClient {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The API version calls are made under, e.g. `67.0`.
+    pub fn api_version(&self) -> &str {
+        &self.inner.api_version
+    }
+
+    /// Gets an access token with the configured credentials (or reuses the current one):
+    /// whether the org accepts them, without any other call.
+    pub async fn sign_in(&self) -> Result<(), ConnectorError> {
+        self.inner.tokens.current().await.map(drop)
+    }
+
     /// `/services/data/v{version}` followed by `segments`, each percent-encoded.
     pub(super) fn data_path(&self, segments: &[&str]) -> Result<String, ConnectorError> {
         let mut path = format!("/services/data/v{}", self.inner.api_version);

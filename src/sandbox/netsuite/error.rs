@@ -2,8 +2,8 @@
 //! "o:errorCode","o:errorPath"}]}`, and every error the emulator gives, in one place.
 //!
 //! Codes and why: `INVALID_LOGIN` (401, the fixture body verbatim), `NONEXISTENT_ID` (404, an
-//! unknown id, type or sub-resource), `INVALID_CONTENT` (400, a bad value or a malformed body,
-//! with `o:errorPath`), `USER_ERROR` (400, a business rule: missing mandatory fields, PUT
+//! unknown id, type or sub-resource), `INVALID_CONTENT` (400, a bad value, a malformed body or
+//! a custom field the record type lacks, with `o:errorPath`), `USER_ERROR` (400, a business rule: missing mandatory fields, PUT
 //! without `eid:`, a record with dependents; also 405 for a method a resource lacks),
 //! `DUP_RCRD` (400, an external id already in use: NetSuite's own code for "This record already
 //! exists"), `CONCURRENCY_LIMIT_EXCEEDED` (429, the code clients match),
@@ -86,6 +86,19 @@ impl NsError {
             format!("Error while accessing resource: You have entered an Invalid Field Value {value} for the following field: {field}"),
         )
         .at(path)
+    }
+
+    /// A body key naming a custom field the record type does not have. NetSuite's documentation
+    /// shows no body for this case; the emulator answers with the documented error shape, the
+    /// code the documentation gives for invalid request content (`INVALID_CONTENT`, a 400), the
+    /// field's name in `o:errorPath`, and a detail in the style of the documented ones.
+    pub fn unknown_field(record_type: &str, field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_CONTENT",
+            format!("Error while accessing resource: Invalid field {field}: the {record_type} record has no such field. Create the custom field or remove it from the request."),
+        )
+        .at(field)
     }
 
     pub fn malformed_body(why: &str) -> Self {

@@ -6,7 +6,7 @@
 use super::NetsuiteState;
 use super::error::NsError;
 use super::record_type::RecordType;
-use super::records::{RecordQuery, parse_body};
+use super::records::RecordQuery;
 use super::render::{self, View};
 use super::store::Key;
 use super::write::{self, Actor, Change};
@@ -87,7 +87,7 @@ async fn create(
     let Some(record_type) = RecordType::from_any(&name) else {
         return unknown_type(&name);
     };
-    let result = parse_body(&body).and_then(|body| {
+    let result = state.record_body(record_type, &body).and_then(|body| {
         state.write(Actor::Human, |records| {
             write::create(records, record_type, human_change(body, &[]))
         })
@@ -109,7 +109,7 @@ async fn edit(
         return not_found(&format!("{name} {id}"));
     };
     let replace = query.replace();
-    let result = parse_body(&body).and_then(|body| {
+    let result = state.record_body(record_type, &body).and_then(|body| {
         state.write(Actor::Human, |records| {
             write::update(records, record_type, &key, human_change(body, &replace))
         })

@@ -1,21 +1,24 @@
-//! The emulated NetSuite REST API: the record service, SuiteQL, OAuth 1.0a TBA and OAuth 2.0 M2M auth,
-//! the account's concurrency governance, latency and faults, SuiteScript-style echo events and
-//! the `/_sandbox` routes. A request passes the request log, then auth (a refused login never
-//! takes a slot), then governance (429 when every slot is taken), then latency and faults, then
-//! its handler.
+//! The emulated NetSuite REST API: the record service, its metadata catalog, SuiteQL, OAuth
+//! 1.0a TBA and OAuth 2.0 M2M auth, the account's custom fields, its concurrency governance,
+//! latency and faults, SuiteScript-style echo events and the `/_sandbox` routes. A request
+//! passes the request log, then auth (a refused login never takes a slot), then governance (429
+//! when every slot is taken), then latency and faults, then its handler.
 
 mod auth;
+mod custom_fields;
 mod dependents;
 mod error;
 mod filter;
 mod governance;
 mod human;
 mod m2m;
+mod metadata;
 mod oneworld;
 mod record_type;
 mod records;
 mod render;
 mod seed;
+mod standard_fields;
 mod store;
 mod suiteql;
 mod tba;
@@ -64,6 +67,8 @@ pub struct NetsuiteState {
     permits: Arc<Semaphore>,
     nonces: Arc<tba::Nonces>,
     tokens: Arc<m2m::Tokens>,
+    /// The account's custom fields; writes naming any other are refused.
+    custom_fields: Arc<custom_fields::CustomFields>,
 }
 
 impl NetsuiteState {
@@ -78,12 +83,37 @@ impl NetsuiteState {
             permits: Arc::new(Semaphore::new(config.netsuite_concurrency)),
             nonces: Arc::default(),
             tokens: Arc::default(),
+            custom_fields: Arc::new(custom_fields::CustomFields::declared(&config.fields)),
         }
     }
 
-    /// Loads the sample records (without echoing them).
+    /// Loads the sample records (without echoing them), less the custom fields this run's
+    /// account lacks (`--without-field`).
     pub fn seed(&self) {
-        seed::load(&mut self.records());
+        let mut records = self.records();
+        seed::load(&mut records);
+        let seeded: Vec<store::Record> = records.everything().cloned().collect();
+        for mut record in seeded {
+            let before = record.fields.len();
+            record.fields.retain(|name, _| {
+                !custom_fields::is_custom(name) || self.custom_fields.has(record.record_type, name)
+            });
+            if record.fields.len() != before {
+                records.put(record);
+            }
+        }
+    }
+
+    /// A write's JSON body, refused when it is not an object or names a custom field that
+    /// `record_type` does not have.
+    fn record_body(
+        &self,
+        record_type: RecordType,
+        body: &[u8],
+    ) -> Result<serde_json::Map<String, Value>, NsError> {
+        let body = records::parse_body(body)?;
+        self.custom_fields.check_body(record_type, &body)?;
+        Ok(body)
     }
 
     /// The root clients address (`http://127.0.0.1:PORT`), used in `Location`, `links` and as
@@ -222,6 +252,14 @@ pub fn router(state: NetsuiteState) -> Router {
         .route(
             SUBLIST,
             get(records::read_sublist).fallback(records::method_not_allowed),
+        )
+        .route(
+            metadata::CATALOG,
+            get(metadata::catalog).fallback(records::method_not_allowed),
+        )
+        .route(
+            metadata::RECORD_TYPE,
+            get(metadata::record_type).fallback(records::method_not_allowed),
         )
         .route(
             suiteql::PATH,

@@ -106,7 +106,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, NsError> {
     let record_type = known_type(&record_type)?;
-    let body = parse_body(&body)?;
+    let body = state.record_body(record_type, &body)?;
     state.journal.count_operation("create");
     let written = state.write(Actor::Integration, |records| {
         write::create(records, record_type, change(body, &[]))
@@ -125,7 +125,7 @@ pub async fn upsert(
     let Some(Key::External(external_id)) = Key::parse(&id) else {
         return Err(NsError::put_without_external_id());
     };
-    let body = parse_body(&body)?;
+    let body = state.record_body(record_type, &body)?;
     let replace = query.replace();
     state.journal.count_operation("upsert");
     let written = state.write(Actor::Integration, |records| {
@@ -142,7 +142,7 @@ pub async fn update(
 ) -> Result<Response, NsError> {
     let record_type = known_type(&record_type)?;
     let key = key(&id)?;
-    let body = parse_body(&body)?;
+    let body = state.record_body(record_type, &body)?;
     let replace = query.replace();
     state.journal.count_operation("update");
     state.write(Actor::Integration, |records| {

@@ -26,6 +26,7 @@ pub fn routes() -> Router<SalesforceState> {
         )
         .route("/_sandbox/expire-tokens", post(expire_tokens))
         .route("/_sandbox/query-page-size", put(query_page_size))
+        .route("/_sandbox/api-usage", put(api_usage))
 }
 
 fn row(state: &SalesforceState, object: SObject, id: &str) -> Result<view::Row, ApiError> {
@@ -145,4 +146,22 @@ async fn query_page_size(
     }
     state.set_page_size(page.size);
     Ok(Json(json!({ "query_page_size": page.size })))
+}
+
+#[derive(Deserialize)]
+struct ApiUsage {
+    used: u64,
+}
+
+/// `PUT /_sandbox/api-usage {"used":N}`: the day's API calls so far, as if other integrations
+/// had spent them (what `Sforce-Limit-Info` and `/limits` report from now on).
+async fn api_usage(
+    State(state): State<SalesforceState>,
+    Json(usage): Json<ApiUsage>,
+) -> Json<Value> {
+    state
+        .inner
+        .api_calls
+        .store(usage.used, std::sync::atomic::Ordering::SeqCst);
+    Json(json!({ "used": usage.used }))
 }

@@ -28,7 +28,8 @@ impl FieldRef {
         }
     }
 
-    /// The field's type; custom fields take whatever scalar they are given.
+    /// The field's type; custom fields take whatever scalar they are given (their declared
+    /// type is what describe shows, not a check on values).
     pub fn kind(&self) -> Option<Kind> {
         match self {
             FieldRef::Standard(field) => Some(field.kind),
@@ -80,8 +81,8 @@ pub fn json_object(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value
     }
 }
 
-/// Resolves `name` on `object`; `custom` maps lower-case custom names already in the org to
-/// their spelling.
+/// Resolves `name` on `object`; `custom` maps the lower-case names of the custom fields the
+/// object declares to their spelling. A custom name it does not declare resolves to nothing.
 pub fn resolve(
     object: SObject,
     name: &str,
@@ -91,10 +92,10 @@ pub fn resolve(
         return Some(FieldRef::Standard(field));
     }
     let canonical = schema::custom_field_name(name)?;
-    let known = custom
-        .and_then(|c| c.get(&canonical.to_ascii_lowercase()))
-        .cloned();
-    Some(FieldRef::Custom(known.unwrap_or(canonical)))
+    custom?
+        .get(&canonical.to_ascii_lowercase())
+        .cloned()
+        .map(FieldRef::Custom)
 }
 
 /// A record body (minus `attributes`) as typed field values.
@@ -274,15 +275,25 @@ mod tests {
     }
 
     #[test]
-    fn unknown_standard_fields_are_refused_and_custom_ones_accepted() {
+    fn unknown_standard_fields_and_undeclared_custom_ones_are_refused() {
+        let declared = super::super::custom_fields::CustomFields::default();
+        let custom = declared.names(SObject::Account);
         let body = json!({"attributes": {"type": "Account"}, "Name": "Acme", "netsuite_id__C": 7});
-        let fields = fields(SObject::Account, body.as_object().unwrap(), None).unwrap();
-        assert_eq!(fields["netsuite_id__c"], json!(7));
+        let fields = fields(SObject::Account, body.as_object().unwrap(), custom).unwrap();
+        assert_eq!(fields["NetSuite_Id__c"], json!(7));
         let body = json!({"Nmae": "Acme"});
-        let error = super::fields(SObject::Account, body.as_object().unwrap(), None).unwrap_err();
+        let error = super::fields(SObject::Account, body.as_object().unwrap(), custom).unwrap_err();
         assert_eq!(
             error.items[0].message,
             "No such column 'Nmae' on sobject of type Account"
+        );
+        let body = json!({"Name": "Acme", "Legacy_Key__c": "L-1"});
+        let error = super::fields(SObject::Account, body.as_object().unwrap(), custom).unwrap_err();
+        assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        assert_eq!(error.items[0].error_code, "INVALID_FIELD");
+        assert_eq!(
+            error.items[0].message,
+            "No such column 'Legacy_Key__c' on sobject of type Account"
         );
     }
 }

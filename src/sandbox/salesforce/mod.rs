@@ -1,13 +1,17 @@
 //! The emulated Salesforce org: OAuth token endpoint, REST sObject rows, upsert by external id,
-//! SOQL with paging, sObject Collections, API usage headers, injected faults, Outbound
-//! Message echoes, and `/_sandbox` routes for inspection and simulated human edits.
+//! SOQL with paging, sObject Collections, describe and limits, API usage headers, injected
+//! faults, Outbound Message echoes, and `/_sandbox` routes for inspection and simulated human
+//! edits. Only the custom fields the org declares are accepted.
 
 mod auth;
 mod composite;
 mod console;
+mod custom_fields;
 mod decode;
+mod describe;
 mod errors;
 pub(crate) mod ids;
+mod limits;
 mod query;
 mod records;
 mod rules;
@@ -83,7 +87,9 @@ impl SalesforceState {
                 journal,
                 faults: Faults::with_latency(config.latency),
                 base_url: RwLock::new(format!("http://{}", config.salesforce_listen)),
-                org: Mutex::new(Org::default()),
+                org: Mutex::new(Org::with_custom_fields(
+                    custom_fields::CustomFields::declared(&config.fields),
+                )),
                 sessions: auth::Sessions::default(),
                 cursors: query::Cursors::default(),
                 api_calls: AtomicU64::new(0),
@@ -204,10 +210,16 @@ impl SalesforceState {
 pub fn router(state: SalesforceState) -> Router {
     let data = "/services/data/{version}";
     let api = Router::new()
+        .route(&format!("{data}/sobjects"), get(describe::global))
         .route(
             &format!("{data}/sobjects/{{object}}"),
             post(sobjects::create),
         )
+        .route(
+            &format!("{data}/sobjects/{{object}}/describe"),
+            get(describe::object),
+        )
+        .route(&format!("{data}/limits"), get(limits::limits))
         .route(
             &format!("{data}/sobjects/{{object}}/{{id}}"),
             get(sobjects::get)

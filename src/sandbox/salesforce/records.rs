@@ -1,6 +1,7 @@
-//! The org's records: a table per sObject, the custom fields in use, and saving (create,
+//! The org's records: a table per sObject, its custom fields (declared, and in use), and saving (create,
 //! update, upsert by external id, delete) with system fields and roll-ups maintained.
 
+use super::custom_fields::CustomFields;
 use super::decode::{FieldRef, Fields};
 use super::errors::DmlError;
 use super::ids;
@@ -15,7 +16,9 @@ pub type Record = Map<String, Value>;
 #[derive(Debug, Clone)]
 pub struct Org {
     tables: BTreeMap<SObject, BTreeMap<String, Record>>,
-    /// Per object: lower-case custom field name → its spelling when first saved.
+    /// The custom fields the org has; no other custom name is accepted.
+    declared: CustomFields,
+    /// Per object: lower-case custom field name → its spelling, once a record holds a value.
     custom: BTreeMap<SObject, BTreeMap<String, String>>,
     next: u64,
 }
@@ -35,6 +38,7 @@ impl Default for Org {
     fn default() -> Self {
         Self {
             tables: BTreeMap::new(),
+            declared: CustomFields::default(),
             custom: BTreeMap::new(),
             next: ids::first_sequence(),
         }
@@ -42,8 +46,22 @@ impl Default for Org {
 }
 
 impl Org {
+    /// An empty org with these custom fields.
+    pub fn with_custom_fields(declared: CustomFields) -> Self {
+        Self {
+            declared,
+            ..Self::default()
+        }
+    }
+
+    /// The custom fields `object` declares: lower-case name → spelling.
     pub fn custom_fields(&self, object: SObject) -> Option<&BTreeMap<String, String>> {
-        self.custom.get(&object)
+        self.declared.names(object)
+    }
+
+    /// The custom fields of every object, with their types (what describe shows).
+    pub fn declared_fields(&self) -> &CustomFields {
+        &self.declared
     }
 
     /// Custom fields of `object` in use, by their spelling.
@@ -240,7 +258,9 @@ impl Org {
         record.insert("LastModifiedById".into(), Value::from(user));
         record.insert("SystemModstamp".into(), Value::from(now));
         for name in input.keys() {
-            if let Some(FieldRef::Custom(spelling)) = super::decode::resolve(object, name, None) {
+            if let Some(FieldRef::Custom(spelling)) =
+                super::decode::resolve(object, name, self.declared.names(object))
+            {
                 self.custom
                     .entry(object)
                     .or_default()

@@ -7,7 +7,7 @@
 use super::Actor;
 use super::decode;
 use super::records::{Org, Record};
-use super::schema::SObject;
+use super::schema::{self, SObject};
 use crate::sandbox::seed_links;
 use serde_json::{Value, json};
 
@@ -39,7 +39,12 @@ fn add(org: &mut Org, object: SObject, body: Value, actor: &Actor) -> String {
 }
 
 fn add_as(org: &mut Org, object: SObject, body: Value, actor: &Actor, id: Option<&str>) -> String {
-    let body = body.as_object().cloned().unwrap_or_default();
+    let mut body = body.as_object().cloned().unwrap_or_default();
+    // A run without a declared field (`--without-field`) seeds its records without it.
+    body.retain(|name, _| {
+        schema::custom_field_name(name).is_none()
+            || decode::resolve(object, name, org.custom_fields(object)).is_some()
+    });
     let fields =
         decode::fields(object, &body, org.custom_fields(object)).expect("seed fields are valid");
     org.create_as(object, fields, &actor.user, &actor.now, id)

@@ -5,6 +5,7 @@ mod auth;
 mod echo;
 mod governance;
 mod m2m;
+mod metadata;
 mod oneworld;
 mod records;
 

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod calls;
 mod collections;
+mod describe;
 mod outbound;
 mod query;
 mod required;

@@ -1,0 +1,298 @@
+//! `tandem doctor` as an admin runs it: the real `tandem sandbox` binary (some runs without a
+//! custom field), a config pointing at it, and the real `tandem doctor` binary, whose checklist
+//! and exit code say what is missing, and which writes nothing to either system.
+
+use crate::helpers::binary_path;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tandem::sandbox::SandboxCredentials;
+use tokio::io::AsyncBufReadExt;
+
+/// A running `tandem sandbox` and the URLs its banner printed.
+struct SandboxBinary {
+    _child: tokio::process::Child,
+    salesforce: String,
+    netsuite: String,
+}
+
+impl SandboxBinary {
+    async fn start(without_fields: &[&str]) -> SandboxBinary {
+        let mut command = tokio::process::Command::new(binary_path());
+        command.args([
+            "sandbox",
+            "--salesforce-listen",
+            "127.0.0.1:0",
+            "--netsuite-listen",
+            "127.0.0.1:0",
+        ]);
+        for field in without_fields {
+            command.args(["--without-field", field]);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut salesforce, mut netsuite) = (None, None);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while salesforce.is_none() || netsuite.is_none() {
+            let line = tokio::time::timeout_at(deadline, lines.next_line())
+                .await
+                .expect("the banner within 30 s")
+                .unwrap()
+                .expect("the sandbox keeps running");
+            let url = line.split_whitespace().nth(1).map(str::to_owned);
+            if line.starts_with("Salesforce ") {
+                salesforce = url;
+            } else if line.starts_with("NetSuite ") {
+                netsuite = url;
+            }
+        }
+        // Keep reading: a sandbox whose stdout is closed fails its next write.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        SandboxBinary {
+            _child: child,
+            salesforce: salesforce.unwrap(),
+            netsuite: netsuite.unwrap(),
+        }
+    }
+
+    /// The requests each emulator logged, as `METHOD path`.
+    async fn requests(&self) -> Vec<String> {
+        let http = reqwest::Client::new();
+        let mut all = Vec::new();
+        for base in [&self.salesforce, &self.netsuite] {
+            let log: Vec<Value> = http
+                .get(format!("{base}/_sandbox/requests?limit=1000"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            all.extend(log.iter().map(|entry| {
+                format!(
+                    "{} {}",
+                    entry["method"].as_str().unwrap_or_default(),
+                    entry["path"].as_str().unwrap_or_default()
+                )
+            }));
+        }
+        all
+    }
+}
+
+/// A config for the sandbox's default credentials, queue and store under `dir`.
+fn write_config(dir: &Path, sandbox: &SandboxBinary) -> PathBuf {
+    let c = SandboxCredentials::default();
+    let text = format!(
+        r#"[queue]
+path = "{queue}"
+
+[store]
+url = "sqlite://{store}"
+
+[salesforce]
+instance_url = "{salesforce}"
+client_id = "{client_id}"
+client_secret = "{client_secret}"
+organization_id = "{org_id}"
+integration_user_id = "{user}"
+
+[netsuite]
+account_id = "{account}"
+base_url = "{netsuite}"
+consumer_key = "{consumer_key}"
+consumer_secret = "{consumer_secret}"
+token_id = "{token_id}"
+token_secret = "{token_secret}"
+integration_role = "{role}"
+webhook_secrets = ["{webhook_secret}"]
+"#,
+        queue = dir.join("queue.db").display(),
+        store = dir.join("store.db").display(),
+        salesforce = sandbox.salesforce,
+        client_id = c.salesforce_client_id,
+        client_secret = c.salesforce_client_secret,
+        org_id = c.salesforce_org_id,
+        user = c.salesforce_integration_user_id,
+        account = c.netsuite_account_id,
+        netsuite = sandbox.netsuite,
+        consumer_key = c.netsuite_consumer_key,
+        consumer_secret = c.netsuite_consumer_secret,
+        token_id = c.netsuite_token_id,
+        token_secret = c.netsuite_token_secret,
+        role = c.netsuite_integration_role,
+        webhook_secret = c.netsuite_webhook_secret,
+    );
+    let path = dir.join("tandem.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `tandem doctor --config <path> [args]`: exit code and stdout.
+async fn doctor(config: &Path, args: &[&str]) -> (i32, String) {
+    let run = tokio::process::Command::new(binary_path())
+        .arg("doctor")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .current_dir(config.parent().unwrap())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("doctor finishes within 60 s")
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    (output.status.code().unwrap_or(-1), stdout)
+}
+
+/// Only reads went out: GETs, the token request and SuiteQL queries.
+fn assert_read_only(requests: &[String]) {
+    assert!(!requests.is_empty());
+    for request in requests {
+        let request = request.split('?').next().unwrap_or_default();
+        let read = request.starts_with("GET ")
+            || request == "POST /services/oauth2/token"
+            || request == "POST /services/rest/query/v1/suiteql";
+        assert!(read, "doctor sent {request}");
+    }
+}
+
+fn mark_lines(text: &str, mark: char) -> Vec<&str> {
+    text.lines()
+        .filter(|line| line.trim_start().starts_with(mark))
+        .collect()
+}
+
+#[tokio::test]
+async fn doctor_passes_every_check_against_a_fully_set_up_sandbox_and_writes_nothing() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    let (code, text) = doctor(&config, &[]).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(mark_lines(&text, '✗').is_empty(), "{text}");
+    let passed = mark_lines(&text, '✓');
+    for expected in [
+        "✓ token: signed in with the client credentials flow",
+        "✓ API version 67.0 is offered by the org",
+        "✓ Account.NetSuite_Id__c (written, External ID)",
+        "✓ Opportunity.NetSuite_Sales_Order_Id__c (written, External ID)",
+        "✓ token: signed in with token-based authentication (TBA)",
+        "✓ customer.custentity_sf_account_id (custom field)",
+        "✓ queue reachable (embedded)",
+    ] {
+        assert!(
+            passed.iter().any(|line| line.trim() == expected),
+            "{expected:?} in\n{text}"
+        );
+    }
+    assert!(text.ends_with("All checks passed.\n"), "{text}");
+    assert!(
+        !text.contains(&SandboxCredentials::default().salesforce_client_secret),
+        "no secret is printed"
+    );
+    assert_read_only(&sandbox.requests().await);
+}
+
+#[tokio::test]
+async fn doctor_names_a_missing_salesforce_field_with_its_fix_and_exits_1() {
+    let sandbox = SandboxBinary::start(&["salesforce:Account.NetSuite_Id__c"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    let (code, text) = doctor(&config, &[]).await;
+    assert_eq!(code, 1, "{text}");
+    let failed = mark_lines(&text, '✗');
+    assert_eq!(
+        failed.iter().map(|line| line.trim()).collect::<Vec<_>>(),
+        ["✗ Account.NetSuite_Id__c does not exist"],
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "→ create Account.NetSuite_Id__c in Setup > Object Manager > Account > Fields & Relationships: Text(64), External ID, Unique"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ Contact.NetSuite_Id__c"),
+        "the Contact field is still there"
+    );
+    assert!(text.ends_with("1 check failed.\n"), "{text}");
+    assert_read_only(&sandbox.requests().await);
+}
+
+#[tokio::test]
+async fn doctor_names_a_missing_netsuite_custom_field_and_says_so_in_json_too() {
+    let sandbox = SandboxBinary::start(&["netsuite:customer.custentity_sf_account_id"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    let (code, text) = doctor(&config, &[]).await;
+    assert_eq!(code, 1, "{text}");
+    let failed = mark_lines(&text, '✗');
+    assert_eq!(
+        failed.iter().map(|line| line.trim()).collect::<Vec<_>>(),
+        ["✗ customer.custentity_sf_account_id does not exist"],
+        "{text}"
+    );
+    assert!(
+        text.contains("→ create the Entity Field with ID custentity_sf_account_id in Customization > Lists, Records, & Fields > Entity Fields"),
+        "{text}"
+    );
+    let (code, json) = doctor(&config, &["--output", "json"]).await;
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["passed"], false);
+    let failures: Vec<&Value> = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|section| section["checks"].as_array().unwrap())
+        .filter(|check| check["status"] == "fail")
+        .collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(
+        failures[0]["text"],
+        "customer.custentity_sf_account_id does not exist"
+    );
+    assert_read_only(&sandbox.requests().await);
+}
+
+#[tokio::test]
+async fn doctor_exits_2_on_a_config_that_does_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tandem.toml");
+    std::fs::write(&path, "[salesforce]\napi_version = \"sixty-seven\"\n").unwrap();
+    let (code, text) = doctor(&path, &[]).await;
+    assert_eq!(code, 2);
+    assert!(text.is_empty(), "nothing on stdout: {text}");
+}
+
+#[tokio::test]
+async fn doctor_fails_the_budget_line_when_little_of_the_daily_api_allocation_is_left() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let spent = reqwest::Client::new()
+        .put(format!("{}/_sandbox/api-usage", sandbox.salesforce))
+        .json(&serde_json::json!({ "used": 14_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spent.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    let (code, text) = doctor(&config, &[]).await;
+    assert_eq!(code, 1, "{text}");
+    let failed = mark_lines(&text, '✗');
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(
+        failed[0].trim().starts_with("✗ daily API requests: 99"),
+        "{text}"
+    );
+    assert!(failed[0].trim().ends_with("of 15000 left (6%)"), "{text}");
+}
