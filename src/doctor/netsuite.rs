@@ -22,7 +22,7 @@ pub async fn check(config: &NetsuiteConfig, mapping: &Mapping, needs: &NetsuiteN
                 "the [netsuite] settings make no client",
                 [
                     error.message,
-                    format!("see {SETUP_DOC}, \"Integration record\""),
+                    format!("see {SETUP_DOC}, step 3, \"Create the integration record\""),
                 ],
             ));
             return section;
@@ -88,10 +88,10 @@ fn mode(config: &NetsuiteConfig) -> &'static str {
 fn token_fix(config: &NetsuiteConfig) -> String {
     match config.auth {
         NetsuiteAuth::Tba => format!(
-            "check netsuite.account_id, netsuite.consumer_key/consumer_secret (the integration record) and netsuite.token_id/token_secret (the access token of the integration user and role); the Login Audit Trail says which was refused ({SETUP_DOC}, \"Token-based authentication\")"
+            "check netsuite.account_id, netsuite.consumer_key/consumer_secret (the integration record) and netsuite.token_id/token_secret (the access token of the integration user and role); the Login Audit Trail says which was refused ({SETUP_DOC}, step 4, \"Choose the authentication\")"
         ),
         NetsuiteAuth::Oauth2M2m => format!(
-            "check netsuite.account_id, netsuite.client_id, netsuite.certificate_id and that the certificate of netsuite.private_key_path is mapped to the integration's role ({SETUP_DOC}, \"OAuth 2.0 machine-to-machine\")"
+            "check netsuite.account_id, netsuite.client_id, netsuite.certificate_id and that the certificate of netsuite.private_key_path is mapped to the integration's role ({SETUP_DOC}, step 4, \"Choose the authentication\")"
         ),
     }
 }
@@ -143,7 +143,7 @@ async fn check_record_type(
                 [
                     create_fix(record_type, id),
                     format!(
-                        "or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"
+                        "or map another field in the mapping file ({SETUP_DOC}, step 5, \"Deploy the SDF project\")"
                     ),
                 ],
             )),

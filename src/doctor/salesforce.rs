@@ -19,7 +19,10 @@ pub async fn check(config: &SalesforceConfig, needs: &SalesforceNeeds) -> Sectio
         Err(error) => {
             section.push(Check::fail(
                 "the [salesforce] settings make no client",
-                [error.message, format!("see {SETUP_DOC}, \"Connected app\"")],
+                [
+                    error.message,
+                    format!("see {SETUP_DOC}, step 5, \"Create the app tandem signs in through\""),
+                ],
             ));
             return section;
         }
@@ -65,10 +68,10 @@ fn mode(config: &SalesforceConfig) -> &'static str {
 fn token_fix(config: &SalesforceConfig) -> String {
     match config.auth {
         SalesforceAuth::ClientCredentials => format!(
-            "check salesforce.client_id and salesforce.client_secret (TANDEM_SALESFORCE__CLIENT_SECRET) and that the connected app enables the client credentials flow with a Run As user ({SETUP_DOC}, \"Connected app\")"
+            "check salesforce.client_id and salesforce.client_secret (TANDEM_SALESFORCE__CLIENT_SECRET) and that the connected app enables the client credentials flow with a Run As user ({SETUP_DOC}, step 5, \"Create the app tandem signs in through\")"
         ),
         SalesforceAuth::JwtBearer => format!(
-            "check salesforce.client_id, salesforce.username and that the connected app holds the certificate of salesforce.private_key_path and pre-authorizes the user ({SETUP_DOC}, \"Connected app\")"
+            "check salesforce.client_id, salesforce.username and that the connected app holds the certificate of salesforce.private_key_path and pre-authorizes the user ({SETUP_DOC}, step 5, \"Create the app tandem signs in through\")"
         ),
     }
 }
@@ -167,7 +170,7 @@ fn field_check(describe: &ObjectDescribe, need: &SalesforceUse) -> Check {
             [
                 create_fix(object, need),
                 format!(
-                    "or map another field in the mapping file ({SETUP_DOC}, \"Custom fields\")"
+                    "or map another field in the mapping file ({SETUP_DOC}, step 3, \"Deploy the metadata\")"
                 ),
             ],
         );

@@ -67,7 +67,7 @@ fn salesforce_inbound(config: &Config) -> Check {
             "Salesforce events: nothing set to accept them",
             [
                 "set salesforce.organization_id for Outbound Messages and/or salesforce.webhook_secrets = [\"whsec_…\"] (TANDEM_SALESFORCE__WEBHOOK_SECRETS) for signed JSON events".to_owned(),
-                "see docs/setup-salesforce.md, \"Sending changes to tandem\"".to_owned(),
+                "see docs/setup-salesforce.md, steps 7 and 8".to_owned(),
             ],
         );
     }
@@ -83,7 +83,7 @@ fn netsuite_inbound(config: &Config) -> Check {
             "NetSuite events: netsuite.webhook_secrets is not set",
             [
                 "set netsuite.webhook_secrets = [\"whsec_…\"] (TANDEM_NETSUITE__WEBHOOK_SECRETS), the secret the SuiteScript signs with".to_owned(),
-                "see docs/setup-netsuite.md, \"Sending changes to tandem\"".to_owned(),
+                "see docs/setup-netsuite.md, step 6, \"Create the signing secret\"".to_owned(),
             ],
         );
     }
