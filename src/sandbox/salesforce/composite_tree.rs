@@ -78,7 +78,7 @@ fn nodes(
         let kind = attributes
             .and_then(|a| a.get("type"))
             .and_then(Value::as_str);
-        if !kind.is_some_and(|k| SObject::parse(k) == Some(object)) {
+        if kind.is_none_or(|k| SObject::parse(k) != Some(object)) {
             return Err(invalid(format!(
                 "Each record must have attributes.type {}",
                 object.name()
