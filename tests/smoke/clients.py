@@ -312,8 +312,10 @@ async def netsuite_checks(ns):
         query = await netsuite_error(ns.suiteql("SELECT nope FROM customer"))
         check("netsuite bad SuiteQL is INVALID_PARAMETER 'Invalid search query'",
               query is not None and query[:2] == (400, "INVALID_PARAMETER") and "Invalid search query" in query[2], query)
-        field = await netsuite_error(ns.post("/record/v1/customer", json={"companyName": "x", "subsidiary": {"id": "1"}, "noSuchField": 1}))
-        check("netsuite unknown field is refused", field is not None and field[0] == 400, field)
+        order = {"entity": {"id": "101"}, "item": {"items": [{"item": {"id": "9999"}, "amount": 1}]}}
+        reference = await netsuite_error(ns.post("/record/v1/salesOrder", json=order))
+        check("netsuite unknown item is INVALID_CONTENT naming the field",
+              reference is not None and reference[:2] == (400, "INVALID_CONTENT") and "9999" in reference[2], reference)
 
     for name, run in [
         ("netsuite list", listing), ("netsuite q= filter", filtered), ("netsuite get", get),
