@@ -3,7 +3,7 @@
 use super::{Org, answer};
 
 #[tokio::test]
-async fn query_all_sees_deleted_records_that_query_does_not() {
+async fn a_deleted_record_is_entity_is_deleted_and_only_query_all_sees_it() {
     let org = Org::start().await;
     let id = org
         .first_id("SELECT Id FROM Contact ORDER BY LastName")
@@ -14,6 +14,16 @@ async fn query_all_sees_deleted_records_that_query_does_not() {
     )
     .await;
     assert_eq!(status, 204);
+    let (status, again) = answer(
+        org.delete(&org.api(&format!("/sobjects/Contact/{id}")))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        again,
+        serde_json::json!([{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED", "fields": []}])
+    );
     let soql = format!("SELECT Id, IsDeleted FROM Contact WHERE Id = '{id}'");
     assert_eq!(org.query(&soql).await["totalSize"], 0);
 
