@@ -120,27 +120,19 @@ pub async fn run(
     let backup = composite
         .all_or_none
         .then(|| state.with_org(|org| org.clone()));
-    let mut bodies = Map::new();
-    let mut answers: Vec<(String, Answer)> = Vec::with_capacity(composite.requests.len());
-    let mut failed = false;
-    for request in composite.requests {
-        let answer = if failed && composite.all_or_none {
-            Answer::halted(ROLLED_BACK)
-        } else {
-            dispatch(&state, &request, &bodies).await
-        };
-        if answer.status.is_client_error() || answer.status.is_server_error() {
-            failed = true;
-        } else {
-            bodies.insert(request.reference_id.clone(), answer.body.clone());
+    let ((answers, failed), echoes) = state
+        .holding_echoes(run_all(&state, composite.requests, composite.all_or_none))
+        .await;
+    let mut answers = answers;
+    match (failed, backup) {
+        (true, Some(backup)) => {
+            // Rolled back: nothing was saved, so nothing is announced.
+            state.with_org(|org| org.restore(backup));
+            for (_, answer) in answers.iter_mut().filter(|(_, a)| a.status.is_success()) {
+                *answer = Answer::halted(ROLLED_BACK);
+            }
         }
-        answers.push((request.reference_id, answer));
-    }
-    if let (true, Some(backup)) = (failed, backup) {
-        state.with_org(|org| org.restore(backup));
-        for (_, answer) in answers.iter_mut().filter(|(_, a)| a.status.is_success()) {
-            *answer = Answer::halted(ROLLED_BACK);
-        }
+        _ => state.send_echoes(echoes),
     }
     let results: Vec<Value> = answers
         .into_iter()
@@ -157,6 +149,32 @@ pub async fn run(
         StatusCode::OK,
         &json!({ "compositeResponse": results }),
     ))
+}
+
+/// Runs the subrequests in order; with `all_or_none`, those after a failure are not run. Says
+/// whether any failed.
+async fn run_all(
+    state: &SalesforceState,
+    requests: Vec<Subrequest>,
+    all_or_none: bool,
+) -> (Vec<(String, Answer)>, bool) {
+    let mut bodies = Map::new();
+    let mut answers: Vec<(String, Answer)> = Vec::with_capacity(requests.len());
+    let mut failed = false;
+    for request in requests {
+        let answer = if failed && all_or_none {
+            Answer::halted(ROLLED_BACK)
+        } else {
+            dispatch(state, &request, &bodies).await
+        };
+        if answer.status.is_client_error() || answer.status.is_server_error() {
+            failed = true;
+        } else {
+            bodies.insert(request.reference_id.clone(), answer.body.clone());
+        }
+        answers.push((request.reference_id, answer));
+    }
+    (answers, failed)
 }
 
 /// Runs one subrequest against the org's REST resources, its references resolved first.

@@ -39,6 +39,7 @@ use axum::routing::{get, patch, post};
 use records::Org;
 use schema::SObject;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tower_http::normalize_path::NormalizePath;
@@ -192,7 +193,7 @@ impl SalesforceState {
         if !ECHOED.contains(&object) {
             return;
         }
-        let echoes: Vec<Echo> = self.with_org(|org| {
+        let mut echoes: Vec<Echo> = self.with_org(|org| {
             ids.iter()
                 .filter_map(|id| org.get(object, id))
                 .map(|record| Echo::Salesforce {
@@ -201,10 +202,35 @@ impl SalesforceState {
                 })
                 .collect()
         });
+        if HELD
+            .try_with(|held| held.borrow_mut().append(&mut echoes))
+            .is_ok()
+        {
+            return;
+        }
+        self.send_echoes(echoes);
+    }
+
+    fn send_echoes(&self, echoes: Vec<Echo>) {
         for echo in echoes {
             self.inner.echo.send(echo);
         }
     }
+
+    /// Runs `work` (in this task) with its echoes held back, and returns them with its output:
+    /// a composite request sends them only if it is not rolled back.
+    async fn holding_echoes<T>(&self, work: impl Future<Output = T>) -> (T, Vec<Echo>) {
+        HELD.scope(RefCell::new(Vec::new()), async {
+            let output = work.await;
+            (output, HELD.with(RefCell::take))
+        })
+        .await
+    }
+}
+
+tokio::task_local! {
+    /// Outbound Messages held back while a composite request runs.
+    static HELD: RefCell<Vec<Echo>>;
 }
 
 /// The REST resources a composite request's subrequests may call (and the API serves): sObject
