@@ -36,11 +36,23 @@ async fn tandem_sandbox_prints_both_urls_and_serves_both_apis() {
     }
     let http = reqwest::Client::new();
     let versions = http
-        .get(format!("{}/services/data/", salesforce.unwrap()))
+        .get(format!("{}/services/data/", salesforce.as_deref().unwrap()))
         .send()
         .await
         .unwrap();
     assert_eq!(versions.status(), 200);
+    // Salesforce takes a trailing slash: the route is found, so the missing session is what
+    // is refused (an unknown resource would be 404 whatever the session).
+    let slashed = http
+        .post(format!(
+            "{}/services/data/v67.0/sobjects/Account/",
+            salesforce.as_deref().unwrap()
+        ))
+        .json(&serde_json::json!({"Name": "Slash"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slashed.status(), 401);
     let unsigned = http
         .get(format!(
             "{}/services/rest/record/v1/customer/101",

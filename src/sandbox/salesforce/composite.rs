@@ -1,6 +1,7 @@
 //! sObject Collections: `PATCH /composite/sobjects/{Object}/{ExtIdField}` (upsert, v46.0+) and
 //! `PATCH /composite/sobjects` (update by id), at most 200 records, results in input order,
-//! `allOrNone` rolling the whole request back. The request counts as one API call.
+//! `allOrNone` rolling the whole request back. The request counts as one API call. Create and
+//! delete (`collections_create`, `collections_delete`) share the reading and answering here.
 
 use super::decode::{self, Fields};
 use super::errors::{ApiError, DmlError, json_response};
@@ -21,10 +22,10 @@ use serde_json::{Map, Value, json};
 pub const MAX_RECORDS: usize = 200;
 
 #[derive(Deserialize)]
-struct Collection {
+pub(super) struct Collection {
     #[serde(rename = "allOrNone", default)]
-    all_or_none: bool,
-    records: Vec<Map<String, Value>>,
+    pub all_or_none: bool,
+    pub records: Vec<Map<String, Value>>,
 }
 
 #[derive(Deserialize)]
@@ -34,14 +35,14 @@ pub struct CollectionPath {
 }
 
 /// One record's result.
-struct Outcome {
-    id: Option<String>,
-    created: bool,
-    error: Option<DmlError>,
+pub(super) struct Outcome {
+    pub id: Option<String>,
+    pub created: bool,
+    pub error: Option<DmlError>,
 }
 
 impl Outcome {
-    fn of(result: Result<(String, bool), DmlError>) -> Self {
+    pub fn of(result: Result<(String, bool), DmlError>) -> Self {
         match result {
             Ok((id, created)) => Outcome {
                 id: Some(id),
@@ -57,7 +58,7 @@ impl Outcome {
     }
 }
 
-fn read(headers: &HeaderMap, body: &[u8]) -> Result<Collection, ApiError> {
+pub(super) fn read(headers: &HeaderMap, body: &[u8]) -> Result<Collection, ApiError> {
     let value = decode::json_body(headers, body)?;
     let collection: Collection =
         serde_json::from_value(value).map_err(|error| ApiError::json_parser(error.to_string()))?;
@@ -72,7 +73,7 @@ fn read(headers: &HeaderMap, body: &[u8]) -> Result<Collection, ApiError> {
 }
 
 /// Each record's `attributes.type`, which must name a known sObject.
-fn record_type(record: &Map<String, Value>) -> Result<SObject, ApiError> {
+pub(super) fn record_type(record: &Map<String, Value>) -> Result<SObject, ApiError> {
     let name = record
         .get("attributes")
         .and_then(|a| a.get("type"))
@@ -251,13 +252,7 @@ pub async fn update(
                 .collect()
         })
     });
-    for object in SObject::ALL {
-        let ids: Vec<String> = saved(&outcomes)
-            .into_iter()
-            .filter(|id| SObject::of_id(id) == Some(object))
-            .collect();
-        state.announce(object, &ids);
-    }
+    announce_saved(&state, &outcomes);
     Ok(respond(&outcomes, false))
 }
 
@@ -284,7 +279,7 @@ fn update_one(
 
 /// Runs the saves; with `all_or_none`, any failure undoes them all and every record that had
 /// succeeded reports the roll-back instead.
-fn transact(
+pub(super) fn transact(
     org: &mut Org,
     all_or_none: bool,
     run: impl FnOnce(&mut Org) -> Vec<Outcome>,
@@ -304,7 +299,7 @@ fn transact(
 }
 
 /// Ids of the records that were saved (and stay saved).
-fn saved(outcomes: &[Outcome]) -> Vec<String> {
+pub(super) fn saved(outcomes: &[Outcome]) -> Vec<String> {
     outcomes
         .iter()
         .filter(|o| o.error.is_none())
@@ -312,8 +307,21 @@ fn saved(outcomes: &[Outcome]) -> Vec<String> {
         .collect()
 }
 
+/// Echoes the saved records of every object.
+pub(super) fn announce_saved(state: &SalesforceState, outcomes: &[Outcome]) {
+    let ids = saved(outcomes);
+    for object in SObject::ALL {
+        let of_object: Vec<String> = ids
+            .iter()
+            .filter(|id| SObject::of_id(id) == Some(object))
+            .cloned()
+            .collect();
+        state.announce(object, &of_object);
+    }
+}
+
 /// Every record failed to get its row lock (an injected lock fault): 200 with per-record errors.
-fn locked(state: &SalesforceState, objects: &[SObject], upsert: bool) -> Response {
+pub(super) fn locked(state: &SalesforceState, objects: &[SObject], upsert: bool) -> Response {
     let outcomes: Vec<Outcome> = objects
         .iter()
         .map(|object| {
@@ -329,7 +337,7 @@ fn locked(state: &SalesforceState, objects: &[SObject], upsert: bool) -> Respons
 }
 
 /// 200 with one result per record, in input order.
-fn respond(outcomes: &[Outcome], upsert: bool) -> Response {
+pub(super) fn respond(outcomes: &[Outcome], upsert: bool) -> Response {
     let results: Vec<Value> = outcomes
         .iter()
         .map(|outcome| {

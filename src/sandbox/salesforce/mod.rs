@@ -1,10 +1,15 @@
 //! The emulated Salesforce org: OAuth token endpoint, REST sObject rows, upsert by external id,
-//! SOQL with paging, sObject Collections, describe and limits, API usage headers, injected
-//! faults, Outbound Message echoes, and `/_sandbox` routes for inspection and simulated human
-//! edits. Only the custom fields the org declares are accepted.
+//! SOQL with paging (`query` and `queryAll`), sObject Collections, composite requests and
+//! trees, describe and limits, trailing slashes trimmed as Salesforce does, API usage headers,
+//! injected faults, Outbound Message echoes, and `/_sandbox` routes for inspection and simulated
+//! human edits. Only the custom fields the org declares are accepted.
 
 mod auth;
+mod collections_create;
+mod collections_delete;
 mod composite;
+mod composite_request;
+mod composite_tree;
 mod console;
 mod custom_fields;
 mod decode;
@@ -14,6 +19,7 @@ pub(crate) mod ids;
 mod limits;
 mod query;
 mod records;
+mod references;
 mod rules;
 mod schema;
 mod seed;
@@ -37,8 +43,10 @@ use axum::routing::{get, patch, post};
 use records::Org;
 use schema::SObject;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use tower_http::normalize_path::NormalizePath;
 
 /// The user id a person editing in the Salesforce UI has (`/_sandbox` human edits and seed data).
 pub const HUMAN_USER_ID: &str = "0055e000000HumnAAC";
@@ -191,7 +199,7 @@ impl SalesforceState {
         if !ECHOED.contains(&object) {
             return;
         }
-        let echoes: Vec<Echo> = self.with_org(|org| {
+        let mut echoes: Vec<Echo> = self.with_org(|org| {
             ids.iter()
                 .filter_map(|id| org.get(object, id))
                 .map(|record| Echo::Salesforce {
@@ -200,16 +208,42 @@ impl SalesforceState {
                 })
                 .collect()
         });
+        if HELD
+            .try_with(|held| held.borrow_mut().append(&mut echoes))
+            .is_ok()
+        {
+            return;
+        }
+        self.send_echoes(echoes);
+    }
+
+    fn send_echoes(&self, echoes: Vec<Echo>) {
         for echo in echoes {
             self.inner.echo.send(echo);
         }
     }
+
+    /// Runs `work` (in this task) with its echoes held back, and returns them with its output:
+    /// a composite request sends them only if it is not rolled back.
+    async fn holding_echoes<T>(&self, work: impl Future<Output = T>) -> (T, Vec<Echo>) {
+        HELD.scope(RefCell::new(Vec::new()), async {
+            let output = work.await;
+            (output, HELD.with(RefCell::take))
+        })
+        .await
+    }
 }
 
-/// The whole emulated Salesforce: API, token endpoint and `/_sandbox` routes, journaled.
-pub fn router(state: SalesforceState) -> Router {
+tokio::task_local! {
+    /// Outbound Messages held back while a composite request runs.
+    static HELD: RefCell<Vec<Echo>>;
+}
+
+/// The REST resources a composite request's subrequests may call (and the API serves): sObject
+/// rows, query and queryAll, and sObject Collections. Not authenticated or versioned here.
+fn resources() -> Router<SalesforceState> {
     let data = "/services/data/{version}";
-    let api = Router::new()
+    Router::new()
         .route(&format!("{data}/sobjects"), get(describe::global))
         .route(
             &format!("{data}/sobjects/{{object}}"),
@@ -231,15 +265,32 @@ pub fn router(state: SalesforceState) -> Router {
             get(sobjects::get_by_external_id).patch(sobjects::upsert),
         )
         .route(&format!("{data}/query"), get(query::query))
-        .route(&format!("{data}/query/"), get(query::query))
         .route(&format!("{data}/query/{{locator}}"), get(query::more))
+        .route(&format!("{data}/queryAll"), get(query::query_all))
+        .route(
+            &format!("{data}/queryAll/{{locator}}"),
+            get(query::more_all),
+        )
         .route(
             &format!("{data}/composite/sobjects"),
-            patch(composite::update),
+            patch(composite::update)
+                .post(collections_create::create)
+                .delete(collections_delete::delete),
         )
         .route(
             &format!("{data}/composite/sobjects/{{object}}/{{field}}"),
             patch(composite::upsert),
+        )
+}
+
+/// The whole emulated Salesforce: API, token endpoint and `/_sandbox` routes, journaled.
+pub fn router(state: SalesforceState) -> Router {
+    let data = "/services/data/{version}";
+    let api = resources()
+        .route(&format!("{data}/composite"), post(composite_request::run))
+        .route(
+            &format!("{data}/composite/tree/{{object}}"),
+            post(composite_tree::create),
         )
         .route_layer(from_fn_with_state(state.clone(), auth::admit));
     let inspection = Inspection {
@@ -256,6 +307,10 @@ pub fn router(state: SalesforceState) -> Router {
         .merge(inspect::routes(inspection))
         .fallback(version::not_found)
         .with_state(state);
+    // Salesforce takes `/sobjects/Account/` as `/sobjects/Account` (clients such as
+    // simple-salesforce always send the slash). Trimming inside a wrapping router means the
+    // routes match on the trimmed path, every route added later included.
+    let app = NormalizePath::trim_trailing_slash(app);
     // Outside the routes, so that 405s already carry the `Allow` header axum adds.
     Router::new()
         .fallback_service(app)

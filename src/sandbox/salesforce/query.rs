@@ -1,9 +1,11 @@
-//! `GET /query?q=` and `GET /query/{locator}`: SOQL results in pages (2000 by default,
+//! `GET /query?q=` and `GET /query/{locator}` (and `queryAll`, which sees deleted records too,
+//! with `IsDeleted` true): SOQL results in pages (2000 by default,
 //! `Sforce-Query-Options: batchSize=N` from 200 to 2000, or the sandbox's own page size), with
 //! query cursors that live like Salesforce's (15 minutes idle, 10 per user).
 
 use super::errors::{ApiError, json_response};
 use super::sobjects::param;
+use super::soql::Scope;
 use super::version::ApiVersion;
 use super::view::{Cell, Row};
 use super::{SalesforceState, ids, soql};
@@ -89,13 +91,40 @@ fn batch_size(state: &SalesforceState, headers: &HeaderMap) -> usize {
         .unwrap_or(DEFAULT_BATCH)
 }
 
+/// The resource a query was made at, which its next pages are fetched from.
+fn resource(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Live => "query",
+        Scope::WithDeleted => "queryAll",
+    }
+}
+
 pub async fn query(
     State(state): State<SalesforceState>,
     Extension(version): Extension<ApiVersion>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let fault = state.begin("query").await;
+    start(state, version, raw, headers, Scope::Live).await
+}
+
+pub async fn query_all(
+    State(state): State<SalesforceState>,
+    Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    start(state, version, raw, headers, Scope::WithDeleted).await
+}
+
+async fn start(
+    state: SalesforceState,
+    version: ApiVersion,
+    raw: Option<String>,
+    headers: HeaderMap,
+    scope: Scope,
+) -> Result<Response, ApiError> {
+    let fault = state.begin(resource(scope)).await;
     let Some(text) = param(&raw, "q").filter(|q| !q.trim().is_empty()) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -109,18 +138,18 @@ pub async fn query(
             &state.with_org(|org| org.new_id(super::SObject::Account)),
         ));
     }
-    let outcome = state.with_org(|org| soql::run(org, &text, &version.label()))?;
+    let outcome = state.with_org(|org| soql::run(org, &text, &version.label(), scope))?;
     let batch = batch_size(&state, &headers);
     let rows = Arc::new(outcome.rows);
     let locator = (rows.len() > batch).then(|| state.inner.cursors.open(rows.clone(), batch));
-    Ok(page(
-        outcome.total,
-        &rows,
-        0,
+    let at = Page {
+        start: 0,
         batch,
-        locator.as_deref(),
+        locator: locator.as_deref(),
         version,
-    ))
+        scope,
+    };
+    Ok(page(outcome.total, &rows, at))
 }
 
 pub async fn more(
@@ -128,8 +157,24 @@ pub async fn more(
     Extension(version): Extension<ApiVersion>,
     Path(path): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let fault = state.begin("query").await;
-    let locator = path.1;
+    next_page(state, version, path.1, Scope::Live).await
+}
+
+pub async fn more_all(
+    State(state): State<SalesforceState>,
+    Extension(version): Extension<ApiVersion>,
+    Path(path): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    next_page(state, version, path.1, Scope::WithDeleted).await
+}
+
+async fn next_page(
+    state: SalesforceState,
+    version: ApiVersion,
+    locator: String,
+    scope: Scope,
+) -> Result<Response, ApiError> {
+    let fault = state.begin(resource(scope)).await;
     let invalid = || {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -146,25 +191,45 @@ pub async fn more(
     if start > rows.len() {
         return Err(invalid());
     }
-    Ok(page(rows.len(), &rows, start, batch, Some(id), version))
+    let at = Page {
+        start,
+        batch,
+        locator: Some(id),
+        version,
+        scope,
+    };
+    Ok(page(rows.len(), &rows, at))
+}
+
+/// Where a page starts, how long it is, and the cursor (if any) its next page comes from.
+struct Page<'a> {
+    start: usize,
+    batch: usize,
+    locator: Option<&'a str>,
+    version: ApiVersion,
+    scope: Scope,
 }
 
 /// `{"totalSize","done","nextRecordsUrl"?,"records"}` for rows `start..start+batch`.
-fn page(
-    total: usize,
-    rows: &[Row],
-    start: usize,
-    batch: usize,
-    locator: Option<&str>,
-    version: ApiVersion,
-) -> Response {
+fn page(total: usize, rows: &[Row], at: Page<'_>) -> Response {
+    let Page {
+        start,
+        batch,
+        locator,
+        version,
+        scope,
+    } = at;
     let end = (start + batch).min(rows.len());
     let done = end >= rows.len();
     let mut body = Row::default();
     body.push("totalSize", Cell::Value(Value::from(total)));
     body.push("done", Cell::Value(Value::Bool(done)));
     if let (false, Some(locator)) = (done, locator) {
-        let url = format!("/services/data/{}/query/{locator}-{end}", version.label());
+        let url = format!(
+            "/services/data/{}/{}/{locator}-{end}",
+            version.label(),
+            resource(scope)
+        );
         body.push("nextRecordsUrl", Cell::Value(Value::from(url)));
     }
     body.push("records", Cell::Rows(rows[start..end].to_vec()));

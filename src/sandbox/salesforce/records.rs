@@ -20,6 +20,8 @@ pub struct Org {
     declared: CustomFields,
     /// Per object: lower-case custom field name → its spelling, once a record holds a value.
     custom: BTreeMap<SObject, BTreeMap<String, String>>,
+    /// The Recycle Bin: deleted records with `IsDeleted` true, which only `queryAll` sees.
+    deleted: BTreeMap<SObject, BTreeMap<String, Record>>,
     next: u64,
 }
 
@@ -40,6 +42,7 @@ impl Default for Org {
             tables: BTreeMap::new(),
             declared: CustomFields::default(),
             custom: BTreeMap::new(),
+            deleted: BTreeMap::new(),
             next: ids::first_sequence(),
         }
     }
@@ -82,6 +85,23 @@ impl Org {
             .get(&object)
             .into_iter()
             .flat_map(BTreeMap::values)
+    }
+
+    /// Records of `object` and then its deleted ones (what `queryAll` reads).
+    pub fn records_with_deleted(&self, object: SObject) -> impl Iterator<Item = &Record> {
+        self.records(object).chain(
+            self.deleted
+                .get(&object)
+                .into_iter()
+                .flat_map(BTreeMap::values),
+        )
+    }
+
+    /// Whether the record is in the Recycle Bin.
+    pub fn is_deleted(&self, object: SObject, id: &str) -> bool {
+        self.deleted
+            .get(&object)
+            .is_some_and(|t| t.contains_key(id))
     }
 
     /// Ids of the records whose `field` holds `value` (text comparison, case-insensitive like a
@@ -201,11 +221,19 @@ impl Org {
         }
     }
 
-    /// Deletes a record and, as the platform does, its master-detail children.
+    /// Deletes a record and, as the platform does, its master-detail children, moving them to
+    /// the Recycle Bin.
     pub fn delete(&mut self, object: SObject, id: &str, now: &str) -> bool {
         let Some(record) = self.tables.get_mut(&object).and_then(|t| t.remove(id)) else {
             return false;
         };
+        let mut binned = record.clone();
+        binned.insert("IsDeleted".into(), Value::Bool(true));
+        binned.insert("SystemModstamp".into(), Value::from(now));
+        self.deleted
+            .entry(object)
+            .or_default()
+            .insert(id.to_owned(), binned);
         let children: &[(SObject, &str)] = match object {
             SObject::Account => &[
                 (SObject::Contact, "AccountId"),

@@ -181,9 +181,21 @@ pub async fn delete(
         return Err(ApiError::fault(kind, &id));
     }
     let now = state.integration().now;
-    if !state.with_org(|org| org.delete(object, &id, &now)) {
-        return Err(ApiError::not_found());
-    }
+    state.with_org(|org| {
+        if org.delete(object, &id, &now) {
+            Ok(())
+        } else if org.is_deleted(object, &id) {
+            // A record already in the Recycle Bin.
+            Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ENTITY_IS_DELETED",
+                "entity is deleted",
+            )
+            .with_fields(&[]))
+        } else {
+            Err(ApiError::not_found())
+        }
+    })?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -27,7 +27,14 @@ pub struct Outcome {
     pub rows: Vec<Row>,
 }
 
-pub fn run(org: &Org, text: &str, version: &str) -> Result<Outcome, ApiError> {
+/// Which records a query reads: `query` sees live ones, `queryAll` the Recycle Bin too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Live,
+    WithDeleted,
+}
+
+pub fn run(org: &Org, text: &str, version: &str, scope: Scope) -> Result<Outcome, ApiError> {
     let fail = |code: &str, at: usize, reason: &str| {
         ApiError::new(StatusCode::BAD_REQUEST, code, render(text, at, reason))
     };
@@ -72,8 +79,11 @@ pub fn run(org: &Org, text: &str, version: &str) -> Result<Outcome, ApiError> {
         .map(|o| Ok((resolve(&o.field)?, o.descending, o.nulls_last)))
         .collect::<Result<Vec<_>, ApiError>>()?;
 
-    let mut matched: Vec<&Record> = org
-        .records(object)
+    let candidates: Box<dyn Iterator<Item = &Record>> = match scope {
+        Scope::Live => Box::new(org.records(object)),
+        Scope::WithDeleted => Box::new(org.records_with_deleted(object)),
+    };
+    let mut matched: Vec<&Record> = candidates
         .filter(|record| filter.as_ref().is_none_or(|f| f.holds(org, record)))
         .collect();
     matched.sort_by(|a, b| {

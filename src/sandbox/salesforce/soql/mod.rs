@@ -7,7 +7,7 @@ mod filter;
 mod lex;
 mod parse;
 
-pub use eval::run;
+pub use eval::{Scope, run};
 pub use parse::parse;
 
 use chrono::{DateTime, NaiveDate, Utc};

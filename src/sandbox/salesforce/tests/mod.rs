@@ -5,9 +5,13 @@ mod api;
 mod auth;
 mod calls;
 mod collections;
+mod collections_create_delete;
+mod composite;
+mod composite_tree;
 mod describe;
 mod outbound;
 mod query;
+mod query_all;
 mod required;
 
 use crate::sandbox::{Sandbox, SandboxConfig};
@@ -94,6 +98,15 @@ impl Org {
             .post(url)
             .bearer_auth(&self.token)
             .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, url: &str) -> Response {
+        self.http
+            .delete(url)
+            .bearer_auth(&self.token)
             .send()
             .await
             .unwrap()

@@ -123,3 +123,42 @@ async fn each_record_of_a_collection_upsert_is_announced() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rolled_back_composite_request_announces_nothing_and_a_committed_one_announces_its_saves()
+{
+    let (org, mut messages) = org_echoing_to_tandem().await;
+    let data = format!("/services/data/{}", super::VERSION);
+    let composite = |contact: Value| {
+        json!({"allOrNone": true, "compositeRequest": [
+            {"method": "POST", "url": format!("{data}/sobjects/Account"), "referenceId": "acct", "body": {"Name": "Echo Composite"}},
+            {"method": "POST", "url": format!("{data}/sobjects/Contact"), "referenceId": "person", "body": contact},
+        ]})
+    };
+    let rolled_back = org
+        .post(
+            &org.api("/composite"),
+            &composite(json!({"FirstName": "No"})),
+        )
+        .await;
+    assert_eq!(rolled_back.status(), 200);
+    let committed = org
+        .post(
+            &org.api("/composite"),
+            &composite(json!({"LastName": "Echoed", "AccountId": "@{acct.id}"})),
+        )
+        .await;
+    assert_eq!(committed.status(), 200);
+    // Echoes leave in order: had the rolled-back account been announced, it would come first.
+    let account = next_message(&mut messages).await;
+    assert_eq!(account.notifications[0].object, "Account");
+    let account_id = account.notifications[0].fields["Id"].clone();
+    let contact = next_message(&mut messages).await;
+    assert_eq!(contact.notifications[0].object, "Contact");
+    assert_eq!(contact.notifications[0].fields["AccountId"], account_id);
+    let saved = org
+        .query("SELECT Id FROM Account WHERE Name = 'Echo Composite'")
+        .await;
+    assert_eq!(saved["totalSize"], 1);
+    assert_eq!(saved["records"][0]["Id"], account_id);
+}
