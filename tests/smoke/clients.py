@@ -318,6 +318,9 @@ async def netsuite_checks(ns):
         reference = await netsuite_error(ns.post("/record/v1/salesOrder", json=order))
         check("netsuite unknown item is INVALID_CONTENT naming the field",
               reference is not None and reference[:2] == (400, "INVALID_CONTENT") and "9999" in reference[2], reference)
+        undeclared = await netsuite_error(ns.patch("/record/v1/customer/101", json={"custentity_no_such_field": "x"}))
+        check("netsuite undeclared custom field is refused naming it",
+              undeclared is not None and undeclared[0] == 400 and "custentity_no_such_field" in undeclared[2], undeclared)
 
     for name, run in [
         ("netsuite list", listing), ("netsuite q= filter", filtered), ("netsuite get", get),

@@ -1,7 +1,8 @@
 //! The metadata catalog: `GET /record/v1/metadata-catalog` lists the record types (`?select=`
-//! narrows it), and `GET /record/v1/metadata-catalog/{recordType}` describes one: its standard
-//! fields and the account's custom fields (`"x-ns-custom-field": true`), as JSON Schema with
-//! `Accept: application/schema+json` or wrapped in an OpenAPI 3.0 document with
+//! narrows it; with `Accept: application/swagger+json` it answers the OpenAPI 3.0 document of
+//! those types instead), and `GET /record/v1/metadata-catalog/{recordType}` describes one: its
+//! standard fields and the account's custom fields (`"x-ns-custom-field": true`), as JSON Schema
+//! with `Accept: application/schema+json` or in an OpenAPI 3.0 document with
 //! `Accept: application/swagger+json`.
 
 use super::NetsuiteState;
@@ -32,7 +33,11 @@ fn catalog_name(record_type: RecordType) -> String {
     record_type.url_name().to_ascii_lowercase()
 }
 
-pub async fn catalog(State(state): State<NetsuiteState>, Query(query): Query<Select>) -> Response {
+pub async fn catalog(
+    State(state): State<NetsuiteState>,
+    Query(query): Query<Select>,
+    headers: HeaderMap,
+) -> Response {
     state.journal.count_operation("metadata");
     let base = format!("{}{CATALOG}", state.base_url());
     let wanted: Option<Vec<String>> = query.select.map(|list| {
@@ -40,13 +45,20 @@ pub async fn catalog(State(state): State<NetsuiteState>, Query(query): Query<Sel
             .map(|name| name.trim().to_ascii_lowercase())
             .collect()
     });
-    let items: Vec<Value> = RecordType::ALL
+    let selected: Vec<RecordType> = RecordType::ALL
         .into_iter()
         .filter(|ty| {
             wanted
                 .as_ref()
                 .is_none_or(|names| names.contains(&catalog_name(*ty)))
         })
+        .collect();
+    if wants_swagger(&headers) {
+        let document = openapi_document(&state, &selected);
+        return json(SWAGGER_JSON, StatusCode::OK, &document);
+    }
+    let items: Vec<Value> = selected
+        .into_iter()
         .map(|ty| {
             let href = format!("{base}/{}", catalog_name(ty));
             json!({
@@ -70,24 +82,63 @@ pub async fn record_type(
 ) -> Result<Response, NsError> {
     let record_type = RecordType::from_any(&name).ok_or_else(|| NsError::invalid_path(&name))?;
     state.journal.count_operation("metadata");
-    let schema = json_schema(&state, record_type);
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    // Only the two media types the documentation names are distinguished; anything else gets
-    // the JSON Schema.
-    if accept.contains(SWAGGER_JSON) {
-        let name = catalog_name(record_type);
-        let document = json!({
-            "openapi": "3.0.1",
-            "info": { "title": "NetSuite REST Record API", "version": "v1" },
-            "paths": {},
-            "components": { "schemas": { name: schema } },
-        });
+    if wants_swagger(&headers) {
+        let document = openapi_document(&state, &[record_type]);
         return Ok(json(SWAGGER_JSON, StatusCode::OK, &document));
     }
-    Ok(json(SCHEMA_JSON, StatusCode::OK, &schema))
+    Ok(json(
+        SCHEMA_JSON,
+        StatusCode::OK,
+        &json_schema(&state, record_type),
+    ))
+}
+
+/// Only the two media types the documentation names are distinguished; anything else gets
+/// JSON (the list, or a record type's JSON Schema).
+fn wants_swagger(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains(SWAGGER_JSON))
+}
+
+/// The OpenAPI 3.0 document of `record_types`: a collection path and a record path for each,
+/// and each one's schema under `components.schemas`.
+fn openapi_document(state: &NetsuiteState, record_types: &[RecordType]) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for record_type in record_types {
+        let name = catalog_name(*record_type);
+        let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+        let answer = |description: &str| {
+            json!({ "200": {
+                "description": description,
+                "content": { "application/vnd.oracle.resource+json; type=singular": {
+                    "schema": reference.clone() } },
+            } })
+        };
+        paths.insert(
+            format!("/{name}"),
+            json!({
+                "get": { "tags": [name], "summary": "Get list of records",
+                         "responses": { "200": { "description": "Get list of records" } } },
+                "post": { "tags": [name], "summary": "Insert record",
+                          "responses": { "204": { "description": "Inserted record" } } },
+            }),
+        );
+        paths.insert(
+            format!("/{name}/{{id}}"),
+            json!({ "get": { "tags": [name], "summary": "Get record",
+                             "responses": answer("Get record") } }),
+        );
+        schemas.insert(name, json_schema(state, *record_type));
+    }
+    json!({
+        "openapi": "3.0.1",
+        "info": { "title": "NetSuite REST Record API", "version": "v1" },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
 }
 
 fn json_schema(state: &NetsuiteState, record_type: RecordType) -> Value {

@@ -84,6 +84,33 @@ async fn a_record_type_schema_shows_standard_and_custom_fields() {
 }
 
 #[tokio::test]
+async fn the_catalog_with_swagger_accept_answers_the_openapi_document_of_the_selected_types() {
+    let api = Api::start().await;
+    let swagger = api
+        .signed(Method::GET, "metadata-catalog?select=customer,salesorder")
+        .header("accept", "application/swagger+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(swagger.status(), 200);
+    assert_eq!(
+        swagger.headers()["content-type"],
+        "application/swagger+json"
+    );
+    let document: Value = swagger.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.0.1");
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/customer") && paths.contains_key("/salesorder/{id}"));
+    assert!(!paths.contains_key("/invoice"), "only the selected types");
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    assert_eq!(schemas.len(), 2);
+    assert_eq!(
+        schemas["customer"]["properties"]["custentity_sf_account_id"]["x-ns-custom-field"],
+        true
+    );
+}
+
+#[tokio::test]
 async fn the_catalog_needs_a_signed_request() {
     let api = Api::start().await;
     let unsigned = api
