@@ -55,6 +55,9 @@ enum Command {
     Demo,
     /// List, show, replay or discard dead letters (`tandem dlq list --config tandem.toml`).
     Dlq(tandem::ops::dlq_command::DlqArgs),
+    /// GET a URL (2 s timeout) and exit 0 on a 2xx answer, 1 otherwise: the container health
+    /// check, e.g. `tandem probe http://127.0.0.1:9091/readyz`.
+    Probe { url: String },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
         Command::Dlq(args) => dlq(args),
+        Command::Probe { url } => tandem::probe::run(&url),
     }
 }
 

@@ -77,7 +77,7 @@ impl Worker {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(event_id = %lease.event.id, source = %lease.event.source, object = %lease.event.object, attempt = lease.event.attempt))]
+    #[tracing::instrument(skip_all, fields(event_id = %lease.event.id, source = %lease.event.source, object = %lease.event.object, record_id = %lease.event.record_id, flow = tracing::field::Empty, attempt = lease.event.attempt))]
     pub async fn handle(&self, mut lease: Lease) {
         if let Some(reason) = lease.exhausted.clone() {
             // Not applied again: it may be what crashed the workers it was handed to.
@@ -150,12 +150,67 @@ impl Worker {
                 };
             }
         }
+        let flow = self.flows.flow_of(event);
+        if let Some(flow) = flow {
+            // On the event's span, so every line logged while applying it names the flow.
+            tracing::Span::current().record("flow", flow.as_str());
+        }
         let (applied, calls) = counted(self.flows.apply(event, in_doubt)).await;
-        if let Some(flow) = self.flows.flow_of(event) {
+        if let Some(flow) = flow {
             count_requests(flow, calls);
         }
-        self.settler.record(event, applied?).await
+        let applied = applied?;
+        let target = written_to(event, &applied);
+        let outcome = self.settler.record(event, applied).await?;
+        if let (Outcome::Written, Some(target)) = (outcome, target) {
+            log_applied(event, flow, &target, outcome);
+        }
+        Ok(outcome)
     }
+}
+
+/// The record a write landed on in the other system: the first write there, else the link
+/// the flow recorded (the id on the other side of it).
+fn written_to(event: &ChangeEvent, applied: &Applied) -> Option<RecordRef> {
+    let Applied::Written { writes, links, .. } = applied else {
+        return None;
+    };
+    let other = match event.source {
+        System::Salesforce => System::Netsuite,
+        System::Netsuite => System::Salesforce,
+    };
+    writes
+        .iter()
+        .map(|write| &write.record)
+        .find(|record| record.system == other)
+        .cloned()
+        .or_else(|| {
+            links.first().map(|link| RecordRef {
+                system: other,
+                object: String::new(),
+                record_id: match other {
+                    System::Salesforce => link.salesforce_id.clone(),
+                    System::Netsuite => link.netsuite_id.clone(),
+                },
+            })
+        })
+}
+
+/// One INFO line per event applied, with the record ids on both sides, so an operator can
+/// follow a record from one system to the other by grepping either id. The fields repeat
+/// the span's on purpose: the line stands alone when spans are not printed.
+fn log_applied(event: &ChangeEvent, flow: Option<Flow>, target: &RecordRef, outcome: Outcome) {
+    tracing::info!(
+        flow = flow.map_or("none", Flow::as_str),
+        source = %event.source,
+        source_object = %event.object,
+        source_id = %event.record_id,
+        target = %target.system,
+        target_object = %target.object,
+        target_id = %target.record_id,
+        %outcome,
+        "applied event"
+    );
 }
 
 /// Counts the requests one flow sent to each system.

@@ -15,6 +15,7 @@ mod hostile_input;
 mod hostile_requests;
 mod invented_methods;
 mod json_webhooks;
+mod log_lines;
 mod observability;
 mod openapi;
 mod outbound_messages;
