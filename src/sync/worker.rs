@@ -153,7 +153,7 @@ impl Worker {
         let flow = self.flows.flow_of(event);
         if let Some(flow) = flow {
             // On the event's span, so every line logged while applying it names the flow.
-            tracing::Span::current().record("flow", flow.as_str());
+            tracing::Span::current().record("flow", tracing::field::display(flow.as_str()));
         }
         let (applied, calls) = counted(self.flows.apply(event, in_doubt)).await;
         if let Some(flow) = flow {
@@ -201,7 +201,7 @@ fn written_to(event: &ChangeEvent, applied: &Applied) -> Option<RecordRef> {
 /// the span's on purpose: the line stands alone when spans are not printed.
 fn log_applied(event: &ChangeEvent, flow: Option<Flow>, target: &RecordRef, outcome: Outcome) {
     tracing::info!(
-        flow = flow.map_or("none", Flow::as_str),
+        flow = %flow.map_or("none", Flow::as_str),
         source = %event.source,
         source_object = %event.object,
         source_id = %event.record_id,
