@@ -20,6 +20,7 @@ mod observability;
 mod openapi;
 mod outbound_messages;
 mod overload;
+mod probe_command;
 mod raw_clients;
 mod real_orgs;
 mod sandbox_cli;
