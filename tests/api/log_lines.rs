@@ -101,6 +101,10 @@ async fn an_applied_event_is_logged_once_with_both_record_ids_and_no_colour_code
     let mut seen = Vec::new();
 
     let listening = wait_for_raw_line(&mut lines, &mut seen, "tandem is listening").await;
+    assert!(
+        !listening.contains('\x1b'),
+        "an escape code in {listening:?}"
+    );
     let address = listening
         .split_whitespace()
         .find_map(|field| field.strip_prefix("address="))
