@@ -207,6 +207,27 @@ impl Synced {
         .await
     }
 
+    /// Waits until the history of `record_key` holds more than `seen` entries of `action`
+    /// (count them first with [`Synced::history_count`]): an entry that a new event adds,
+    /// not one an earlier event left.
+    pub async fn wait_for_another(&self, record_key: &str, action: &str, seen: usize) {
+        eventually(
+            &format!("another {action} in the history of {record_key}"),
+            || async { (self.history_count(record_key, action).await > seen).then_some(()) },
+        )
+        .await;
+    }
+
+    /// How many entries of `action` the history of `record_key` holds.
+    pub async fn history_count(&self, record_key: &str, action: &str) -> usize {
+        let prefix = format!("{action}:");
+        let history = self.history(record_key).await;
+        history
+            .iter()
+            .filter(|line| line.starts_with(&prefix))
+            .count()
+    }
+
     /// The id of the first Salesforce record whose `name` field equals `value`.
     pub async fn salesforce_id(&self, object: &str, name: &str, value: &str) -> String {
         let records = self.salesforce_records(object).await;

@@ -40,6 +40,8 @@ async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_noth
     let contact = synced.salesforce_id("Contact", "LastName", "Coyote").await;
     let mut costs = Vec::new();
     for round in 0..2 {
+        let account_key = format!("salesforce:account:{account}");
+        let seen = synced.history_count(&account_key, "written").await;
         let account_cost = cost_of(&synced, || async {
             synced
                 .edit_in_salesforce(
@@ -48,11 +50,12 @@ async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_noth
                     json!({ "Phone": format!("+1 415 555 01{round}0") }),
                 )
                 .await;
-            synced
-                .wait_for_history(&format!("salesforce:account:{account}"), "written")
-                .await;
+            synced.wait_for_another(&account_key, "written", seen).await;
         })
         .await;
+        let seen = synced
+            .history_count("netsuite:customer:101", "written")
+            .await;
         let customer_cost = cost_of(&synced, || async {
             synced
                 .edit_in_netsuite(
@@ -62,10 +65,12 @@ async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_noth
                 )
                 .await;
             synced
-                .wait_for_history("netsuite:customer:101", "written")
+                .wait_for_another("netsuite:customer:101", "written", seen)
                 .await;
         })
         .await;
+        let contact_key = format!("salesforce:contact:{contact}");
+        let seen = synced.history_count(&contact_key, "written").await;
         let contact_cost = cost_of(&synced, || async {
             synced
                 .edit_in_salesforce(
@@ -74,9 +79,7 @@ async fn a_linked_record_edited_again_costs_one_write_on_the_other_side_and_noth
                     json!({ "Title": format!("Genius {round}") }),
                 )
                 .await;
-            synced
-                .wait_for_history(&format!("salesforce:contact:{contact}"), "written")
-                .await;
+            synced.wait_for_another(&contact_key, "written", seen).await;
         })
         .await;
         println!(
@@ -108,12 +111,17 @@ async fn a_linked_item_or_invoice_change_costs_calls_only_to_the_system_it_is_wr
                         json!({ "displayName": format!("Widget mk{round}") }),
                     )
                     .await;
+                // The second edit's coalesced product write adds no new history line, so the
+                // queue draining (in cost_of) is what marks this event done.
                 synced
                     .wait_for_history("netsuite:inventoryitem:201", "written")
                     .await;
             })
             .await,
         );
+        let seen = synced
+            .history_count("netsuite:invoice:401", "written")
+            .await;
         invoice_costs.push(
             cost_of(&synced, || async {
                 synced
@@ -124,7 +132,7 @@ async fn a_linked_item_or_invoice_change_costs_calls_only_to_the_system_it_is_wr
                     )
                     .await;
                 synced
-                    .wait_for_history("netsuite:invoice:401", "written")
+                    .wait_for_another("netsuite:invoice:401", "written", seen)
                     .await;
             })
             .await,
