@@ -237,7 +237,7 @@ mod tests {
         let without = compose(None);
         assert!(without.examples.iter().all(|e| e.url.is_none()));
         assert_eq!(without.dead_letters_url, None);
-        assert!(!without.text().contains("http"), "{}", without.text());
+        assert!(!without.text().contains("://"), "{}", without.text());
 
         let with = compose(Some("https://tandem.acme.com/"));
         assert_eq!(
