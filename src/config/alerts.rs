@@ -12,7 +12,10 @@ impl AlertsConfig {
         if let Some(url) = &self.webhook_url {
             check_http_url("alerts.webhook_url", url.expose())?;
             let secret = self.webhook_secret.as_ref().ok_or_else(|| {
-                ConfigError::new("alerts.webhook_secret", "required when alerts.webhook_url is set")
+                ConfigError::new(
+                    "alerts.webhook_secret",
+                    "required when alerts.webhook_url is set",
+                )
             })?;
             SigningKey::parse(secret.expose())
                 .map_err(|reason| ConfigError::new("alerts.webhook_secret", reason.to_string()))?;
@@ -37,7 +40,10 @@ impl AlertsConfig {
             }
         }
         if self.digest_interval.is_zero() {
-            return Err(ConfigError::new("alerts.digest_interval", "must be more than 0"));
+            return Err(ConfigError::new(
+                "alerts.digest_interval",
+                "must be more than 0",
+            ));
         }
         if !(1..=100).contains(&self.salesforce_usage_percent) {
             return Err(ConfigError::new(
@@ -46,13 +52,22 @@ impl AlertsConfig {
             ));
         }
         if self.netsuite_throttles == 0 {
-            return Err(ConfigError::new("alerts.netsuite_throttles", "must be at least 1"));
+            return Err(ConfigError::new(
+                "alerts.netsuite_throttles",
+                "must be at least 1",
+            ));
         }
         if self.stall_after.is_zero() {
-            return Err(ConfigError::new("alerts.stall_after", "must be more than 0"));
+            return Err(ConfigError::new(
+                "alerts.stall_after",
+                "must be more than 0",
+            ));
         }
         if self.send_timeout.is_zero() {
-            return Err(ConfigError::new("alerts.send_timeout", "must be more than 0"));
+            return Err(ConfigError::new(
+                "alerts.send_timeout",
+                "must be more than 0",
+            ));
         }
         Ok(())
     }

@@ -269,10 +269,7 @@ async fn smtp_without_tls_makes_check_and_serve_warn_about_plain_text() {
     assert_eq!(checked.code, Some(0), "{}", checked.stderr);
     let warning = checked.stderr.trim_end();
     assert_eq!(warning.lines().count(), 1, "{warning}");
-    assert!(
-        warning.starts_with("warning: alerts.smtp_tls"),
-        "{warning}"
-    );
+    assert!(warning.starts_with("warning: alerts.smtp_tls"), "{warning}");
     assert!(warning.contains("plain text"), "{warning}");
 
     // serve prints the same line before it starts, then runs.

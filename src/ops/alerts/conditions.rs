@@ -110,7 +110,8 @@ impl Conditions {
     /// dead letters of a flow likewise undo its recovery.
     pub fn merge(&mut self, newer: Conditions) {
         for (flow, _) in newer.dead_letters.keys() {
-            self.recovered.remove(&Problem::DeadLetters { flow: flow.clone() });
+            self.recovered
+                .remove(&Problem::DeadLetters { flow: flow.clone() });
         }
         for (key, count) in newer.dead_letters {
             *self.dead_letters.entry(key).or_default() += count;
@@ -147,7 +148,13 @@ mod tests {
     use super::*;
 
     fn letter(id: i64, flow: &str, code: &str) -> Example {
-        Example::new(id, flow, &format!("salesforce:account:{id}"), code, "NetSuite answered 503")
+        Example::new(
+            id,
+            flow,
+            &format!("salesforce:account:{id}"),
+            code,
+            "NetSuite answered 503",
+        )
     }
 
     #[test]

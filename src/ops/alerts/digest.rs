@@ -255,10 +255,19 @@ mod tests {
     #[test]
     fn the_text_names_flows_codes_problems_and_recoveries() {
         let text = compose(None).text();
-        assert!(text.starts_with("*tandem: 8 new dead letters, 1 problems, 1 recovered*"), "{text}");
-        assert!(text.contains("• `account_to_customer` `http_503`: 7"), "{text}");
+        assert!(
+            text.starts_with("*tandem: 8 new dead letters, 1 problems, 1 recovered*"),
+            "{text}"
+        );
+        assert!(
+            text.contains("• `account_to_customer` `http_503`: 7"),
+            "{text}"
+        );
         assert!(text.contains("the queue does not answer"), "{text}");
-        assert!(text.contains("*Recovered since the last digest*\n• the store answers again"), "{text}");
+        assert!(
+            text.contains("*Recovered since the last digest*\n• the store answers again"),
+            "{text}"
+        );
     }
 
     #[test]

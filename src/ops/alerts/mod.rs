@@ -151,7 +151,11 @@ impl Outbox {
 
     async fn step(&mut self, news: Conditions, now: Instant, config: &AlertsConfig) {
         self.unsent.merge(news);
-        if self.sending.as_ref().is_some_and(|send| !send.is_finished()) {
+        if self
+            .sending
+            .as_ref()
+            .is_some_and(|send| !send.is_finished())
+        {
             return;
         }
         if let Some(finished) = self.sending.take() {

@@ -47,7 +47,10 @@ fn letters_already_there_at_start_are_not_news_but_later_ones_are() {
     assert_eq!(later.dead_letter_total(), 2);
     let ids: Vec<i64> = later.examples.iter().map(|e| e.id).collect();
     assert_eq!(ids, vec![8, 9], "oldest first");
-    let again = watch.observe(&with_letters(vec![letter(9, "account_to_customer")]), start + 2 * SECOND);
+    let again = watch.observe(
+        &with_letters(vec![letter(9, "account_to_customer")]),
+        start + 2 * SECOND,
+    );
     assert_eq!(again.dead_letter_total(), 0, "each letter is news once");
 }
 
@@ -56,7 +59,10 @@ fn a_flow_recovers_once_none_of_its_letters_is_open() {
     let start = Instant::now();
     let mut watch = watch();
     watch.observe(&with_letters(vec![]), start);
-    watch.observe(&with_letters(vec![letter(1, "account_to_customer")]), start + SECOND);
+    watch.observe(
+        &with_letters(vec![letter(1, "account_to_customer")]),
+        start + SECOND,
+    );
     let replayed = watch.observe(&with_letters(vec![]), start + 2 * SECOND);
     assert_eq!(
         replayed.recovered.keys().collect::<Vec<_>>(),
@@ -64,7 +70,11 @@ fn a_flow_recovers_once_none_of_its_letters_is_open() {
             flow: "account_to_customer".into()
         }]
     );
-    assert!(watch.observe(&with_letters(vec![]), start + 3 * SECOND).is_empty());
+    assert!(
+        watch
+            .observe(&with_letters(vec![]), start + 3 * SECOND)
+            .is_empty()
+    );
 }
 
 #[test]
@@ -94,11 +104,17 @@ fn a_queue_that_holds_events_and_settles_none_is_stalled_until_one_is_settled() 
     assert!(watch.observe(&sample, start).is_empty());
     assert!(watch.observe(&sample, start + 29 * SECOND).is_empty());
     let stalled = watch.observe(&sample, start + 30 * SECOND);
-    assert!(stalled.raised.contains_key(&Problem::QueueStalled), "{stalled:?}");
+    assert!(
+        stalled.raised.contains_key(&Problem::QueueStalled),
+        "{stalled:?}"
+    );
     assert!(watch.observe(&sample, start + 31 * SECOND).is_empty());
     sample.readings.events_settled = 1;
     let moving = watch.observe(&sample, start + 32 * SECOND);
-    assert!(moving.recovered.contains_key(&Problem::QueueStalled), "{moving:?}");
+    assert!(
+        moving.recovered.contains_key(&Problem::QueueStalled),
+        "{moving:?}"
+    );
 }
 
 #[test]
@@ -125,7 +141,10 @@ fn salesforce_usage_past_the_threshold_is_raised_once_and_recovers_below_it() {
     assert!(watch.observe(&sample, start).is_empty());
     sample.readings.salesforce_api_used = 800;
     let high = watch.observe(&sample, start + SECOND);
-    assert!(high.raised[&Problem::SalesforceUsage].contains("80%"), "{high:?}");
+    assert!(
+        high.raised[&Problem::SalesforceUsage].contains("80%"),
+        "{high:?}"
+    );
     assert!(watch.observe(&sample, start + 2 * SECOND).is_empty());
     // A new 24-hour window.
     sample.readings.salesforce_api_used = 10;
@@ -139,7 +158,10 @@ fn netsuite_429s_past_the_threshold_in_one_window_are_throttling_until_a_quiet_w
     let mut watch = watch();
     let mut sample = with_letters(vec![]);
     sample.readings.netsuite_throttled = 100;
-    assert!(watch.observe(&sample, start).is_empty(), "429s before the first sample are old");
+    assert!(
+        watch.observe(&sample, start).is_empty(),
+        "429s before the first sample are old"
+    );
     sample.readings.netsuite_throttled = 102;
     assert!(watch.observe(&sample, start + SECOND).is_empty());
     sample.readings.netsuite_throttled = 103;
@@ -148,5 +170,8 @@ fn netsuite_429s_past_the_threshold_in_one_window_are_throttling_until_a_quiet_w
     // The window ends with 3 429s: still throttling; the next window sees none.
     assert!(watch.observe(&sample, start + 10 * SECOND).is_empty());
     let quiet = watch.observe(&sample, start + 20 * SECOND);
-    assert!(quiet.recovered.contains_key(&Problem::NetsuiteThrottling), "{quiet:?}");
+    assert!(
+        quiet.recovered.contains_key(&Problem::NetsuiteThrottling),
+        "{quiet:?}"
+    );
 }
