@@ -83,7 +83,7 @@ impl Digest {
             })
             .collect();
         // Most first; ties keep flow and code order (the sort is stable).
-        dead_letters.sort_by(|a, b| b.count.cmp(&a.count));
+        dead_letters.sort_by_key(|count| std::cmp::Reverse(count.count));
         let examples = conditions
             .examples
             .iter()
