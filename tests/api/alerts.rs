@@ -399,3 +399,33 @@ async fn a_channel_that_fails_or_hangs_delays_no_event_and_its_digest_comes_with
     assert!(counter(&synced, "tandem_alerts_sent_total{channel=\"webhook\"}").await >= 1.0);
     eprintln!("an event applied in {applied_in:?} while the webhook sink hung");
 }
+
+#[tokio::test]
+async fn email_insists_on_starttls_by_default_and_sends_nothing_to_a_server_without_it() {
+    let channels = Channels::start(Mode::Accept, Mode::Accept).await;
+    let synced = spawn_synced_with(Backend::Embedded, SandboxConfig::default(), |config| {
+        config.sync.retry_schedule = vec![Duration::from_millis(100)];
+        channels.configure(config);
+        // The test server offers no STARTTLS.
+        config.alerts.smtp_tls = SmtpTls::Starttls;
+    })
+    .await;
+    let failed_before = counter(&synced, "tandem_alerts_failed_total{channel=\"email\"}").await;
+    synced
+        .inject_netsuite_faults(json!({ "kind": "status", "status": 503, "count": 2 }))
+        .await;
+    create_account(&synced, "Plain Text Ltd").await;
+    eventually("the webhook digest of the dead letter", || async {
+        (!channels.webhook.accepted().is_empty()).then_some(())
+    })
+    .await;
+    eventually("the e-mail to be counted as failed", || async {
+        let failed = counter(&synced, "tandem_alerts_failed_total{channel=\"email\"}").await;
+        (failed > failed_before).then_some(())
+    })
+    .await;
+    assert!(
+        channels.smtp.mails().is_empty(),
+        "no mail (and no password) went over plain text"
+    );
+}

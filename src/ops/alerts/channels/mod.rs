@@ -65,3 +65,34 @@ pub fn from_config(config: &AlertsConfig) -> anyhow::Result<Vec<Arc<dyn Channel>
     }
     Ok(channels)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::ops::alerts::conditions::Conditions;
+
+    #[tokio::test]
+    async fn a_failed_send_never_shows_the_url_path_that_holds_the_token() {
+        // Port 9 (discard) on localhost: nothing listens, the connection is refused.
+        let config = AlertsConfig {
+            slack_webhook_url: Some(Secret::from(
+                "http://127.0.0.1:9/services/T0/B0/token-8c2f1d",
+            )),
+            ..AlertsConfig::default()
+        };
+        let channels = from_config(&config).unwrap();
+        let digest = Digest::compose(
+            &Conditions::default(),
+            None,
+            "msg_1".into(),
+            chrono::Utc::now(),
+        );
+        let error = channels[0]
+            .send(&digest)
+            .await
+            .expect_err("nothing listens");
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("token-8c2f1d"), "{shown}");
+    }
+}
