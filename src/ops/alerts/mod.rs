@@ -25,8 +25,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use watch::{Letter, Sample, Thresholds, Watch};
 
-/// Open dead letters read per sample; more new ones than this between two samples are
-/// counted at the next samples only as far as they are listed.
+/// Open dead letters read per sample, newest first; more new ones than this between two
+/// samples are not all counted.
 const LETTERS_PER_SAMPLE: usize = 1000;
 /// Longest wait for the store or the queue to answer a sample.
 const SAMPLE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -101,6 +101,8 @@ impl Alerts {
                 .dead_letters(Some(DeadLetterStatus::Open), LETTERS_PER_SAMPLE),
         )
         .await;
+        let letters_complete =
+            matches!(&letters, Ok(Ok(listed)) if listed.len() < LETTERS_PER_SAMPLE);
         let open_letters = match letters {
             Ok(Ok(letters)) => Some(
                 letters
@@ -124,6 +126,7 @@ impl Alerts {
         };
         Sample {
             open_letters,
+            letters_complete,
             queue,
             readings: crate::ops::signals::read(),
         }

@@ -34,6 +34,9 @@ pub struct Letter {
 pub struct Sample {
     /// `None`: the store did not answer; the letters are unknown.
     pub open_letters: Option<Vec<Letter>>,
+    /// The open letters listed are all there are (not cut at the listing's limit); only
+    /// then can a flow be seen to have none left.
+    pub letters_complete: bool,
     /// `None`: the queue did not answer.
     pub queue: Option<QueueDepth>,
     pub readings: Readings,
@@ -76,14 +79,18 @@ impl Watch {
     /// What changed since the last sample.
     pub fn observe(&mut self, sample: &Sample, now: Instant) -> Conditions {
         let mut news = Conditions::default();
-        self.store(sample.open_letters.as_deref(), &mut news);
+        self.store(
+            sample.open_letters.as_deref(),
+            sample.letters_complete,
+            &mut news,
+        );
         self.queue(sample.queue, sample.readings.events_settled, now, &mut news);
         self.usage(&sample.readings, &mut news);
         self.throttles(sample.readings.netsuite_throttled, now, &mut news);
         news
     }
 
-    fn store(&mut self, letters: Option<&[Letter]>, news: &mut Conditions) {
+    fn store(&mut self, letters: Option<&[Letter]>, complete: bool, news: &mut Conditions) {
         let Some(letters) = letters else {
             if !self.store_down {
                 self.store_down = true;
@@ -115,6 +122,9 @@ impl Watch {
                 }
                 self.watermark = Some(newest.unwrap_or(watermark).max(watermark));
             }
+        }
+        if !complete {
+            return;
         }
         let open: BTreeSet<&str> = letters.iter().map(|letter| letter.flow.as_str()).collect();
         let cleared: Vec<String> = self

@@ -25,6 +25,7 @@ fn letter(id: i64, flow: &str) -> Letter {
 fn with_letters(letters: Vec<Letter>) -> Sample {
     Sample {
         open_letters: Some(letters),
+        letters_complete: true,
         queue: Some(QueueDepth::default()),
         readings: Readings::default(),
     }
@@ -75,6 +76,26 @@ fn a_flow_recovers_once_none_of_its_letters_is_open() {
             .observe(&with_letters(vec![]), start + 3 * SECOND)
             .is_empty()
     );
+}
+
+#[test]
+fn a_listing_cut_at_its_limit_declares_no_flow_recovered() {
+    let start = Instant::now();
+    let mut watch = watch();
+    watch.observe(&with_letters(vec![]), start);
+    watch.observe(
+        &with_letters(vec![letter(1, "account_to_customer")]),
+        start + SECOND,
+    );
+    // Newer letters of another flow fill the listing; the first flow's may be further down.
+    let mut cut = with_letters(vec![
+        letter(3, "contact_to_contact"),
+        letter(2, "contact_to_contact"),
+    ]);
+    cut.letters_complete = false;
+    let news = watch.observe(&cut, start + 2 * SECOND);
+    assert_eq!(news.dead_letter_total(), 2);
+    assert!(news.recovered.is_empty(), "{news:?}");
 }
 
 #[test]
