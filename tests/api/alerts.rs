@@ -8,6 +8,7 @@ mod failing_channels;
 mod outage;
 mod sink;
 mod smtp;
+mod throttling;
 
 use crate::dead_letters::{ADMIN_TOKEN, ops};
 use crate::synced::*;
