@@ -68,6 +68,13 @@ impl App {
                 tracing::warn!(%reason, "sync is off: events are received and queued only")
             }
         }
+        ops::alerts::spawn(
+            &config.alerts,
+            store.clone(),
+            queue.clone(),
+            stopping.clone(),
+            &workers,
+        )?;
         let state = AppState::new(config.clone(), queue.clone(), store.clone(), metrics);
         let (router, admin) = match admin_listener {
             Some(admin_listener) => (

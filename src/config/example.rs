@@ -108,7 +108,17 @@ mod tests {
             &[
                 ("slack_webhook_url", CommentedOut),
                 ("webhook_url", CommentedOut),
+                ("webhook_secret", CommentedOut),
+                ("smtp_url", CommentedOut),
+                ("smtp_tls", Written),
+                ("email_from", CommentedOut),
+                ("email_to", CommentedOut),
+                ("ops_url", CommentedOut),
                 ("digest_interval", Written),
+                ("salesforce_usage_percent", Written),
+                ("netsuite_throttles", Written),
+                ("stall_after", Written),
+                ("send_timeout", Written),
             ],
         ),
     ];

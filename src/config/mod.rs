@@ -1,5 +1,6 @@
 //! The typed configuration tree: one TOML file plus `TANDEM_<SECTION>__<KEY>` overrides.
 
+mod alerts;
 #[cfg(test)]
 mod example;
 pub mod init;
@@ -356,13 +357,43 @@ impl Default for SyncConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertsConfig {
-    /// Slack incoming-webhook URL for dead-letter and outage alerts.
+    /// Slack incoming-webhook URL for dead-letter and outage digests (the URL is the token).
     pub slack_webhook_url: Option<Secret>,
-    /// Generic JSON webhook for the same alerts.
+    /// Generic JSON webhook for the same digests, signed the Standard Webhooks way.
     pub webhook_url: Option<Secret>,
-    /// How often a digest of new dead letters and conflicts is sent. Default `15m`.
+    /// The `whsec_…` secret the JSON webhook's digests are signed with; required with
+    /// `webhook_url`.
+    pub webhook_secret: Option<Secret>,
+    /// SMTP server for e-mailed digests: `smtp://user:password@host:587`.
+    pub smtp_url: Option<Secret>,
+    /// `starttls` (required, the default) or `none` (plain text, for a local test server only).
+    pub smtp_tls: SmtpTls,
+    /// The e-mail sender address; required with `smtp_url`.
+    pub email_from: Option<String>,
+    /// The e-mail recipients; at least one with `smtp_url`.
+    pub email_to: Vec<String>,
+    /// The public base URL of the admin API, for links to dead letters; unset, no links.
+    pub ops_url: Option<String>,
+    /// At most one digest per channel per interval. Default `15m`.
     #[serde(with = "humantime_serde")]
     pub digest_interval: Duration,
+    /// Salesforce API usage (percent of the 24-hour allowance) that raises an alert. Default 80.
+    pub salesforce_usage_percent: u8,
+    /// NetSuite 429 answers within one digest interval that raise an alert. Default 20.
+    pub netsuite_throttles: u32,
+    /// How long the queue may hold events without any being settled before an alert. Default `5m`.
+    #[serde(with = "humantime_serde")]
+    pub stall_after: Duration,
+    /// How long one channel may take to take a digest before it counts as failed. Default `10s`.
+    #[serde(with = "humantime_serde")]
+    pub send_timeout: Duration,
+}
+
+impl AlertsConfig {
+    /// Whether any channel is configured (the alert loop runs only then).
+    pub fn any_channel(&self) -> bool {
+        self.slack_webhook_url.is_some() || self.webhook_url.is_some() || self.smtp_url.is_some()
+    }
 }
 
 impl Default for AlertsConfig {
@@ -370,7 +401,27 @@ impl Default for AlertsConfig {
         Self {
             slack_webhook_url: None,
             webhook_url: None,
+            webhook_secret: None,
+            smtp_url: None,
+            smtp_tls: SmtpTls::Starttls,
+            email_from: None,
+            email_to: Vec::new(),
+            ops_url: None,
             digest_interval: Duration::from_secs(15 * 60),
+            salesforce_usage_percent: 80,
+            netsuite_throttles: 20,
+            stall_after: Duration::from_secs(5 * 60),
+            send_timeout: Duration::from_secs(10),
         }
     }
+}
+
+/// How alert e-mail reaches the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Upgrade the connection with STARTTLS before authenticating; refuse servers without it.
+    Starttls,
+    /// Plain text, credentials included: only for a local test server.
+    None,
 }

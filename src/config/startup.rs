@@ -4,6 +4,7 @@
 
 use super::{
     Config, ConfigError, NetsuiteAuth, NetsuiteConfig, SalesforceAuth, SalesforceConfig, Secret,
+    SmtpTls,
 };
 use crate::domain::mapping::Mapping;
 use jsonwebtoken::EncodingKey;
@@ -37,31 +38,15 @@ impl Config {
         }
     }
 
-    /// Settings that are accepted but do nothing yet, one line each.
+    /// Settings that work but deserve a second look, one line each; none carries a secret.
     pub fn startup_warnings(&self) -> Vec<String> {
-        let alerts = &self.alerts;
-        let defaults = super::AlertsConfig::default();
-        let set: Vec<&str> = [
-            (
-                "alerts.slack_webhook_url",
-                alerts.slack_webhook_url.is_some(),
-            ),
-            ("alerts.webhook_url", alerts.webhook_url.is_some()),
-            (
-                "alerts.digest_interval",
-                alerts.digest_interval != defaults.digest_interval,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(key, set)| set.then_some(key))
-        .collect();
-        if set.is_empty() {
-            return Vec::new();
+        let mut warnings = Vec::new();
+        if self.alerts.smtp_tls == SmtpTls::None {
+            warnings.push(
+                "warning: alerts.smtp_tls = \"none\": alert e-mail and the SMTP password travel in plain text; use it only with a local test server".to_owned(),
+            );
         }
-        vec![format!(
-            "warning: {} set, but alerts are not sent yet: dead letters and conflicts are listed by the ops API and `tandem dlq` only",
-            set.join(", ")
-        )]
+        warnings
     }
 }
 
@@ -326,14 +311,15 @@ mod tests {
     }
 
     #[test]
-    fn alerts_settings_warn_that_nothing_is_sent_yet() {
+    fn smtp_without_tls_warns_and_nothing_else_does() {
         assert!(Config::default().startup_warnings().is_empty());
         let mut config = Config::default();
         config.alerts.webhook_url = Some(Secret::from("https://hooks.example.com/secret-path"));
+        assert!(config.startup_warnings().is_empty());
+        config.alerts.smtp_tls = SmtpTls::None;
         let warnings = config.startup_warnings();
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("alerts.webhook_url"), "{warnings:?}");
-        assert!(warnings[0].contains("not sent yet"), "{warnings:?}");
+        assert!(warnings[0].contains("alerts.smtp_tls"), "{warnings:?}");
         assert!(!warnings[0].contains("secret-path"), "{warnings:?}");
     }
 }

@@ -168,7 +168,7 @@ impl Config {
         if self.sync.workers == 0 {
             return Err(ConfigError::new("sync.workers", "must be at least 1"));
         }
-        Ok(())
+        self.alerts.validate()
     }
 }
 

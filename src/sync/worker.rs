@@ -226,6 +226,7 @@ pub fn observe(event: &ChangeEvent, outcome: Outcome) {
     let object = object_label(event.source, &event.object);
     metrics::counter!(EVENTS_PROCESSED, "source" => event.source.as_str(), "object" => object, "outcome" => outcome.label())
         .increment(1);
+    crate::ops::signals::record_event_settled();
     let latency = chrono::Utc::now() - event.received_at;
     metrics::histogram!(SYNC_LATENCY, "source" => event.source.as_str(), "object" => object)
         .record(latency.num_milliseconds().max(0) as f64 / 1000.0);

@@ -256,13 +256,10 @@ async fn a_complete_config_with_key_files_passes_check() {
 }
 
 #[tokio::test]
-async fn alerts_settings_make_check_and_serve_warn_that_alerts_are_not_sent_yet() {
+async fn smtp_without_tls_makes_check_and_serve_warn_about_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path());
-    let env = vec![(
-        "TANDEM_ALERTS__WEBHOOK_URL",
-        "https://alerts.example.com/hook-token-xyz".to_owned(),
-    )];
+    let env = vec![("TANDEM_ALERTS__SMTP_TLS", "none".to_owned())];
 
     let quiet = run("check", dir.path(), &config, &[]).await;
     assert_eq!(quiet.code, Some(0), "{}", quiet.stderr);
@@ -272,12 +269,8 @@ async fn alerts_settings_make_check_and_serve_warn_that_alerts_are_not_sent_yet(
     assert_eq!(checked.code, Some(0), "{}", checked.stderr);
     let warning = checked.stderr.trim_end();
     assert_eq!(warning.lines().count(), 1, "{warning}");
-    assert!(
-        warning.starts_with("warning: alerts.webhook_url"),
-        "{warning}"
-    );
-    assert!(warning.contains("alerts are not sent yet"), "{warning}");
-    assert!(!warning.contains("hook-token-xyz"), "{warning}");
+    assert!(warning.starts_with("warning: alerts.smtp_tls"), "{warning}");
+    assert!(warning.contains("plain text"), "{warning}");
 
     // serve prints the same line before it starts, then runs.
     let mut child = tokio::process::Command::new(binary_path())
@@ -285,7 +278,7 @@ async fn alerts_settings_make_check_and_serve_warn_that_alerts_are_not_sent_yet(
         .arg(&config)
         .current_dir(dir.path())
         .env_remove("RUST_LOG")
-        .env("TANDEM_ALERTS__WEBHOOK_URL", &env[0].1)
+        .env("TANDEM_ALERTS__SMTP_TLS", &env[0].1)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)

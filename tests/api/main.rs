@@ -1,6 +1,7 @@
 //! tandem's integration tests: one binary, the real app on port 0, real SQLite files, real sockets.
 
 mod admin_listener;
+mod alerts;
 mod config_cli;
 mod connectors_netsuite;
 mod connectors_salesforce;

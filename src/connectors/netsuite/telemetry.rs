@@ -30,6 +30,7 @@ impl Attempt {
     /// A 429: counted as `throttled` and in `tandem_netsuite_throttled_total`.
     pub fn throttled(&self) {
         metrics::counter!(NETSUITE_THROTTLED).increment(1);
+        crate::ops::signals::record_netsuite_throttled();
         self.finish(CallOutcome::Throttled);
     }
 

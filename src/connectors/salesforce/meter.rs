@@ -19,4 +19,5 @@ pub fn record_call<T>(operation: Operation, result: &Result<T, ConnectorError>, 
 pub fn record_usage((used, limit): (u64, u64)) {
     metrics::gauge!(SALESFORCE_API_USAGE).set(used as f64);
     metrics::gauge!(SALESFORCE_API_LIMIT).set(limit as f64);
+    crate::ops::signals::record_salesforce_usage(used, limit);
 }

@@ -182,4 +182,16 @@ catalogue! {
     SALESFORCE_API_LIMIT = "tandem_salesforce_api_limit_calls", Gauge, Some(Unit::Count),
         [],
         "The Salesforce org's 24-hour API call allowance (latest Sforce-Limit-Info)";
+
+    // Alerts.
+
+    /// Alert digests a channel took, by `channel` (`slack`, `webhook`, `email`).
+    ALERTS_SENT = "tandem_alerts_sent_total", Counter, Some(Unit::Count),
+        ["channel"],
+        "Alert digests a channel took, by channel (slack, webhook, email)";
+    /// Alert digests a channel failed to take (error answer, refused, or no answer within
+    /// `alerts.send_timeout`), by `channel`; their content goes with the channel's next digest.
+    ALERTS_FAILED = "tandem_alerts_failed_total", Counter, Some(Unit::Count),
+        ["channel"],
+        "Alert digests a channel failed to take (their content goes with the next digest), by channel";
 }
