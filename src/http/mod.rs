@@ -30,6 +30,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::DEAD_LETTER),
     ("post", ops_api::REPLAY_DEAD_LETTER),
     ("post", ops_api::DISCARD_DEAD_LETTER),
+    ("post", ops_api::REPLAY_DEAD_LETTERS),
+    ("post", ops_api::DISCARD_DEAD_LETTERS),
 ];
 
 /// The routes one listener serves.

@@ -21,8 +21,11 @@ pub struct DeadLetterView {
     /// Attempts made before giving up.
     pub attempts: u32,
     pub failed_at: DateTime<Utc>,
-    /// The event as received; a replay queues exactly this.
+    /// The event as received; a replay without an edited payload queues exactly this.
     pub event: ChangeEvent,
+    /// The event as last replayed with an edited payload, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited_event: Option<ChangeEvent>,
 }
 
 impl From<StoredDeadLetter> for DeadLetterView {
@@ -37,6 +40,7 @@ impl From<StoredDeadLetter> for DeadLetterView {
             attempts: letter.attempts,
             failed_at: DateTime::from_timestamp_millis(letter.failed_at_ms).unwrap_or_default(),
             event: letter.event,
+            edited_event: letter.edited_event,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Operations: metric names and the Prometheus recorder, and what operators do with dead
 //! letters (shared by the ops API in `http` and the `tandem dlq` command).
 
+pub mod dead_letter_bulk;
+pub mod dead_letter_filter;
 pub mod dead_letter_view;
 pub mod dead_letters;
 pub mod dlq_command;

@@ -42,7 +42,22 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, V2, V2),
     (3, V3, V3),
     (4, V4, V4),
+    (5, V5, V5),
 ];
+
+/// What dead letters are filtered by, each with an index that keeps the newest-first order:
+/// the flow and the record id (filled in at insert; `''` when the event belongs to no flow)
+/// and the event as last replayed with an edited payload (the original stays in `event`).
+const V5: &str = "
+ALTER TABLE dead_letters ADD COLUMN flow TEXT;
+ALTER TABLE dead_letters ADD COLUMN record_id TEXT;
+ALTER TABLE dead_letters ADD COLUMN edited_event TEXT;
+CREATE INDEX dead_letters_by_flow ON dead_letters (flow, id);
+CREATE INDEX dead_letters_by_error_code ON dead_letters (error_code, id);
+CREATE INDEX dead_letters_by_record_id ON dead_letters (record_id, id);
+CREATE INDEX dead_letters_by_record_key ON dead_letters (record_key, id);
+CREATE INDEX dead_letters_by_failed_at ON dead_letters (failed_at, id);
+";
 
 /// Leases on the slots of a limit shared by every instance (NetSuite's account concurrency):
 /// a row is a slot taken until `until_ms`, unless renewed.

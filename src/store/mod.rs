@@ -2,6 +2,7 @@
 //! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
 //! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod dead_letter_query;
 mod driver;
 mod migrations;
 mod postgres;
@@ -73,7 +74,23 @@ pub trait Store: Send + Sync + 'static {
         status: Option<DeadLetterStatus>,
         limit: usize,
     ) -> Result<Vec<StoredDeadLetter>, StoreError>;
+    /// The letters matching `filter`, newest first, only those older than `before_id` (the
+    /// id of the last letter of the previous page) when given.
+    async fn dead_letter_page(
+        &self,
+        filter: &DeadLetterFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError>;
+    /// How many letters match `filter`.
+    async fn count_dead_letters(&self, filter: &DeadLetterFilter) -> Result<u64, StoreError>;
     async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError>;
+    /// Keeps the edited event a letter was replayed with (the event as received stays).
+    async fn edit_dead_letter(
+        &self,
+        id: i64,
+        edited: &crate::domain::ChangeEvent,
+    ) -> Result<(), StoreError>;
     /// Moves a dead letter from status `from` to `to`, atomically; `false` when it is not in
     /// `from` (another replay or discard came first), `NotFound` when there is no such letter.
     async fn move_dead_letter(
@@ -155,5 +172,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+#[cfg(test)]
+mod dead_letter_tests;
 #[cfg(test)]
 mod tests;

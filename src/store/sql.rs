@@ -37,17 +37,15 @@ pub const INSERT_CONFLICT: &str =
      VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 pub const CONFLICTS: &str =
     "SELECT id, event, reason, candidates, created_at FROM conflicts ORDER BY id DESC LIMIT ?1";
-pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7) RETURNING id";
-const DEAD_LETTER_COLUMNS: &str = "id, event, reason, error_code, attempts, status, failed_at";
-pub fn dead_letters(filtered: bool) -> String {
-    let filter = if filtered { "WHERE status = ?2" } else { "" };
-    format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters {filter} ORDER BY id DESC LIMIT ?1")
-}
+pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at, flow, record_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9) RETURNING id";
+pub const DEAD_LETTER_COLUMNS: &str =
+    "id, event, reason, error_code, attempts, status, failed_at, edited_event";
 pub fn dead_letter() -> String {
     format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?1")
 }
 /// Moves a letter only from the status expected: two replays cannot both find it open.
+pub const EDIT_DEAD_LETTER: &str = "UPDATE dead_letters SET edited_event = ?2 WHERE id = ?1";
 pub const MOVE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
 /// Which of a request's delivery ids were seen, in one statement.

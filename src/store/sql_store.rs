@@ -14,6 +14,7 @@ impl<D: Driver> SqlStore<D> {
     /// Wraps a driver and brings its schema up to date.
     pub async fn migrated(driver: D) -> Result<Self, StoreError> {
         migrations::migrate(&driver).await?;
+        dead_letter_query::backfill(&driver).await?;
         Ok(Self { driver })
     }
 
@@ -55,7 +56,7 @@ fn claim_values(claim: &RecordClaim) -> Vec<Value> {
     ]
 }
 
-/// id, event, reason, error_code, attempts, status, failed_at
+/// id, event, reason, error_code, attempts, status, failed_at, edited_event
 fn dead_letter_from(row: &Row) -> Result<StoredDeadLetter, StoreError> {
     let status = row.text(5)?;
     Ok(StoredDeadLetter {
@@ -67,6 +68,10 @@ fn dead_letter_from(row: &Row) -> Result<StoredDeadLetter, StoreError> {
         status: DeadLetterStatus::parse(&status)
             .ok_or_else(|| corrupt(format!("dead letter status {status:?}")))?,
         failed_at_ms: row.int(6)?,
+        edited_event: row
+            .optional_text(7)?
+            .map(|text| decode_event(&text))
+            .transpose()?,
     })
 }
 
@@ -227,7 +232,9 @@ impl<D: Driver> Store for SqlStore<D> {
             letter.reason,
             letter.error_code,
             i64::from(letter.attempts),
-            now_ms()
+            now_ms(),
+            dead_letter_query::flow_column(event),
+            &event.record_id
         ];
         let rows = self.driver.query(sql::INSERT_DEAD_LETTER, added).await?;
         first(rows, |row| row.int(0))?.ok_or_else(|| corrupt("no dead letter id returned"))
@@ -238,11 +245,40 @@ impl<D: Driver> Store for SqlStore<D> {
         status: Option<DeadLetterStatus>,
         limit: usize,
     ) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        let mut filter = values![row_limit(limit)];
-        filter.extend(status.map(|status| Value::from(status.as_str())));
-        let query = sql::dead_letters(status.is_some());
-        let rows = self.driver.query(&query, filter).await?;
+        let filter = DeadLetterFilter {
+            status,
+            ..DeadLetterFilter::default()
+        };
+        self.dead_letter_page(&filter, None, limit).await
+    }
+
+    async fn dead_letter_page(
+        &self,
+        filter: &DeadLetterFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        let (query, params) = dead_letter_query::page(filter, before_id, row_limit(limit));
+        let rows = self.driver.query(&query, params).await?;
         rows.iter().map(dead_letter_from).collect()
+    }
+
+    async fn count_dead_letters(&self, filter: &DeadLetterFilter) -> Result<u64, StoreError> {
+        let (query, params) = dead_letter_query::count(filter);
+        let rows = self.driver.query(&query, params).await?;
+        let count = first(rows, |row| row.int(0))?.unwrap_or(0);
+        u64::try_from(count).map_err(corrupt)
+    }
+
+    async fn edit_dead_letter(&self, id: i64, edited: &ChangeEvent) -> Result<(), StoreError> {
+        let changed = self
+            .driver
+            .execute(sql::EDIT_DEAD_LETTER, values![id, encode_event(edited)])
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("dead letter {id}")));
+        }
+        Ok(())
     }
 
     async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError> {

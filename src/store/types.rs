@@ -170,6 +170,24 @@ pub struct StoredDeadLetter {
     pub attempts: u32,
     pub status: DeadLetterStatus,
     pub failed_at_ms: i64,
+    /// The event as last replayed with an edited payload; `event` stays as received.
+    pub edited_event: Option<ChangeEvent>,
+}
+
+/// Which dead letters a listing, a bulk replay or a bulk discard is about; `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadLetterFilter {
+    /// A flow name (`account_to_customer`).
+    pub flow: Option<String>,
+    /// The vendor's error code.
+    pub error_code: Option<String>,
+    /// A record id (`001…`, `647`) or a whole record key (`salesforce:account:001…`).
+    pub record: Option<String>,
+    /// Failed before this time (milliseconds since the epoch).
+    pub failed_before_ms: Option<i64>,
+    /// Failed at or after this time (milliseconds since the epoch).
+    pub failed_after_ms: Option<i64>,
+    pub status: Option<DeadLetterStatus>,
 }
 
 /// A worker's claim on a record while it applies one of its events: another instance handed

@@ -1,7 +1,8 @@
-//! The ops API under `/api/v1`: dead letters today. Every route sits behind the admin token
+//! The ops API under `/api/v1`: dead letters, one at a time or by filter. Every route sits behind the admin token
 //! guard, which runs before any of the request is read.
 
 mod auth;
+mod dead_letter_bulk;
 mod dead_letters;
 
 use super::AppState;
@@ -12,6 +13,8 @@ pub const DEAD_LETTERS: &str = "/api/v1/dead-letters";
 pub const DEAD_LETTER: &str = "/api/v1/dead-letters/{id}";
 pub const REPLAY_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/replay";
 pub const DISCARD_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/discard";
+pub const REPLAY_DEAD_LETTERS: &str = "/api/v1/dead-letters/replay";
+pub const DISCARD_DEAD_LETTERS: &str = "/api/v1/dead-letters/discard";
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -19,6 +22,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(DEAD_LETTER, get(dead_letters::show))
         .route(REPLAY_DEAD_LETTER, post(dead_letters::replay))
         .route(DISCARD_DEAD_LETTER, post(dead_letters::discard))
+        .route(REPLAY_DEAD_LETTERS, post(dead_letter_bulk::replay))
+        .route(DISCARD_DEAD_LETTERS, post(dead_letter_bulk::discard))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_admin_token,

@@ -1,0 +1,300 @@
+//! Dead letters by filter on both backends: each filter, keyset paging, counts, edits, the
+//! fill of old rows, and a 100,000-letter store answering a filtered page from its indexes.
+
+use super::driver::{Driver, Value};
+use super::tests::{backends, fresh_postgres};
+use super::*;
+use crate::domain::{ChangeEvent, ChangeKind, Envelope, System};
+use std::time::Instant;
+
+fn event(id: &str, source: System, object: &str, record_id: &str) -> ChangeEvent {
+    ChangeEvent {
+        id: id.into(),
+        source,
+        object: object.into(),
+        record_id: record_id.into(),
+        change: ChangeKind::Updated,
+        version: None,
+        modified_by: None,
+        origin: None,
+        execution_context: None,
+        role: None,
+        fields: serde_json::Map::new(),
+        received_at: chrono::Utc::now(),
+        attempt: 1,
+    }
+}
+
+fn letter(event: ChangeEvent, code: Option<&str>) -> NewDeadLetter {
+    NewDeadLetter {
+        event,
+        reason: "refused".into(),
+        error_code: code.map(str::to_owned),
+        attempts: 2,
+    }
+}
+
+fn ids(letters: &[StoredDeadLetter]) -> Vec<i64> {
+    letters.iter().map(|letter| letter.id).collect()
+}
+
+#[tokio::test]
+async fn dead_letters_filter_by_flow_code_record_time_and_status_and_page_by_id() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        let account = event("e1", System::Salesforce, "Account", "001A");
+        let customer = event("e2", System::Netsuite, "customer", "647");
+        let other_account = event("e3", System::Salesforce, "Account", "001B");
+        let a = store
+            .add_dead_letter(letter(account, Some("INVALID_FIELD")))
+            .await
+            .unwrap();
+        let c = store.add_dead_letter(letter(customer, None)).await.unwrap();
+        let b = store
+            .add_dead_letter(letter(other_account, Some("INVALID_FIELD")))
+            .await
+            .unwrap();
+        let page = |filter: DeadLetterFilter, cursor: Option<i64>, limit: usize| {
+            let store = &store;
+            async move {
+                ids(&store
+                    .dead_letter_page(&filter, cursor, limit)
+                    .await
+                    .unwrap())
+            }
+        };
+
+        let flow = DeadLetterFilter {
+            flow: Some("account_to_customer".into()),
+            ..Default::default()
+        };
+        assert_eq!(page(flow.clone(), None, 10).await, [b, a], "{name}");
+        assert_eq!(store.count_dead_letters(&flow).await.unwrap(), 2, "{name}");
+        assert_eq!(page(flow.clone(), None, 1).await, [b], "{name}: first page");
+        assert_eq!(page(flow, Some(b), 1).await, [a], "{name}: next page");
+        let code = DeadLetterFilter {
+            error_code: Some("INVALID_FIELD".into()),
+            record: Some("001A".into()),
+            ..Default::default()
+        };
+        assert_eq!(page(code, None, 10).await, [a], "{name}");
+        let key = DeadLetterFilter {
+            record: Some("netsuite:customer:647".into()),
+            ..Default::default()
+        };
+        assert_eq!(page(key, None, 10).await, [c], "{name}");
+        let now = chrono::Utc::now().timestamp_millis();
+        let older = DeadLetterFilter {
+            failed_before_ms: Some(now - 60_000),
+            ..Default::default()
+        };
+        assert!(page(older, None, 10).await.is_empty(), "{name}");
+        let newer = DeadLetterFilter {
+            failed_after_ms: Some(now - 60_000),
+            ..Default::default()
+        };
+        assert_eq!(page(newer, None, 10).await, [b, c, a], "{name}");
+
+        let (open, discarded) = (DeadLetterStatus::Open, DeadLetterStatus::Discarded);
+        assert!(store.move_dead_letter(c, open, discarded).await.unwrap());
+        let still_open = DeadLetterFilter {
+            status: Some(open),
+            ..Default::default()
+        };
+        assert_eq!(page(still_open.clone(), None, 10).await, [b, a], "{name}");
+        assert_eq!(store.count_dead_letters(&still_open).await.unwrap(), 2);
+    }
+}
+
+#[tokio::test]
+async fn an_edited_replay_is_kept_beside_the_event_as_received() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        let received = event("e1", System::Salesforce, "Account", "001A");
+        let id = store
+            .add_dead_letter(letter(received.clone(), None))
+            .await
+            .unwrap();
+        assert_eq!(store.dead_letter(id).await.unwrap().edited_event, None);
+        let mut edited = received.clone();
+        edited.fields.insert("Name".into(), "Acme".into());
+        store.edit_dead_letter(id, &edited).await.unwrap();
+        let kept = store.dead_letter(id).await.unwrap();
+        assert_eq!(kept.event.fields, received.fields, "{name}");
+        assert_eq!(kept.edited_event.unwrap().fields["Name"], "Acme", "{name}");
+        assert!(matches!(
+            store.edit_dead_letter(id + 100, &edited).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn letters_stored_before_the_filter_columns_get_them_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let account = event("e1", System::Salesforce, "Account", "001A");
+    let id = store.add_dead_letter(letter(account, None)).await.unwrap();
+    store
+        .driver()
+        .execute(
+            "UPDATE dead_letters SET flow = NULL, record_id = NULL",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let flow = DeadLetterFilter {
+        flow: Some("account_to_customer".into()),
+        record: Some("001A".into()),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .dead_letter_page(&flow, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(store);
+    let reopened = SqliteStore::open(&path).await.unwrap();
+    let found = reopened.dead_letter_page(&flow, None, 10).await.unwrap();
+    assert_eq!(ids(&found), [id]);
+}
+
+/// Letters written per statement when filling the big store.
+const ROWS_PER_INSERT: usize = 500;
+const BIG: usize = 100_000;
+const FLOWS: [(&str, System, &str); 4] = [
+    ("account_to_customer", System::Salesforce, "Account"),
+    ("customer_to_account", System::Netsuite, "customer"),
+    ("contact_to_contact", System::Salesforce, "Contact"),
+    ("invoice_to_opportunity", System::Netsuite, "invoice"),
+];
+const CODES: [&str; 5] = [
+    "INVALID_FIELD",
+    "MALFORMED_ID",
+    "RCRD_DSNT_EXIST",
+    "UNKNOWN",
+    "LOCKED",
+];
+
+/// The letter `n` of the big store: (flow, error code, record id, failed at).
+fn big_letter(n: usize, now: i64) -> (usize, &'static str, String, i64) {
+    let flow = n % FLOWS.len();
+    let code = CODES[(n / 4) % CODES.len()];
+    let record = format!("r{}", n % 1000);
+    // One a minute, the newest now.
+    let minutes = i64::try_from(BIG - n).unwrap();
+    (flow, code, record, now - minutes * 60_000)
+}
+
+async fn fill(driver: &dyn Driver, now: i64) {
+    let mut tx = driver.begin().await.unwrap();
+    for chunk in (0..BIG).collect::<Vec<_>>().chunks(ROWS_PER_INSERT) {
+        let mut params = Vec::new();
+        let mut rows = Vec::new();
+        for &n in chunk {
+            let (flow, code, record, at) = big_letter(n, now);
+            let (flow_name, system, object) = FLOWS[flow];
+            let event = event(&format!("big{n}"), system, object, &record);
+            let text = String::from_utf8(Envelope::encode(&event)).unwrap();
+            let base = params.len();
+            let marks: Vec<String> = (1..=8).map(|i| format!("?{}", base + i)).collect();
+            rows.push(format!("({}, 1, 'open')", marks.join(", ")));
+            params.extend([
+                Value::from(event.id.clone()),
+                Value::from(event.record_key()),
+                Value::from(text),
+                Value::from("refused"),
+                Value::from(code),
+                Value::Int(at),
+                Value::from(flow_name),
+                Value::from(record),
+            ]);
+        }
+        let statement = format!(
+            "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, failed_at, flow, record_id, attempts, status) VALUES {}",
+            rows.join(", ")
+        );
+        tx.execute(&statement, params).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn a_filtered_page_of_a_big_store(store: &dyn Store, driver: &dyn Driver) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let started = Instant::now();
+    fill(driver, now).await;
+    let filled = started.elapsed();
+    let filter = DeadLetterFilter {
+        flow: Some("customer_to_account".into()),
+        error_code: Some("MALFORMED_ID".into()),
+        failed_before_ms: Some(now - 3_600_000),
+        status: Some(DeadLetterStatus::Open),
+        ..Default::default()
+    };
+    // What the filter should give, newest first: the store's ids follow insertion order.
+    let expected: Vec<usize> = (0..BIG)
+        .rev()
+        .filter(|&n| {
+            let (flow, code, _, at) = big_letter(n, now);
+            flow == 1 && code == "MALFORMED_ID" && at < now - 3_600_000
+        })
+        .collect();
+    let started = Instant::now();
+    let first = store.dead_letter_page(&filter, None, 50).await.unwrap();
+    let first_took = started.elapsed();
+    let cursor = first.last().map(|letter| letter.id);
+    let started = Instant::now();
+    let second = store.dead_letter_page(&filter, cursor, 50).await.unwrap();
+    let second_took = started.elapsed();
+    let started = Instant::now();
+    let count = store.count_dead_letters(&filter).await.unwrap();
+    let count_took = started.elapsed();
+    let record = DeadLetterFilter {
+        record: Some("r7".into()),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let by_record = store.dead_letter_page(&record, None, 1000).await.unwrap();
+    let record_took = started.elapsed();
+    println!(
+        "{}: {BIG} letters filled in {filled:?}; filtered page 1 in {first_took:?}, page 2 in \
+         {second_took:?}, count in {count_took:?}, by record in {record_took:?}",
+        store.backend()
+    );
+    let event_ids = |letters: &[StoredDeadLetter]| -> Vec<String> {
+        letters
+            .iter()
+            .map(|letter| letter.event.id.clone())
+            .collect()
+    };
+    let wanted = |range: std::ops::Range<usize>| -> Vec<String> {
+        expected[range].iter().map(|n| format!("big{n}")).collect()
+    };
+    assert_eq!(event_ids(&first), wanted(0..50));
+    assert_eq!(event_ids(&second), wanted(50..100));
+    assert_eq!(count, u64::try_from(expected.len()).unwrap());
+    assert_eq!(by_record.len(), BIG / 1000);
+    assert!(
+        by_record
+            .iter()
+            .all(|letter| letter.event.record_id == "r7")
+    );
+}
+
+#[tokio::test]
+async fn a_filtered_page_of_100000_dead_letters_comes_from_the_indexes_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    a_filtered_page_of_a_big_store(&store, store.driver()).await;
+}
+
+#[tokio::test]
+async fn a_filtered_page_of_100000_dead_letters_comes_from_the_indexes_on_postgres() {
+    let store = fresh_postgres().await;
+    a_filtered_page_of_a_big_store(&store, store.driver()).await;
+}
