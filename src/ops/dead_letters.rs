@@ -2,6 +2,7 @@
 //! `tandem dlq`. A replay puts the stored event back on the queue as a new delivery (attempt 1)
 //! marking the letter replayed first; only open letters move, one way, once.
 
+use super::dead_letter_view::DeadLetterView;
 use crate::queue::{Delivery, Queue, QueueError};
 use crate::store::{DeadLetterStatus, Store, StoreError, StoredDeadLetter};
 use serde_json::{Map, Value};
@@ -43,6 +44,18 @@ pub async fn find(store: &dyn Store, id: i64) -> Result<StoredDeadLetter, DeadLe
         StoreError::NotFound(_) => DeadLetterError::NotFound(id),
         other => DeadLetterError::Store(other),
     })
+}
+
+/// One dead letter with every failed attempt at its event.
+pub async fn show(store: &dyn Store, id: i64) -> Result<DeadLetterView, DeadLetterError> {
+    let letter = find(store, id).await?;
+    let attempts = store
+        .attempts(&letter.event.id)
+        .await
+        .map_err(DeadLetterError::Store)?;
+    let mut view = DeadLetterView::from(letter);
+    view.failures = Some(attempts.into_iter().map(Into::into).collect());
+    Ok(view)
 }
 
 /// Marks an open letter replayed, then queues its event again with `attempt` reset to 1,

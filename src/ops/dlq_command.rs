@@ -87,7 +87,7 @@ pub async fn run(config: &Config, action: DlqAction) -> anyhow::Result<String> {
             output,
         } => list(store.as_ref(), &filter, limit, cursor, output).await,
         DlqAction::Show { id } => {
-            let view = DeadLetterView::from(dead_letters::find(store.as_ref(), id).await?);
+            let view = dead_letters::show(store.as_ref(), id).await?;
             Ok(serde_json::to_string_pretty(&view)?)
         }
         DlqAction::Replay {

@@ -130,6 +130,33 @@ async fn an_edited_replay_is_kept_beside_the_event_as_received() {
 }
 
 #[tokio::test]
+async fn every_failed_attempt_is_kept_per_event_oldest_first() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        for (n, code) in [(1, None), (2, Some("INVALID_FIELD"))] {
+            let attempt = FailedAttempt {
+                event_id: "e1".into(),
+                attempt: n,
+                error: format!("failure {n}"),
+                error_code: code.map(str::to_owned),
+                at_ms: 1000 + i64::from(n),
+            };
+            store.record_attempt(&attempt).await.unwrap();
+        }
+        let kept = store.attempts("e1").await.unwrap();
+        let numbers: Vec<u32> = kept.iter().map(|a| a.attempt).collect();
+        assert_eq!(numbers, [1, 2], "{name}");
+        assert_eq!(
+            kept[1].error_code.as_deref(),
+            Some("INVALID_FIELD"),
+            "{name}"
+        );
+        assert_eq!(kept[0].error, "failure 1", "{name}");
+        assert!(store.attempts("e2").await.unwrap().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn letters_stored_before_the_filter_columns_get_them_when_the_store_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");

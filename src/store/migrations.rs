@@ -43,7 +43,23 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, V3, V3),
     (4, V4, V4),
     (5, V5, V5),
+    (6, V6_SQLITE, V6_POSTGRES),
 ];
+
+/// Every failed attempt at an event: its number, the error and the vendor's code, kept so a
+/// dead letter shows how each attempt failed, not only the last.
+const V6_SQLITE: &str = "
+CREATE TABLE event_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+    error TEXT NOT NULL, error_code TEXT, at INTEGER NOT NULL);
+CREATE INDEX event_attempts_by_event ON event_attempts (event_id, id);
+";
+const V6_POSTGRES: &str = "
+CREATE TABLE event_attempts (
+    id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL, attempt BIGINT NOT NULL,
+    error TEXT NOT NULL, error_code TEXT, at BIGINT NOT NULL);
+CREATE INDEX event_attempts_by_event ON event_attempts (event_id, id);
+";
 
 /// What dead letters are filtered by, each with an index that keeps the newest-first order:
 /// the flow and the record id (filled in at insert; `''` when the event belongs to no flow)

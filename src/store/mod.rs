@@ -100,6 +100,11 @@ pub trait Store: Send + Sync + 'static {
         to: DeadLetterStatus,
     ) -> Result<bool, StoreError>;
 
+    /// Remembers a failed attempt at an event.
+    async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError>;
+    /// Every failed attempt at an event, oldest first (replays included).
+    async fn attempts(&self, event_id: &str) -> Result<Vec<FailedAttempt>, StoreError>;
+
     /// A record's history, newest first.
     async fn history(
         &self,

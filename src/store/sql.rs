@@ -87,3 +87,5 @@ pub const RENEW_SLOT: &str =
     "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
 pub const RELEASE_SLOT: &str =
     "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
+pub const INSERT_ATTEMPT: &str = "INSERT INTO event_attempts (event_id, attempt, error, error_code, at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const ATTEMPTS: &str = "SELECT event_id, attempt, error, error_code, at FROM event_attempts WHERE event_id = ?1 ORDER BY id";

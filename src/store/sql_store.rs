@@ -308,6 +308,35 @@ impl<D: Driver> Store for SqlStore<D> {
         Ok(false)
     }
 
+    async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError> {
+        let row = values![
+            &attempt.event_id,
+            i64::from(attempt.attempt),
+            &attempt.error,
+            attempt.error_code.clone(),
+            attempt.at_ms
+        ];
+        self.driver
+            .execute(sql::INSERT_ATTEMPT, row)
+            .await
+            .map(drop)
+    }
+
+    async fn attempts(&self, event_id: &str) -> Result<Vec<FailedAttempt>, StoreError> {
+        let rows = self.driver.query(sql::ATTEMPTS, values![event_id]).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FailedAttempt {
+                    event_id: row.text(0)?,
+                    attempt: u32::try_from(row.int(1)?).map_err(corrupt)?,
+                    error: row.text(2)?,
+                    error_code: row.optional_text(3)?,
+                    at_ms: row.int(4)?,
+                })
+            })
+            .collect()
+    }
+
     async fn history(
         &self,
         record_key: &str,

@@ -242,3 +242,15 @@ pub struct SlotLease {
     /// When the slot is free again unless renewed (milliseconds since the epoch).
     pub until_ms: i64,
 }
+
+/// One failed attempt at an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedAttempt {
+    pub event_id: String,
+    /// 1 on the first delivery; a replay starts again at 1.
+    pub attempt: u32,
+    pub error: String,
+    /// The vendor's error code, when it sent one.
+    pub error_code: Option<String>,
+    pub at_ms: i64,
+}

@@ -43,13 +43,12 @@ pub async fn list(
     ))
 }
 
-/// `GET /api/v1/dead-letters/{id}`.
+/// `GET /api/v1/dead-letters/{id}`: the letter with every failed attempt at its event.
 pub async fn show(
     State(state): State<AppState>,
     LetterId(id): LetterId,
 ) -> Result<Json<DeadLetterView>, ApiError> {
-    let letter = dead_letters::find(state.store.as_ref(), id).await?;
-    Ok(Json(letter.into()))
+    Ok(Json(dead_letters::show(state.store.as_ref(), id).await?))
 }
 
 /// The optional body of a single replay: `{"payload": {…}}`, the event's fields edited.
