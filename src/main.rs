@@ -55,6 +55,8 @@ enum Command {
     Demo,
     /// List, show, replay or discard dead letters (`tandem dlq list --config tandem.toml`).
     Dlq(tandem::ops::dlq_command::DlqArgs),
+    /// Show flows, or pause or resume one (`tandem flows pause account_to_customer`).
+    Flows(tandem::ops::flows_command::FlowsArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -112,6 +114,13 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => sandbox(args),
         Command::Demo => demo(),
         Command::Dlq(args) => dlq(args),
+        Command::Flows(args) => match load(args.config.clone()) {
+            Ok(config) => run("tandem flows", async {
+                println!("{}", tandem::ops::flows_command::run(&config, args).await?);
+                Ok(())
+            }),
+            Err(code) => code,
+        },
     }
 }
 

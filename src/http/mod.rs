@@ -32,6 +32,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", ops_api::DISCARD_DEAD_LETTER),
     ("post", ops_api::REPLAY_DEAD_LETTERS),
     ("post", ops_api::DISCARD_DEAD_LETTERS),
+    ("get", ops_api::FLOWS),
+    ("post", ops_api::PAUSE_FLOW),
+    ("post", ops_api::RESUME_FLOW),
 ];
 
 /// The routes one listener serves.

@@ -1,5 +1,6 @@
 //! Operations: metric names and the Prometheus recorder, and what operators do with dead
-//! letters (shared by the ops API in `http` and the `tandem dlq` command).
+//! letters and flows (shared by the ops API in `http` and the `tandem dlq` / `tandem flows`
+//! commands).
 
 pub mod dead_letter_bulk;
 pub mod dead_letter_filter;
@@ -7,4 +8,6 @@ pub mod dead_letter_view;
 pub mod dead_letters;
 pub mod dlq_command;
 mod dlq_table;
+pub mod flows;
+pub mod flows_command;
 pub mod metrics;

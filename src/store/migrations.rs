@@ -44,7 +44,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, V4, V4),
     (5, V5, V5),
     (6, V6_SQLITE, V6_POSTGRES),
+    (7, V7, V7),
 ];
+
+/// Flows an operator paused: their events wait on the queue until the row is gone.
+const V7: &str = "
+CREATE TABLE paused_flows (flow TEXT PRIMARY KEY, paused_at BIGINT NOT NULL);
+";
 
 /// Every failed attempt at an event: its number, the error and the vendor's code, kept so a
 /// dead letter shows how each attempt failed, not only the last.

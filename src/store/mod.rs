@@ -100,6 +100,17 @@ pub trait Store: Send + Sync + 'static {
         to: DeadLetterStatus,
     ) -> Result<bool, StoreError>;
 
+    /// Pauses a flow by name; `false` when it was paused already.
+    async fn pause_flow(&self, flow: &str) -> Result<bool, StoreError>;
+    /// Resumes a flow; `false` when it was not paused.
+    async fn resume_flow(&self, flow: &str) -> Result<bool, StoreError>;
+    /// Whether a flow is paused (asked before each of its events is applied).
+    async fn flow_paused(&self, flow: &str) -> Result<bool, StoreError>;
+    /// The paused flows and since when (milliseconds since the epoch).
+    async fn paused_flows(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Open dead letters per flow name (`''` for events of no flow).
+    async fn open_dead_letters_by_flow(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
     /// Remembers a failed attempt at an event.
     async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError>;
     /// Every failed attempt at an event, oldest first (replays included).

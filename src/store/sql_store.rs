@@ -308,6 +308,44 @@ impl<D: Driver> Store for SqlStore<D> {
         Ok(false)
     }
 
+    async fn pause_flow(&self, flow: &str) -> Result<bool, StoreError> {
+        let paused = self
+            .driver
+            .execute(sql::PAUSE_FLOW, values![flow, now_ms()])
+            .await?;
+        Ok(paused == 1)
+    }
+
+    async fn resume_flow(&self, flow: &str) -> Result<bool, StoreError> {
+        let resumed = self.driver.execute(sql::RESUME_FLOW, values![flow]).await?;
+        Ok(resumed == 1)
+    }
+
+    async fn flow_paused(&self, flow: &str) -> Result<bool, StoreError> {
+        let rows = self.driver.query(sql::FLOW_PAUSED, values![flow]).await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn paused_flows(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = self.driver.query(sql::PAUSED_FLOWS, vec![]).await?;
+        rows.iter()
+            .map(|row| Ok((row.text(0)?, row.int(1)?)))
+            .collect()
+    }
+
+    async fn open_dead_letters_by_flow(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::OPEN_DEAD_LETTERS_BY_FLOW, vec![])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let flow = row.optional_text(0)?.unwrap_or_default();
+                Ok((flow, u64::try_from(row.int(1)?).map_err(corrupt)?))
+            })
+            .collect()
+    }
+
     async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError> {
         let row = values![
             &attempt.event_id,

@@ -1,9 +1,10 @@
-//! The ops API under `/api/v1`: dead letters, one at a time or by filter. Every route sits behind the admin token
+//! The ops API under `/api/v1`: dead letters, one at a time or by filter, and flows. Every route sits behind the admin token
 //! guard, which runs before any of the request is read.
 
 mod auth;
 mod dead_letter_bulk;
 mod dead_letters;
+mod flows;
 
 use super::AppState;
 use axum::Router;
@@ -15,6 +16,9 @@ pub const REPLAY_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/replay";
 pub const DISCARD_DEAD_LETTER: &str = "/api/v1/dead-letters/{id}/discard";
 pub const REPLAY_DEAD_LETTERS: &str = "/api/v1/dead-letters/replay";
 pub const DISCARD_DEAD_LETTERS: &str = "/api/v1/dead-letters/discard";
+pub const FLOWS: &str = "/api/v1/flows";
+pub const PAUSE_FLOW: &str = "/api/v1/flows/{flow}/pause";
+pub const RESUME_FLOW: &str = "/api/v1/flows/{flow}/resume";
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -24,6 +28,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(DISCARD_DEAD_LETTER, post(dead_letters::discard))
         .route(REPLAY_DEAD_LETTERS, post(dead_letter_bulk::replay))
         .route(DISCARD_DEAD_LETTERS, post(dead_letter_bulk::discard))
+        .route(FLOWS, get(flows::list))
+        .route(PAUSE_FLOW, post(flows::pause))
+        .route(RESUME_FLOW, post(flows::resume))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_admin_token,
