@@ -157,6 +157,66 @@ async fn every_failed_attempt_is_kept_per_event_oldest_first() {
 }
 
 #[tokio::test]
+async fn a_paused_flow_stays_paused_until_resumed_and_open_letters_count_per_flow() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        assert!(!store.flow_paused("account_to_customer").await.unwrap());
+        assert!(
+            store.pause_flow("account_to_customer").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.pause_flow("account_to_customer").await.unwrap(),
+            "{name}: once"
+        );
+        assert!(
+            store.flow_paused("account_to_customer").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.flow_paused("customer_to_account").await.unwrap(),
+            "{name}"
+        );
+        let paused = store.paused_flows().await.unwrap();
+        assert_eq!(paused.len(), 1, "{name}");
+        assert_eq!(paused[0].0, "account_to_customer", "{name}");
+        assert!(
+            store.resume_flow("account_to_customer").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.resume_flow("account_to_customer").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.flow_paused("account_to_customer").await.unwrap(),
+            "{name}"
+        );
+
+        let account = event("e1", System::Salesforce, "Account", "001A");
+        let id = store.add_dead_letter(letter(account, None)).await.unwrap();
+        store
+            .add_dead_letter(letter(event("e2", System::Salesforce, "Widget", "1"), None))
+            .await
+            .unwrap();
+        let mut counts = store.open_dead_letters_by_flow().await.unwrap();
+        counts.sort();
+        assert_eq!(
+            counts,
+            [(String::new(), 1), ("account_to_customer".into(), 1)],
+            "{name}"
+        );
+        let (open, discarded) = (DeadLetterStatus::Open, DeadLetterStatus::Discarded);
+        store.move_dead_letter(id, open, discarded).await.unwrap();
+        assert_eq!(
+            store.open_dead_letters_by_flow().await.unwrap().len(),
+            1,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn letters_stored_before_the_filter_columns_get_them_when_the_store_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");

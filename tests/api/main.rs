@@ -10,6 +10,7 @@ mod deploy_configs;
 mod deploy_metadata;
 mod doctor;
 mod durability;
+mod flows;
 mod helpers;
 mod hostile_input;
 mod hostile_requests;

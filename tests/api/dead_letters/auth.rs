@@ -20,6 +20,9 @@ async fn without_server_admin_token_the_ops_api_is_disabled() {
             (Method::POST, "/api/v1/dead-letters/1/discard"),
             (Method::POST, "/api/v1/dead-letters/replay"),
             (Method::POST, "/api/v1/dead-letters/discard"),
+            (Method::GET, "/api/v1/flows"),
+            (Method::POST, "/api/v1/flows/account_to_customer/pause"),
+            (Method::POST, "/api/v1/flows/account_to_customer/resume"),
         ] {
             let (status, body) = ops_as(&app, method, path, authorization.as_deref()).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
@@ -47,6 +50,7 @@ async fn a_missing_or_wrong_bearer_token_is_refused_with_401() {
         "/api/v1/dead-letters/1/replay",
         "/api/v1/dead-letters/replay",
         "/api/v1/dead-letters/discard",
+        "/api/v1/flows/account_to_customer/pause",
     ];
     let attempts = [None, Some(wrong), Some(&near_miss), Some(&other_scheme)];
     for (authorization, path) in attempts.into_iter().flat_map(|a| paths.map(|p| (a, p))) {
