@@ -57,6 +57,8 @@ enum Command {
     Dlq(tandem::ops::dlq_command::DlqArgs),
     /// Show flows, or pause or resume one (`tandem flows pause account_to_customer`).
     Flows(tandem::ops::flows_command::FlowsArgs),
+    /// What tandem knows of one record (`tandem records salesforce 001…`).
+    Records(tandem::ops::records_command::RecordsArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -117,6 +119,16 @@ fn main() -> ExitCode {
         Command::Flows(args) => match load(args.config.clone()) {
             Ok(config) => run("tandem flows", async {
                 println!("{}", tandem::ops::flows_command::run(&config, args).await?);
+                Ok(())
+            }),
+            Err(code) => code,
+        },
+        Command::Records(args) => match load(args.config.clone()) {
+            Ok(config) => run("tandem records", async {
+                println!(
+                    "{}",
+                    tandem::ops::records_command::run(&config, args).await?
+                );
                 Ok(())
             }),
             Err(code) => code,

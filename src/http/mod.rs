@@ -35,6 +35,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::FLOWS),
     ("post", ops_api::PAUSE_FLOW),
     ("post", ops_api::RESUME_FLOW),
+    ("get", ops_api::RECORD),
 ];
 
 /// The routes one listener serves.

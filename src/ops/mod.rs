@@ -1,6 +1,6 @@
 //! Operations: metric names and the Prometheus recorder, and what operators do with dead
-//! letters and flows (shared by the ops API in `http` and the `tandem dlq` / `tandem flows`
-//! commands).
+//! letters, flows and records (shared by the ops API in `http` and the `tandem dlq`,
+//! `tandem flows` and `tandem records` commands).
 
 pub mod dead_letter_bulk;
 pub mod dead_letter_filter;
@@ -11,3 +11,5 @@ mod dlq_table;
 pub mod flows;
 pub mod flows_command;
 pub mod metrics;
+pub mod records;
+pub mod records_command;

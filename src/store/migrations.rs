@@ -45,7 +45,22 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, V5, V5),
     (6, V6_SQLITE, V6_POSTGRES),
     (7, V7, V7),
+    (8, V8_SQLITE, V8_POSTGRES),
 ];
+
+/// A record's history by its id alone (the ops API looks records up by system and id): the
+/// id part of `record_key`, filled in for the rows already there.
+const V8_SQLITE: &str = "
+ALTER TABLE history ADD COLUMN record_id TEXT;
+UPDATE history SET record_id = substr(record_key,
+    instr(record_key, ':') + instr(substr(record_key, instr(record_key, ':') + 1), ':') + 1);
+CREATE INDEX history_by_record_id ON history (record_id, id);
+";
+const V8_POSTGRES: &str = "
+ALTER TABLE history ADD COLUMN record_id TEXT;
+UPDATE history SET record_id = substring(record_key from '^[^:]*:[^:]*:(.*)$');
+CREATE INDEX history_by_record_id ON history (record_id, id);
+";
 
 /// Flows an operator paused: their events wait on the queue until the row is gone.
 const V7: &str = "

@@ -123,6 +123,18 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
 
+    /// The history of a record known by its system and id (whatever its object), newest first.
+    async fn history_of_id(
+        &self,
+        system: crate::domain::System,
+        record_id: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// The last write tandem made to each record for one of these events (a record written
+    /// again later shows its later write instead).
+    async fn writes_of_events(&self, event_ids: &[String]) -> Result<Vec<Written>, StoreError>;
+
     /// The newest history entries of every record, newest first.
     async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
 

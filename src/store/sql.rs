@@ -27,7 +27,17 @@ pub const LINKED_NETSUITE: &str =
 pub const LINKED_SALESFORCE: &str =
     "SELECT salesforce_id FROM record_links WHERE kind = ?1 AND netsuite_id = ?2";
 pub const INSERT_HISTORY: &str =
-    "INSERT INTO history (record_key, event_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO history (record_key, event_id, action, detail, at, record_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// `?2` is `system:%`: the record's entries whatever its object.
+pub const HISTORY_BY_ID: &str = "SELECT record_key, event_id, action, detail, at FROM history
+     WHERE record_id = ?1 AND record_key LIKE ?2 ORDER BY id DESC LIMIT ?3";
+/// What tandem last wrote to each record, for the writes some events made.
+pub fn writes_of_events(condition: &str) -> String {
+    format!(
+        "SELECT system, object, record_id, field_names, event_id, written_at FROM written_fields WHERE {condition}"
+    )
+}
 pub const HISTORY: &str = "SELECT record_key, event_id, action, detail, at FROM history
      WHERE record_key = ?1 ORDER BY id DESC LIMIT ?2";
 pub const RECENT_HISTORY: &str =

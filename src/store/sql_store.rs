@@ -3,7 +3,7 @@
 
 use super::driver::{Driver, Row, Value, values};
 use super::*;
-use crate::domain::{ChangeEvent, Envelope};
+use crate::domain::{ChangeEvent, Envelope, System};
 
 /// A [`Store`] on any database a [`Driver`] connects to.
 pub struct SqlStore<D> {
@@ -160,7 +160,16 @@ impl<D: Driver> Store for SqlStore<D> {
             tx.execute(sql::INSERT_LINK, inserted).await?;
         }
         let h = &completion.history;
-        let entry = values![&h.record_key, &h.event_id, &h.action, &h.detail, h.at_ms];
+        // `source:object:id`: the id is what follows the second colon.
+        let record_id = h.record_key.splitn(3, ':').nth(2).unwrap_or_default();
+        let entry = values![
+            &h.record_key,
+            &h.event_id,
+            &h.action,
+            &h.detail,
+            h.at_ms,
+            record_id
+        ];
         tx.execute(sql::INSERT_HISTORY, entry).await?;
         tx.commit().await
     }
@@ -385,6 +394,47 @@ impl<D: Driver> Store for SqlStore<D> {
             .query(sql::HISTORY, values![record_key, row_limit(limit)])
             .await?;
         rows.iter().map(history_from).collect()
+    }
+
+    async fn history_of_id(
+        &self,
+        system: System,
+        record_id: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let prefix = format!("{}:%", system.as_str());
+        let rows = self
+            .driver
+            .query(
+                sql::HISTORY_BY_ID,
+                values![record_id, prefix, row_limit(limit)],
+            )
+            .await?;
+        rows.iter().map(history_from).collect()
+    }
+
+    async fn writes_of_events(&self, event_ids: &[String]) -> Result<Vec<Written>, StoreError> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, params) = self.driver.dialect().any_of("event_id", event_ids);
+        let rows = self
+            .driver
+            .query(&sql::writes_of_events(&condition), params)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let system = row.text(0)?;
+                let system =
+                    System::parse(&system).ok_or_else(|| corrupt(format!("system {system:?}")))?;
+                Ok(Written {
+                    record: RecordRef::new(system, &row.text(1)?, &row.text(2)?),
+                    field_names: LedgerWrite::split_names(&row.text(3)?),
+                    event_id: row.text(4)?,
+                    at_ms: row.int(5)?,
+                })
+            })
+            .collect()
     }
 
     async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -254,3 +254,13 @@ pub struct FailedAttempt {
     pub error_code: Option<String>,
     pub at_ms: i64,
 }
+
+/// A write tandem made, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub record: RecordRef,
+    pub field_names: Vec<String>,
+    /// The event the write applied.
+    pub event_id: String,
+    pub at_ms: i64,
+}

@@ -1,10 +1,12 @@
-//! The ops API under `/api/v1`: dead letters, one at a time or by filter, and flows. Every route sits behind the admin token
+//! The ops API under `/api/v1`: dead letters, one at a time or by filter, flows, and
+//! records. Every route sits behind the admin token
 //! guard, which runs before any of the request is read.
 
 mod auth;
 mod dead_letter_bulk;
 mod dead_letters;
 mod flows;
+mod records;
 
 use super::AppState;
 use axum::Router;
@@ -19,6 +21,7 @@ pub const DISCARD_DEAD_LETTERS: &str = "/api/v1/dead-letters/discard";
 pub const FLOWS: &str = "/api/v1/flows";
 pub const PAUSE_FLOW: &str = "/api/v1/flows/{flow}/pause";
 pub const RESUME_FLOW: &str = "/api/v1/flows/{flow}/resume";
+pub const RECORD: &str = "/api/v1/records/{system}/{id}";
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -31,6 +34,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(FLOWS, get(flows::list))
         .route(PAUSE_FLOW, post(flows::pause))
         .route(RESUME_FLOW, post(flows::resume))
+        .route(RECORD, get(records::show))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_admin_token,
