@@ -46,7 +46,7 @@ pub struct EventView {
     pub event_id: String,
     /// `source:object:id`.
     pub record_key: String,
-    /// `written`, `echo_dropped`, `skipped_stale`, `ignored`, `dead_letter`, `conflict`…
+    /// `written`, `echo_dropped`, `skipped_stale`, `ignored`, `deferred`, `dead_letter`, `conflict`.
     pub outcome: String,
     /// Why, or what was written (target ids, the error).
     pub detail: String,

@@ -217,6 +217,56 @@ async fn a_paused_flow_stays_paused_until_resumed_and_open_letters_count_per_flo
 }
 
 #[tokio::test]
+async fn a_records_history_is_found_by_its_id_and_its_events_writes_by_event_id() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        let entry = |key: &str, event: &str| HistoryEntry {
+            record_key: key.into(),
+            event_id: event.into(),
+            action: "written".into(),
+            detail: "customer 647".into(),
+            at_ms: 1000,
+        };
+        for (key, event, writes) in [
+            ("salesforce:account:001A", "e1", true),
+            ("salesforce:account:001B", "e2", false),
+            ("netsuite:customer:001A", "e3", false),
+        ] {
+            let written = LedgerWrite {
+                record: RecordRef::new(System::Netsuite, "customer", "647"),
+                fields_hash: "h".into(),
+                field_names: vec!["companyname".into(), "phone".into()],
+            };
+            store
+                .complete(Completion {
+                    event_id: event.into(),
+                    processed: true,
+                    applied: None,
+                    writes: if writes { vec![written] } else { vec![] },
+                    links: vec![],
+                    history: entry(key, event),
+                })
+                .await
+                .unwrap();
+        }
+        let found = store
+            .history_of_id(System::Salesforce, "001A", 10)
+            .await
+            .unwrap();
+        assert_eq!(found, [entry("salesforce:account:001A", "e1")], "{name}");
+        let writes = store
+            .writes_of_events(&["e1".into(), "e2".into()])
+            .await
+            .unwrap();
+        assert_eq!(writes.len(), 1, "{name}");
+        assert_eq!(writes[0].record.key(), "netsuite:customer:647", "{name}");
+        assert_eq!(writes[0].field_names, ["companyname", "phone"], "{name}");
+        assert_eq!(writes[0].event_id, "e1", "{name}");
+        assert!(store.writes_of_events(&[]).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
 async fn letters_stored_before_the_filter_columns_get_them_when_the_store_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");

@@ -22,6 +22,7 @@ mod outbound_messages;
 mod overload;
 mod raw_clients;
 mod real_orgs;
+mod records;
 mod sandbox_cli;
 mod shared_netsuite_limit;
 mod slow_clients;

@@ -23,7 +23,10 @@ async fn without_server_admin_token_the_ops_api_is_disabled() {
             (Method::GET, "/api/v1/flows"),
             (Method::POST, "/api/v1/flows/account_to_customer/pause"),
             (Method::POST, "/api/v1/flows/account_to_customer/resume"),
-            (Method::GET, "/api/v1/records/salesforce/001Sbx0000000002AAA"),
+            (
+                Method::GET,
+                "/api/v1/records/salesforce/001Sbx0000000002AAA",
+            ),
         ] {
             let (status, body) = ops_as(&app, method, path, authorization.as_deref()).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
