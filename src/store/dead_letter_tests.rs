@@ -266,6 +266,44 @@ async fn a_records_history_is_found_by_its_id_and_its_events_writes_by_event_id(
     }
 }
 
+/// The `UPDATE` of migration 8, which fills `history.record_id` for rows written before it.
+fn history_backfill(ddl: &str) -> String {
+    ddl.split(';')
+        .find(|statement| statement.trim_start().starts_with("UPDATE"))
+        .unwrap()
+        .to_owned()
+}
+
+async fn backfills_history(driver: &dyn Driver, ddl: &str) {
+    driver
+        .execute(
+            "INSERT INTO history (record_key, event_id, action, detail, at) VALUES (?1, 'e', 'written', '', 1)",
+            vec![Value::from("netsuite:customer:647")],
+        )
+        .await
+        .unwrap();
+    driver
+        .execute(&history_backfill(ddl), vec![])
+        .await
+        .unwrap();
+    let rows = driver
+        .query("SELECT record_id FROM history WHERE event_id = 'e'", vec![])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].text(0).unwrap(), "647");
+}
+
+#[tokio::test]
+async fn migration_8_fills_the_record_id_of_older_history_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    backfills_history(sqlite.driver(), migrations::V8_SQLITE).await;
+    let postgres = fresh_postgres().await;
+    backfills_history(postgres.driver(), migrations::V8_POSTGRES).await;
+}
+
 #[tokio::test]
 async fn letters_stored_before_the_filter_columns_get_them_when_the_store_opens() {
     let dir = tempfile::tempdir().unwrap();

@@ -50,13 +50,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// A record's history by its id alone (the ops API looks records up by system and id): the
 /// id part of `record_key`, filled in for the rows already there.
-const V8_SQLITE: &str = "
+pub(super) const V8_SQLITE: &str = "
 ALTER TABLE history ADD COLUMN record_id TEXT;
 UPDATE history SET record_id = substr(record_key,
     instr(record_key, ':') + instr(substr(record_key, instr(record_key, ':') + 1), ':') + 1);
 CREATE INDEX history_by_record_id ON history (record_id, id);
 ";
-const V8_POSTGRES: &str = "
+pub(super) const V8_POSTGRES: &str = "
 ALTER TABLE history ADD COLUMN record_id TEXT;
 UPDATE history SET record_id = substring(record_key from '^[^:]*:[^:]*:(.*)$');
 CREATE INDEX history_by_record_id ON history (record_id, id);
