@@ -36,6 +36,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", ops_api::PAUSE_FLOW),
     ("post", ops_api::RESUME_FLOW),
     ("get", ops_api::RECORD),
+    ("get", ops_api::CONFLICTS),
+    ("get", ops_api::CONFLICT),
 ];
 
 /// The routes one listener serves.

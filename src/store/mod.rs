@@ -67,6 +67,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError>;
     async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError>;
+    /// One parked conflict; `NotFound` when there is none with this id.
+    async fn conflict(&self, id: i64) -> Result<Conflict, StoreError>;
 
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError>;
     async fn dead_letters(
@@ -201,6 +203,6 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 }
 
 #[cfg(test)]
-mod dead_letter_tests;
+mod ops_tests;
 #[cfg(test)]
 mod tests;

@@ -45,6 +45,8 @@ pub const RECENT_HISTORY: &str =
 pub const INSERT_CONFLICT: &str =
     "INSERT INTO conflicts (event_id, record_key, event, reason, candidates, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+pub const CONFLICT: &str =
+    "SELECT id, event, reason, candidates, created_at FROM conflicts WHERE id = ?1";
 pub const CONFLICTS: &str =
     "SELECT id, event, reason, candidates, created_at FROM conflicts ORDER BY id DESC LIMIT ?1";
 pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at, flow, record_id)

@@ -232,6 +232,11 @@ impl<D: Driver> Store for SqlStore<D> {
         rows.iter().map(conflict_from).collect()
     }
 
+    async fn conflict(&self, id: i64) -> Result<Conflict, StoreError> {
+        let rows = self.driver.query(sql::CONFLICT, values![id]).await?;
+        first(rows, conflict_from)?.ok_or_else(|| StoreError::NotFound(format!("conflict {id}")))
+    }
+
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError> {
         let event = &letter.event;
         let added = values![

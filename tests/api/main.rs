@@ -2,6 +2,7 @@
 
 mod admin_listener;
 mod config_cli;
+mod conflicts;
 mod connectors_netsuite;
 mod connectors_salesforce;
 mod dead_letters;

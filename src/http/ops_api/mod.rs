@@ -1,8 +1,9 @@
-//! The ops API under `/api/v1`: dead letters, one at a time or by filter, flows, and
-//! records. Every route sits behind the admin token
+//! The ops API under `/api/v1`: dead letters, one at a time or by filter, flows, records, and
+//! parked conflicts (read only). Every route sits behind the admin token
 //! guard, which runs before any of the request is read.
 
 mod auth;
+mod conflicts;
 mod dead_letter_bulk;
 mod dead_letters;
 mod flows;
@@ -22,6 +23,8 @@ pub const FLOWS: &str = "/api/v1/flows";
 pub const PAUSE_FLOW: &str = "/api/v1/flows/{flow}/pause";
 pub const RESUME_FLOW: &str = "/api/v1/flows/{flow}/resume";
 pub const RECORD: &str = "/api/v1/records/{system}/{id}";
+pub const CONFLICTS: &str = "/api/v1/conflicts";
+pub const CONFLICT: &str = "/api/v1/conflicts/{id}";
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -35,6 +38,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(PAUSE_FLOW, post(flows::pause))
         .route(RESUME_FLOW, post(flows::resume))
         .route(RECORD, get(records::show))
+        .route(CONFLICTS, get(conflicts::list))
+        .route(CONFLICT, get(conflicts::show))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_admin_token,

@@ -1,5 +1,7 @@
-//! Dead letters by filter on both backends: each filter, keyset paging, counts, edits, the
-//! fill of old rows, and a 100,000-letter store answering a filtered page from its indexes.
+//! What the ops API reads and changes, on both backends: dead letters by filter (each filter,
+//! keyset paging, counts, edits, the fill of old rows, and a 100,000-letter store answering a
+//! filtered page from its indexes), failed attempts, paused flows, a record's history by id,
+//! and one conflict by id.
 
 use super::driver::{Driver, Value};
 use super::tests::{backends, fresh_postgres};
@@ -302,6 +304,26 @@ async fn migration_8_fills_the_record_id_of_older_history_on_both_backends() {
     backfills_history(sqlite.driver(), migrations::V8_SQLITE).await;
     let postgres = fresh_postgres().await;
     backfills_history(postgres.driver(), migrations::V8_POSTGRES).await;
+}
+
+#[tokio::test]
+async fn one_conflict_is_found_by_its_id() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        let parked = NewConflict {
+            event: event("c1", System::Salesforce, "Account", "001A"),
+            reason: "2 customers match".into(),
+            candidates: serde_json::json!([{ "id": "1" }, { "id": "2" }]),
+        };
+        let id = store.park_conflict(parked).await.unwrap();
+        let conflict = store.conflict(id).await.unwrap();
+        assert_eq!(conflict.event.id, "c1", "{name}");
+        assert_eq!(conflict.candidates[1]["id"], "2", "{name}");
+        assert!(matches!(
+            store.conflict(id + 1).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
 }
 
 #[tokio::test]
