@@ -1,11 +1,11 @@
-//! What operators see and do with flows: each flow's pause state and open dead letters, and
-//! pausing or resuming one (shared by the ops API and `tandem flows`).
+//! What operators see and do with flows: each flow's pause state, open dead letters and the
+//! last hour's outcomes, and pausing or resuming one (shared by the ops API and `tandem flows`).
 
 use crate::domain::mapping::Flow;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Why a flow could not be shown, paused or resumed.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub struct FlowStatus {
     pub paused_at: Option<DateTime<Utc>>,
     /// Dead letters of the flow still open.
     pub open_dead_letters: u64,
+    /// Events finished in the last hour, by outcome (`written`, `echo_dropped`, `ignored`…).
+    pub last_hour: BTreeMap<String, u64>,
 }
 
 /// A flow by name, or `Unknown` listing the names.
@@ -44,6 +46,14 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
         .await?
         .into_iter()
         .collect();
+    let hour_ago = Utc::now().timestamp_millis() - 3_600_000;
+    let mut outcomes: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
+    for counted in store.flow_outcomes(hour_ago).await? {
+        outcomes
+            .entry(counted.flow)
+            .or_default()
+            .insert(counted.action, counted.count);
+    }
     Ok(Flow::ALL
         .into_iter()
         .map(|flow| {
@@ -55,6 +65,7 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
                 paused: since.is_some(),
                 paused_at: since.and_then(DateTime::from_timestamp_millis),
                 open_dead_letters: letters.get(flow.as_str()).copied().unwrap_or(0),
+                last_hour: outcomes.remove(flow.as_str()).unwrap_or_default(),
             }
         })
         .collect())
@@ -121,6 +132,7 @@ mod tests {
             paused: true,
             paused_at: None,
             open_dead_letters: 3,
+            last_hour: BTreeMap::new(),
         }];
         let table = render(&flows);
         assert_eq!(table.lines().count(), 2);

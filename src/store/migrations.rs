@@ -46,7 +46,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, V6_SQLITE, V6_POSTGRES),
     (7, V7, V7),
     (8, V8_SQLITE, V8_POSTGRES),
+    (9, V9, V9),
 ];
+
+/// Outcomes per flow over a recent window: the flow of each history entry from now on
+/// (earlier entries have none) and an index by time.
+const V9: &str = "
+ALTER TABLE history ADD COLUMN flow TEXT;
+CREATE INDEX history_by_time ON history (at);
+";
 
 /// A record's history by its id alone (the ops API looks records up by system and id): the
 /// id part of `record_key`, filled in for the rows already there.

@@ -125,6 +125,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
 
+    /// How many history entries of each flow had each outcome since `since_ms`.
+    async fn flow_outcomes(&self, since_ms: i64) -> Result<Vec<FlowOutcomes>, StoreError>;
+
     /// The history of a record known by its system and id (whatever its object), newest first.
     async fn history_of_id(
         &self,

@@ -265,6 +265,20 @@ async fn a_records_history_is_found_by_its_id_and_its_events_writes_by_event_id(
         assert_eq!(writes[0].field_names, ["companyname", "phone"], "{name}");
         assert_eq!(writes[0].event_id, "e1", "{name}");
         assert!(store.writes_of_events(&[]).await.unwrap().is_empty());
+
+        let outcomes = store.flow_outcomes(0).await.unwrap();
+        let count = |flow: &str| {
+            outcomes
+                .iter()
+                .find(|o| o.flow == flow && o.action == "written")
+                .map(|o| o.count)
+        };
+        assert_eq!(count("account_to_customer"), Some(2), "{name}");
+        assert_eq!(count("customer_to_account"), Some(1), "{name}");
+        assert!(
+            store.flow_outcomes(2000).await.unwrap().is_empty(),
+            "{name}: by time"
+        );
     }
 }
 

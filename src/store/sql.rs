@@ -27,8 +27,10 @@ pub const LINKED_NETSUITE: &str =
 pub const LINKED_SALESFORCE: &str =
     "SELECT salesforce_id FROM record_links WHERE kind = ?1 AND netsuite_id = ?2";
 pub const INSERT_HISTORY: &str =
-    "INSERT INTO history (record_key, event_id, action, detail, at, record_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO history (record_key, event_id, action, detail, at, record_id, flow)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub const FLOW_OUTCOMES: &str = "SELECT flow, action, COUNT(*) FROM history
+     WHERE at >= ?1 AND flow IS NOT NULL GROUP BY flow, action";
 /// `?2` is `system:%`: the record's entries whatever its object.
 pub const HISTORY_BY_ID: &str = "SELECT record_key, event_id, action, detail, at FROM history
      WHERE record_id = ?1 AND record_key LIKE ?2 ORDER BY id DESC LIMIT ?3";

@@ -161,14 +161,22 @@ impl<D: Driver> Store for SqlStore<D> {
         }
         let h = &completion.history;
         // `source:object:id`: the id is what follows the second colon.
-        let record_id = h.record_key.splitn(3, ':').nth(2).unwrap_or_default();
+        let mut parts = h.record_key.splitn(3, ':');
+        let (system, object) = (parts.next(), parts.next());
+        let record_id = parts.next().unwrap_or_default();
+        let flow = system
+            .and_then(System::parse)
+            .zip(object)
+            .and_then(|(system, object)| crate::sync::flows::flow_of_record(system, object))
+            .map(|flow| flow.as_str().to_owned());
         let entry = values![
             &h.record_key,
             &h.event_id,
             &h.action,
             &h.detail,
             h.at_ms,
-            record_id
+            record_id,
+            flow
         ];
         tx.execute(sql::INSERT_HISTORY, entry).await?;
         tx.commit().await
@@ -399,6 +407,22 @@ impl<D: Driver> Store for SqlStore<D> {
             .query(sql::HISTORY, values![record_key, row_limit(limit)])
             .await?;
         rows.iter().map(history_from).collect()
+    }
+
+    async fn flow_outcomes(&self, since_ms: i64) -> Result<Vec<FlowOutcomes>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::FLOW_OUTCOMES, values![since_ms])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FlowOutcomes {
+                    flow: row.text(0)?,
+                    action: row.text(1)?,
+                    count: u64::try_from(row.int(2)?).map_err(corrupt)?,
+                })
+            })
+            .collect()
     }
 
     async fn history_of_id(

@@ -264,3 +264,12 @@ pub struct Written {
     pub event_id: String,
     pub at_ms: i64,
 }
+
+/// How many of a flow's history entries had one outcome in a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowOutcomes {
+    pub flow: String,
+    /// The history action: `written`, `echo_dropped`…
+    pub action: String,
+    pub count: u64,
+}

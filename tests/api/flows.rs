@@ -82,6 +82,9 @@ async fn a_paused_flow_holds_its_events_until_resumed_then_applies_them_in_order
     .await;
     assert_eq!(field(&customer, "companyName"), "Globex GmbH");
     synced.settled().await;
+    let (_, listed) = ops(&synced.app, Method::GET, "/api/v1/flows").await;
+    let written = &flow(&listed, FLOW)["last_hour"]["written"];
+    assert!(written.as_u64().is_some_and(|n| n >= 1), "{listed}");
     let (status, unknown) = ops(&synced.app, Method::POST, "/api/v1/flows/accounts/pause").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
 }
