@@ -58,6 +58,10 @@ enum Command {
     /// GET a URL (2 s timeout) and exit 0 on a 2xx answer, 1 otherwise: the container health
     /// check, e.g. `tandem probe http://127.0.0.1:9091/readyz`.
     Probe { url: String },
+    /// Show flows, or pause or resume one (`tandem flows pause account_to_customer`).
+    Flows(tandem::ops::flows_command::FlowsArgs),
+    /// What tandem knows of one record (`tandem records salesforce 001…`).
+    Records(tandem::ops::records_command::RecordsArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -116,6 +120,23 @@ fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Dlq(args) => dlq(args),
         Command::Probe { url } => tandem::probe::run(&url),
+        Command::Flows(args) => match load(args.config.clone()) {
+            Ok(config) => run("tandem flows", async {
+                println!("{}", tandem::ops::flows_command::run(&config, args).await?);
+                Ok(())
+            }),
+            Err(code) => code,
+        },
+        Command::Records(args) => match load(args.config.clone()) {
+            Ok(config) => run("tandem records", async {
+                println!(
+                    "{}",
+                    tandem::ops::records_command::run(&config, args).await?
+                );
+                Ok(())
+            }),
+            Err(code) => code,
+        },
     }
 }
 

@@ -20,6 +20,15 @@ impl System {
             System::Netsuite => "netsuite",
         }
     }
+
+    /// The system named `salesforce` or `netsuite`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "salesforce" => Some(System::Salesforce),
+            "netsuite" => Some(System::Netsuite),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for System {

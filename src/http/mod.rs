@@ -30,6 +30,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::DEAD_LETTER),
     ("post", ops_api::REPLAY_DEAD_LETTER),
     ("post", ops_api::DISCARD_DEAD_LETTER),
+    ("post", ops_api::REPLAY_DEAD_LETTERS),
+    ("post", ops_api::DISCARD_DEAD_LETTERS),
+    ("get", ops_api::FLOWS),
+    ("post", ops_api::PAUSE_FLOW),
+    ("post", ops_api::RESUME_FLOW),
+    ("get", ops_api::RECORD),
+    ("get", ops_api::CONFLICTS),
+    ("get", ops_api::CONFLICT),
 ];
 
 /// The routes one listener serves.

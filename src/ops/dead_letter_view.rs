@@ -2,7 +2,7 @@
 //! stable shape of its own, so the store's row type can change without changing the contract.
 
 use crate::domain::ChangeEvent;
-use crate::store::{DeadLetterStatus, StoredDeadLetter};
+use crate::store::{DeadLetterStatus, FailedAttempt, StoredDeadLetter};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -21,8 +21,34 @@ pub struct DeadLetterView {
     /// Attempts made before giving up.
     pub attempts: u32,
     pub failed_at: DateTime<Utc>,
-    /// The event as received; a replay queues exactly this.
+    /// The event as received; a replay without an edited payload queues exactly this.
     pub event: ChangeEvent,
+    /// The event as last replayed with an edited payload, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited_event: Option<ChangeEvent>,
+    /// Every failed attempt at the event, oldest first: shown for one letter, not in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<Vec<FailureView>>,
+}
+
+/// One failed attempt at a dead letter's event.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureView {
+    pub attempt: u32,
+    pub at: DateTime<Utc>,
+    pub error: String,
+    pub error_code: Option<String>,
+}
+
+impl From<FailedAttempt> for FailureView {
+    fn from(attempt: FailedAttempt) -> Self {
+        Self {
+            attempt: attempt.attempt,
+            at: DateTime::from_timestamp_millis(attempt.at_ms).unwrap_or_default(),
+            error: attempt.error,
+            error_code: attempt.error_code,
+        }
+    }
 }
 
 impl From<StoredDeadLetter> for DeadLetterView {
@@ -37,6 +63,8 @@ impl From<StoredDeadLetter> for DeadLetterView {
             attempts: letter.attempts,
             failed_at: DateTime::from_timestamp_millis(letter.failed_at_ms).unwrap_or_default(),
             event: letter.event,
+            edited_event: letter.edited_event,
+            failures: None,
         }
     }
 }

@@ -2,14 +2,19 @@
 //! `tandem dlq`. A replay puts the stored event back on the queue as a new delivery (attempt 1)
 //! marking the letter replayed first; only open letters move, one way, once.
 
+use super::dead_letter_view::DeadLetterView;
 use crate::queue::{Delivery, Queue, QueueError};
 use crate::store::{DeadLetterStatus, Store, StoreError, StoredDeadLetter};
+use serde_json::{Map, Value};
 
 /// Why a dead letter could not be read, replayed or discarded.
 #[derive(Debug, thiserror::Error)]
 pub enum DeadLetterError {
     #[error("no dead letter {0}")]
     NotFound(i64),
+    /// An edited payload that is not a valid set of the event's fields.
+    #[error("payload: {0}")]
+    InvalidPayload(String),
     #[error("dead letter {id} is {}; only open dead letters can be replayed or discarded", status.as_str())]
     NotOpen { id: i64, status: DeadLetterStatus },
     #[error("store: {0}")]
@@ -41,19 +46,41 @@ pub async fn find(store: &dyn Store, id: i64) -> Result<StoredDeadLetter, DeadLe
     })
 }
 
+/// One dead letter with every failed attempt at its event.
+pub async fn show(store: &dyn Store, id: i64) -> Result<DeadLetterView, DeadLetterError> {
+    let letter = find(store, id).await?;
+    let attempts = store
+        .attempts(&letter.event.id)
+        .await
+        .map_err(DeadLetterError::Store)?;
+    let mut view = DeadLetterView::from(letter);
+    view.failures = Some(attempts.into_iter().map(Into::into).collect());
+    Ok(view)
+}
+
 /// Marks an open letter replayed, then queues its event again with `attempt` reset to 1,
 /// durably; if the queue refuses, the letter reads open again. The worker applies the event
 /// normally: a dead-lettered event was never marked processed. Of two replays at once (in any
-/// instances), the store lets one through.
+/// instances), the store lets one through. With `payload`, the event's fields are replaced by
+/// it before queueing; the letter keeps the event as received and the edited one beside it.
 pub async fn replay(
     queue: &dyn Queue,
     store: &dyn Store,
     id: i64,
+    payload: Option<Value>,
 ) -> Result<Replayed, DeadLetterError> {
     let letter = find(store, id).await?;
+    let fields = payload.map(edited_fields).transpose()?;
     take_open(store, id, DeadLetterStatus::Replayed).await?;
     let mut event = letter.event;
     event.attempt = 1;
+    if let Some(fields) = fields {
+        event.fields = fields;
+        if let Err(error) = store.edit_dead_letter(id, &event).await {
+            reopen(store, id).await?;
+            return Err(DeadLetterError::Store(error));
+        }
+    }
     let replayed = Replayed {
         id,
         event_id: event.id.clone(),
@@ -79,16 +106,39 @@ pub async fn replay(
             )))),
         });
     if let Err(error) = queued {
-        if let Err(source) = store
-            .move_dead_letter(id, DeadLetterStatus::Replayed, DeadLetterStatus::Open)
-            .await
-        {
-            return Err(DeadLetterError::NotReopened { id, source });
-        }
+        reopen(store, id).await?;
         return Err(error);
     }
     tracing::info!(dead_letter = id, event_id = %replayed.event_id, "dead letter replayed");
     Ok(replayed)
+}
+
+/// Sets a letter taken for a replay that did not happen back to open.
+async fn reopen(store: &dyn Store, id: i64) -> Result<(), DeadLetterError> {
+    store
+        .move_dead_letter(id, DeadLetterStatus::Replayed, DeadLetterStatus::Open)
+        .await
+        .map(drop)
+        .map_err(|source| DeadLetterError::NotReopened { id, source })
+}
+
+/// An edited payload as the event's new fields: a JSON object of field API names (the shape of
+/// a change event's `fields`).
+fn edited_fields(payload: Value) -> Result<Map<String, Value>, DeadLetterError> {
+    let Value::Object(fields) = payload else {
+        return Err(DeadLetterError::InvalidPayload(
+            "must be a JSON object of the event's fields, by API name".into(),
+        ));
+    };
+    if let Some(name) = fields
+        .keys()
+        .find(|name| name.trim().is_empty() || name.chars().any(|c| c.is_whitespace() || c == ','))
+    {
+        return Err(DeadLetterError::InvalidPayload(format!(
+            "{name:?} is not a field API name"
+        )));
+    }
+    Ok(fields)
 }
 
 /// Marks an open letter discarded: its event is kept for the record but never applied.
@@ -116,4 +166,31 @@ async fn take_open(
     }
     let status = find(store, id).await?.status;
     Err(DeadLetterError::NotOpen { id, status })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_edited_payload_is_an_object_of_field_names() {
+        let fields = edited_fields(json!({"companyname": "Acme", "url": null})).unwrap();
+        assert_eq!(fields.len(), 2);
+        for bad in [
+            json!([1]),
+            json!("x"),
+            json!({"": 1}),
+            json!({"a b": 1}),
+            json!({"a,b": 1}),
+        ] {
+            assert!(
+                matches!(
+                    edited_fields(bad.clone()),
+                    Err(DeadLetterError::InvalidPayload(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

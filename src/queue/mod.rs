@@ -96,6 +96,18 @@ pub trait Queue: Send + Sync + 'static {
         error: &str,
     ) -> Result<(), QueueError>;
 
+    /// Hand the event out again after `delay` because it may not be applied yet (its flow is
+    /// paused), not because it failed; later events of its record wait for it. The embedded
+    /// queue does not count the delivery; other backends retry it as after a failure.
+    async fn postpone(
+        &self,
+        token: LeaseToken,
+        delay: Duration,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        self.retry_later(token, delay, reason).await
+    }
+
     /// Give up on the event: take it off the queue for good (later events of its record go
     /// on). Dead letters that ops list and replay live in the store only (`Store::dead_letters`);
     /// the worker records them there. RabbitMQ also records what reaches its dead-letter queue.

@@ -42,7 +42,67 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, V2, V2),
     (3, V3, V3),
     (4, V4, V4),
+    (5, V5, V5),
+    (6, V6_SQLITE, V6_POSTGRES),
+    (7, V7, V7),
+    (8, V8_SQLITE, V8_POSTGRES),
+    (9, V9, V9),
 ];
+
+/// Outcomes per flow over a recent window: the flow of each history entry from now on
+/// (earlier entries have none) and an index by time.
+const V9: &str = "
+ALTER TABLE history ADD COLUMN flow TEXT;
+CREATE INDEX history_by_time ON history (at);
+";
+
+/// A record's history by its id alone (the ops API looks records up by system and id): the
+/// id part of `record_key`, filled in for the rows already there.
+pub(super) const V8_SQLITE: &str = "
+ALTER TABLE history ADD COLUMN record_id TEXT;
+UPDATE history SET record_id = substr(record_key,
+    instr(record_key, ':') + instr(substr(record_key, instr(record_key, ':') + 1), ':') + 1);
+CREATE INDEX history_by_record_id ON history (record_id, id);
+";
+pub(super) const V8_POSTGRES: &str = "
+ALTER TABLE history ADD COLUMN record_id TEXT;
+UPDATE history SET record_id = substring(record_key from '^[^:]*:[^:]*:(.*)$');
+CREATE INDEX history_by_record_id ON history (record_id, id);
+";
+
+/// Flows an operator paused: their events wait on the queue until the row is gone.
+const V7: &str = "
+CREATE TABLE paused_flows (flow TEXT PRIMARY KEY, paused_at BIGINT NOT NULL);
+";
+
+/// Every failed attempt at an event: its number, the error and the vendor's code, kept so a
+/// dead letter shows how each attempt failed, not only the last.
+const V6_SQLITE: &str = "
+CREATE TABLE event_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+    error TEXT NOT NULL, error_code TEXT, at INTEGER NOT NULL);
+CREATE INDEX event_attempts_by_event ON event_attempts (event_id, id);
+";
+const V6_POSTGRES: &str = "
+CREATE TABLE event_attempts (
+    id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL, attempt BIGINT NOT NULL,
+    error TEXT NOT NULL, error_code TEXT, at BIGINT NOT NULL);
+CREATE INDEX event_attempts_by_event ON event_attempts (event_id, id);
+";
+
+/// What dead letters are filtered by, each with an index that keeps the newest-first order:
+/// the flow and the record id (filled in at insert; `''` when the event belongs to no flow)
+/// and the event as last replayed with an edited payload (the original stays in `event`).
+const V5: &str = "
+ALTER TABLE dead_letters ADD COLUMN flow TEXT;
+ALTER TABLE dead_letters ADD COLUMN record_id TEXT;
+ALTER TABLE dead_letters ADD COLUMN edited_event TEXT;
+CREATE INDEX dead_letters_by_flow ON dead_letters (flow, id);
+CREATE INDEX dead_letters_by_error_code ON dead_letters (error_code, id);
+CREATE INDEX dead_letters_by_record_id ON dead_letters (record_id, id);
+CREATE INDEX dead_letters_by_record_key ON dead_letters (record_key, id);
+CREATE INDEX dead_letters_by_failed_at ON dead_letters (failed_at, id);
+";
 
 /// Leases on the slots of a limit shared by every instance (NetSuite's account concurrency):
 /// a row is a slot taken until `until_ms`, unless renewed.

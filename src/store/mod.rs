@@ -2,6 +2,7 @@
 //! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
 //! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod dead_letter_query;
 mod driver;
 mod migrations;
 mod postgres;
@@ -66,6 +67,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError>;
     async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError>;
+    /// One parked conflict; `NotFound` when there is none with this id.
+    async fn conflict(&self, id: i64) -> Result<Conflict, StoreError>;
 
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError>;
     async fn dead_letters(
@@ -73,7 +76,23 @@ pub trait Store: Send + Sync + 'static {
         status: Option<DeadLetterStatus>,
         limit: usize,
     ) -> Result<Vec<StoredDeadLetter>, StoreError>;
+    /// The letters matching `filter`, newest first, only those older than `before_id` (the
+    /// id of the last letter of the previous page) when given.
+    async fn dead_letter_page(
+        &self,
+        filter: &DeadLetterFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError>;
+    /// How many letters match `filter`.
+    async fn count_dead_letters(&self, filter: &DeadLetterFilter) -> Result<u64, StoreError>;
     async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError>;
+    /// Keeps the edited event a letter was replayed with (the event as received stays).
+    async fn edit_dead_letter(
+        &self,
+        id: i64,
+        edited: &crate::domain::ChangeEvent,
+    ) -> Result<(), StoreError>;
     /// Moves a dead letter from status `from` to `to`, atomically; `false` when it is not in
     /// `from` (another replay or discard came first), `NotFound` when there is no such letter.
     async fn move_dead_letter(
@@ -83,12 +102,43 @@ pub trait Store: Send + Sync + 'static {
         to: DeadLetterStatus,
     ) -> Result<bool, StoreError>;
 
+    /// Pauses a flow by name; `false` when it was paused already.
+    async fn pause_flow(&self, flow: &str) -> Result<bool, StoreError>;
+    /// Resumes a flow; `false` when it was not paused.
+    async fn resume_flow(&self, flow: &str) -> Result<bool, StoreError>;
+    /// Whether a flow is paused (asked before each of its events is applied).
+    async fn flow_paused(&self, flow: &str) -> Result<bool, StoreError>;
+    /// The paused flows and since when (milliseconds since the epoch).
+    async fn paused_flows(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Open dead letters per flow name (`''` for events of no flow).
+    async fn open_dead_letters_by_flow(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Remembers a failed attempt at an event.
+    async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError>;
+    /// Every failed attempt at an event, oldest first (replays included).
+    async fn attempts(&self, event_id: &str) -> Result<Vec<FailedAttempt>, StoreError>;
+
     /// A record's history, newest first.
     async fn history(
         &self,
         record_key: &str,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// How many history entries of each flow had each outcome since `since_ms`.
+    async fn flow_outcomes(&self, since_ms: i64) -> Result<Vec<FlowOutcomes>, StoreError>;
+
+    /// The history of a record known by its system and id (whatever its object), newest first.
+    async fn history_of_id(
+        &self,
+        system: crate::domain::System,
+        record_id: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// The last write tandem made to each record for one of these events (a record written
+    /// again later shows its later write instead).
+    async fn writes_of_events(&self, event_ids: &[String]) -> Result<Vec<Written>, StoreError>;
 
     /// The newest history entries of every record, newest first.
     async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
@@ -155,5 +205,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+#[cfg(test)]
+mod ops_tests;
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,19 @@ pub const LINKED_NETSUITE: &str =
 pub const LINKED_SALESFORCE: &str =
     "SELECT salesforce_id FROM record_links WHERE kind = ?1 AND netsuite_id = ?2";
 pub const INSERT_HISTORY: &str =
-    "INSERT INTO history (record_key, event_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO history (record_key, event_id, action, detail, at, record_id, flow)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub const FLOW_OUTCOMES: &str = "SELECT flow, action, COUNT(*) FROM history
+     WHERE at >= ?1 AND flow IS NOT NULL GROUP BY flow, action";
+/// `?2` is `system:%`: the record's entries whatever its object.
+pub const HISTORY_BY_ID: &str = "SELECT record_key, event_id, action, detail, at FROM history
+     WHERE record_id = ?1 AND record_key LIKE ?2 ORDER BY id DESC LIMIT ?3";
+/// What tandem last wrote to each record, for the writes some events made.
+pub fn writes_of_events(condition: &str) -> String {
+    format!(
+        "SELECT system, object, record_id, field_names, event_id, written_at FROM written_fields WHERE {condition}"
+    )
+}
 pub const HISTORY: &str = "SELECT record_key, event_id, action, detail, at FROM history
      WHERE record_key = ?1 ORDER BY id DESC LIMIT ?2";
 pub const RECENT_HISTORY: &str =
@@ -35,19 +47,19 @@ pub const RECENT_HISTORY: &str =
 pub const INSERT_CONFLICT: &str =
     "INSERT INTO conflicts (event_id, record_key, event, reason, candidates, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+pub const CONFLICT: &str =
+    "SELECT id, event, reason, candidates, created_at FROM conflicts WHERE id = ?1";
 pub const CONFLICTS: &str =
     "SELECT id, event, reason, candidates, created_at FROM conflicts ORDER BY id DESC LIMIT ?1";
-pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7) RETURNING id";
-const DEAD_LETTER_COLUMNS: &str = "id, event, reason, error_code, attempts, status, failed_at";
-pub fn dead_letters(filtered: bool) -> String {
-    let filter = if filtered { "WHERE status = ?2" } else { "" };
-    format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters {filter} ORDER BY id DESC LIMIT ?1")
-}
+pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at, flow, record_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9) RETURNING id";
+pub const DEAD_LETTER_COLUMNS: &str =
+    "id, event, reason, error_code, attempts, status, failed_at, edited_event";
 pub fn dead_letter() -> String {
     format!("SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?1")
 }
 /// Moves a letter only from the status expected: two replays cannot both find it open.
+pub const EDIT_DEAD_LETTER: &str = "UPDATE dead_letters SET edited_event = ?2 WHERE id = ?1";
 pub const MOVE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
 /// Which of a request's delivery ids were seen, in one statement.
@@ -89,3 +101,12 @@ pub const RENEW_SLOT: &str =
     "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
 pub const RELEASE_SLOT: &str =
     "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
+pub const INSERT_ATTEMPT: &str = "INSERT INTO event_attempts (event_id, attempt, error, error_code, at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const ATTEMPTS: &str = "SELECT event_id, attempt, error, error_code, at FROM event_attempts WHERE event_id = ?1 ORDER BY id";
+pub const PAUSE_FLOW: &str =
+    "INSERT INTO paused_flows (flow, paused_at) VALUES (?1, ?2) ON CONFLICT (flow) DO NOTHING";
+pub const RESUME_FLOW: &str = "DELETE FROM paused_flows WHERE flow = ?1";
+pub const PAUSED_FLOWS: &str = "SELECT flow, paused_at FROM paused_flows ORDER BY flow";
+pub const FLOW_PAUSED: &str = "SELECT 1 FROM paused_flows WHERE flow = ?1";
+pub const OPEN_DEAD_LETTERS_BY_FLOW: &str =
+    "SELECT flow, COUNT(*) FROM dead_letters WHERE status = 'open' GROUP BY flow";

@@ -3,7 +3,7 @@
 
 use super::driver::{Driver, Row, Value, values};
 use super::*;
-use crate::domain::{ChangeEvent, Envelope};
+use crate::domain::{ChangeEvent, Envelope, System};
 
 /// A [`Store`] on any database a [`Driver`] connects to.
 pub struct SqlStore<D> {
@@ -14,6 +14,7 @@ impl<D: Driver> SqlStore<D> {
     /// Wraps a driver and brings its schema up to date.
     pub async fn migrated(driver: D) -> Result<Self, StoreError> {
         migrations::migrate(&driver).await?;
+        dead_letter_query::backfill(&driver).await?;
         Ok(Self { driver })
     }
 
@@ -55,7 +56,7 @@ fn claim_values(claim: &RecordClaim) -> Vec<Value> {
     ]
 }
 
-/// id, event, reason, error_code, attempts, status, failed_at
+/// id, event, reason, error_code, attempts, status, failed_at, edited_event
 fn dead_letter_from(row: &Row) -> Result<StoredDeadLetter, StoreError> {
     let status = row.text(5)?;
     Ok(StoredDeadLetter {
@@ -67,6 +68,10 @@ fn dead_letter_from(row: &Row) -> Result<StoredDeadLetter, StoreError> {
         status: DeadLetterStatus::parse(&status)
             .ok_or_else(|| corrupt(format!("dead letter status {status:?}")))?,
         failed_at_ms: row.int(6)?,
+        edited_event: row
+            .optional_text(7)?
+            .map(|text| decode_event(&text))
+            .transpose()?,
     })
 }
 
@@ -155,7 +160,24 @@ impl<D: Driver> Store for SqlStore<D> {
             tx.execute(sql::INSERT_LINK, inserted).await?;
         }
         let h = &completion.history;
-        let entry = values![&h.record_key, &h.event_id, &h.action, &h.detail, h.at_ms];
+        // `source:object:id`: the id is what follows the second colon.
+        let mut parts = h.record_key.splitn(3, ':');
+        let (system, object) = (parts.next(), parts.next());
+        let record_id = parts.next().unwrap_or_default();
+        let flow = system
+            .and_then(System::parse)
+            .zip(object)
+            .and_then(|(system, object)| crate::sync::flows::flow_of_record(system, object))
+            .map(|flow| flow.as_str().to_owned());
+        let entry = values![
+            &h.record_key,
+            &h.event_id,
+            &h.action,
+            &h.detail,
+            h.at_ms,
+            record_id,
+            flow
+        ];
         tx.execute(sql::INSERT_HISTORY, entry).await?;
         tx.commit().await
     }
@@ -218,6 +240,11 @@ impl<D: Driver> Store for SqlStore<D> {
         rows.iter().map(conflict_from).collect()
     }
 
+    async fn conflict(&self, id: i64) -> Result<Conflict, StoreError> {
+        let rows = self.driver.query(sql::CONFLICT, values![id]).await?;
+        first(rows, conflict_from)?.ok_or_else(|| StoreError::NotFound(format!("conflict {id}")))
+    }
+
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError> {
         let event = &letter.event;
         let added = values![
@@ -227,7 +254,9 @@ impl<D: Driver> Store for SqlStore<D> {
             letter.reason,
             letter.error_code,
             i64::from(letter.attempts),
-            now_ms()
+            now_ms(),
+            dead_letter_query::flow_column(event),
+            &event.record_id
         ];
         let rows = self.driver.query(sql::INSERT_DEAD_LETTER, added).await?;
         first(rows, |row| row.int(0))?.ok_or_else(|| corrupt("no dead letter id returned"))
@@ -238,11 +267,40 @@ impl<D: Driver> Store for SqlStore<D> {
         status: Option<DeadLetterStatus>,
         limit: usize,
     ) -> Result<Vec<StoredDeadLetter>, StoreError> {
-        let mut filter = values![row_limit(limit)];
-        filter.extend(status.map(|status| Value::from(status.as_str())));
-        let query = sql::dead_letters(status.is_some());
-        let rows = self.driver.query(&query, filter).await?;
+        let filter = DeadLetterFilter {
+            status,
+            ..DeadLetterFilter::default()
+        };
+        self.dead_letter_page(&filter, None, limit).await
+    }
+
+    async fn dead_letter_page(
+        &self,
+        filter: &DeadLetterFilter,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        let (query, params) = dead_letter_query::page(filter, before_id, row_limit(limit));
+        let rows = self.driver.query(&query, params).await?;
         rows.iter().map(dead_letter_from).collect()
+    }
+
+    async fn count_dead_letters(&self, filter: &DeadLetterFilter) -> Result<u64, StoreError> {
+        let (query, params) = dead_letter_query::count(filter);
+        let rows = self.driver.query(&query, params).await?;
+        let count = first(rows, |row| row.int(0))?.unwrap_or(0);
+        u64::try_from(count).map_err(corrupt)
+    }
+
+    async fn edit_dead_letter(&self, id: i64, edited: &ChangeEvent) -> Result<(), StoreError> {
+        let changed = self
+            .driver
+            .execute(sql::EDIT_DEAD_LETTER, values![id, encode_event(edited)])
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("dead letter {id}")));
+        }
+        Ok(())
     }
 
     async fn dead_letter(&self, id: i64) -> Result<StoredDeadLetter, StoreError> {
@@ -272,6 +330,73 @@ impl<D: Driver> Store for SqlStore<D> {
         Ok(false)
     }
 
+    async fn pause_flow(&self, flow: &str) -> Result<bool, StoreError> {
+        let paused = self
+            .driver
+            .execute(sql::PAUSE_FLOW, values![flow, now_ms()])
+            .await?;
+        Ok(paused == 1)
+    }
+
+    async fn resume_flow(&self, flow: &str) -> Result<bool, StoreError> {
+        let resumed = self.driver.execute(sql::RESUME_FLOW, values![flow]).await?;
+        Ok(resumed == 1)
+    }
+
+    async fn flow_paused(&self, flow: &str) -> Result<bool, StoreError> {
+        let rows = self.driver.query(sql::FLOW_PAUSED, values![flow]).await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn paused_flows(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = self.driver.query(sql::PAUSED_FLOWS, vec![]).await?;
+        rows.iter()
+            .map(|row| Ok((row.text(0)?, row.int(1)?)))
+            .collect()
+    }
+
+    async fn open_dead_letters_by_flow(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::OPEN_DEAD_LETTERS_BY_FLOW, vec![])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let flow = row.optional_text(0)?.unwrap_or_default();
+                Ok((flow, u64::try_from(row.int(1)?).map_err(corrupt)?))
+            })
+            .collect()
+    }
+
+    async fn record_attempt(&self, attempt: &FailedAttempt) -> Result<(), StoreError> {
+        let row = values![
+            &attempt.event_id,
+            i64::from(attempt.attempt),
+            &attempt.error,
+            attempt.error_code.clone(),
+            attempt.at_ms
+        ];
+        self.driver
+            .execute(sql::INSERT_ATTEMPT, row)
+            .await
+            .map(drop)
+    }
+
+    async fn attempts(&self, event_id: &str) -> Result<Vec<FailedAttempt>, StoreError> {
+        let rows = self.driver.query(sql::ATTEMPTS, values![event_id]).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FailedAttempt {
+                    event_id: row.text(0)?,
+                    attempt: u32::try_from(row.int(1)?).map_err(corrupt)?,
+                    error: row.text(2)?,
+                    error_code: row.optional_text(3)?,
+                    at_ms: row.int(4)?,
+                })
+            })
+            .collect()
+    }
+
     async fn history(
         &self,
         record_key: &str,
@@ -282,6 +407,63 @@ impl<D: Driver> Store for SqlStore<D> {
             .query(sql::HISTORY, values![record_key, row_limit(limit)])
             .await?;
         rows.iter().map(history_from).collect()
+    }
+
+    async fn flow_outcomes(&self, since_ms: i64) -> Result<Vec<FlowOutcomes>, StoreError> {
+        let rows = self
+            .driver
+            .query(sql::FLOW_OUTCOMES, values![since_ms])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FlowOutcomes {
+                    flow: row.text(0)?,
+                    action: row.text(1)?,
+                    count: u64::try_from(row.int(2)?).map_err(corrupt)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn history_of_id(
+        &self,
+        system: System,
+        record_id: &str,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let prefix = format!("{}:%", system.as_str());
+        let rows = self
+            .driver
+            .query(
+                sql::HISTORY_BY_ID,
+                values![record_id, prefix, row_limit(limit)],
+            )
+            .await?;
+        rows.iter().map(history_from).collect()
+    }
+
+    async fn writes_of_events(&self, event_ids: &[String]) -> Result<Vec<Written>, StoreError> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, params) = self.driver.dialect().any_of("event_id", event_ids);
+        let rows = self
+            .driver
+            .query(&sql::writes_of_events(&condition), params)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let system = row.text(0)?;
+                let system =
+                    System::parse(&system).ok_or_else(|| corrupt(format!("system {system:?}")))?;
+                Ok(Written {
+                    record: RecordRef::new(system, &row.text(1)?, &row.text(2)?),
+                    field_names: LedgerWrite::split_names(&row.text(3)?),
+                    event_id: row.text(4)?,
+                    at_ms: row.int(5)?,
+                })
+            })
+            .collect()
     }
 
     async fn recent_history(&self, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {

@@ -170,6 +170,24 @@ pub struct StoredDeadLetter {
     pub attempts: u32,
     pub status: DeadLetterStatus,
     pub failed_at_ms: i64,
+    /// The event as last replayed with an edited payload; `event` stays as received.
+    pub edited_event: Option<ChangeEvent>,
+}
+
+/// Which dead letters a listing, a bulk replay or a bulk discard is about; `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadLetterFilter {
+    /// A flow name (`account_to_customer`).
+    pub flow: Option<String>,
+    /// The vendor's error code.
+    pub error_code: Option<String>,
+    /// A record id (`001…`, `647`) or a whole record key (`salesforce:account:001…`).
+    pub record: Option<String>,
+    /// Failed before this time (milliseconds since the epoch).
+    pub failed_before_ms: Option<i64>,
+    /// Failed at or after this time (milliseconds since the epoch).
+    pub failed_after_ms: Option<i64>,
+    pub status: Option<DeadLetterStatus>,
 }
 
 /// A worker's claim on a record while it applies one of its events: another instance handed
@@ -223,4 +241,35 @@ pub struct SlotLease {
     pub holder: String,
     /// When the slot is free again unless renewed (milliseconds since the epoch).
     pub until_ms: i64,
+}
+
+/// One failed attempt at an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedAttempt {
+    pub event_id: String,
+    /// 1 on the first delivery; a replay starts again at 1.
+    pub attempt: u32,
+    pub error: String,
+    /// The vendor's error code, when it sent one.
+    pub error_code: Option<String>,
+    pub at_ms: i64,
+}
+
+/// A write tandem made, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub record: RecordRef,
+    pub field_names: Vec<String>,
+    /// The event the write applied.
+    pub event_id: String,
+    pub at_ms: i64,
+}
+
+/// How many of a flow's history entries had one outcome in a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowOutcomes {
+    pub flow: String,
+    /// The history action: `written`, `echo_dropped`…
+    pub action: String,
+    pub count: u64,
 }

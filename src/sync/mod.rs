@@ -15,6 +15,7 @@ pub mod matching;
 pub mod order_terms;
 pub mod outcome;
 pub mod pair;
+pub mod pause;
 pub mod retry;
 pub mod settle;
 pub mod settled;

@@ -9,8 +9,8 @@ use crate::config::ConflictPolicy;
 use crate::domain::ChangeEvent;
 use crate::queue::{Lease, Queue};
 use crate::store::{
-    Completion, HistoryEntry, LedgerWrite, Link, NewConflict, NewDeadLetter, RecordRef, Store,
-    StoreError,
+    Completion, FailedAttempt, HistoryEntry, LedgerWrite, Link, NewConflict, NewDeadLetter,
+    RecordRef, Store, StoreError,
 };
 use std::sync::Arc;
 
@@ -131,6 +131,7 @@ impl Settler {
     /// Retries later or dead-letters, per the policy; returns what became of the event.
     pub async fn fail(&self, lease: &Lease, error: SyncError) -> Outcome {
         let event = &lease.event;
+        self.remember_attempt(event, &error).await;
         let decision = match &error {
             SyncError::MissingDependency { retry_in, .. } => {
                 self.policy.dependency_delay(event.attempt, *retry_in)
@@ -185,6 +186,21 @@ impl Settler {
             vec![],
         )
         .await
+    }
+
+    /// Keeps the failed attempt for the operator (a dead letter lists them); losing it loses
+    /// only that detail, so a store error is logged, not retried.
+    async fn remember_attempt(&self, event: &ChangeEvent, error: &SyncError) {
+        let attempt = FailedAttempt {
+            event_id: event.id.clone(),
+            attempt: event.attempt,
+            error: error.to_string(),
+            error_code: error.code(),
+            at_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        if let Err(store_error) = self.store.record_attempt(&attempt).await {
+            tracing::warn!(%store_error, event_id = %event.id, "could not record the failed attempt");
+        }
     }
 
     pub async fn ack(&self, lease: &Lease) {

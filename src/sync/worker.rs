@@ -88,6 +88,10 @@ impl Worker {
             observe(&lease.event, outcome);
             return;
         }
+        let (store, queue) = (self.settler.store.as_ref(), self.settler.queue.as_ref());
+        if super::pause::postponed(store, queue, self.flows.flow_of(&lease.event), &lease).await {
+            return;
+        }
         for taker in &self.takers {
             match taker.take(lease).await {
                 Ok(()) => return,

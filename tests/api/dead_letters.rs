@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod filters;
 mod poison;
 mod transitions;
 

@@ -128,6 +128,24 @@ impl Queue for EmbeddedQueue {
             token,
             delay,
             error,
+            postponed: false,
+            reply,
+        })
+        .await
+    }
+
+    async fn postpone(
+        &self,
+        token: LeaseToken,
+        delay: Duration,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        let error = reason.to_owned();
+        self.call(|reply| Command::RetryLater {
+            token,
+            delay,
+            error,
+            postponed: true,
             reply,
         })
         .await

@@ -219,6 +219,32 @@ async fn an_event_handed_out_too_often_comes_back_marked_exhausted() {
 }
 
 #[tokio::test]
+async fn a_postponed_event_is_not_counted_as_handed_out_and_keeps_its_record_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&dir);
+    settings.max_deliveries = 2;
+    let queue = EmbeddedQueue::open(settings).await.unwrap();
+    let events = vec![event("held", "1"), event("next", "1")];
+    queue.enqueue(vec![delivery("d", events)]).await.unwrap();
+    for _ in 0..5 {
+        let claimed = claim_ids(&queue, 10).await;
+        let ids: Vec<&str> = claimed.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["held"], "the record's next event waits");
+        let lease = &claimed[0].1;
+        assert!(lease.exhausted.is_none(), "postponements do not count");
+        assert_eq!(lease.event.attempt, 1);
+        queue
+            .postpone(lease.token, Duration::ZERO, "flow paused")
+            .await
+            .unwrap();
+    }
+    let (id, lease) = claim_ids(&queue, 1).await.remove(0);
+    assert_eq!(id, "held");
+    queue.ack(lease.token).await.unwrap();
+    assert_eq!(claim_ids(&queue, 1).await[0].0, "next");
+}
+
+#[tokio::test]
 async fn queued_events_survive_closing_and_reopening_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut short_leases = settings(&dir);

@@ -38,6 +38,8 @@ pub(super) enum Command {
         token: LeaseToken,
         delay: Duration,
         error: String,
+        /// A postponement, not a failed attempt: the delivery does not count.
+        postponed: bool,
         reply: Reply<()>,
     },
     DeadLetter {
@@ -187,11 +189,13 @@ fn execute(tx: &Transaction, settings: &EmbeddedSettings, command: Command, now:
             token,
             delay,
             error,
+            postponed,
             reply,
         } => answer(
             reply,
             guarded(tx, |c| {
-                retry_later(c, token, now + delay.as_millis() as i64, &error)
+                let at = now + delay.as_millis() as i64;
+                retry_later(c, token, at, &error, postponed)
             }),
         ),
         Command::DeadLetter {
@@ -329,12 +333,14 @@ fn retry_later(
     token: LeaseToken,
     available_at: i64,
     error: &str,
+    postponed: bool,
 ) -> Result<(), QueueError> {
     let updated = c
         .execute(
-            "UPDATE events SET available_at = ?3, lease_nonce = NULL, lease_until = NULL, last_error = ?4
+            "UPDATE events SET available_at = ?3, lease_nonce = NULL, lease_until = NULL, last_error = ?4,
+                 deliveries = CASE WHEN ?5 THEN MAX(deliveries - 1, 0) ELSE deliveries END
              WHERE seq = ?1 AND lease_nonce = ?2",
-            params![token.id, token.nonce, available_at, error],
+            params![token.id, token.nonce, available_at, error, postponed],
         )
         .map_err(unavailable)?;
     if updated == 0 {

@@ -43,8 +43,13 @@ impl Apply for Flows {
 
 /// The flow an event belongs to; `None` when tandem syncs nothing for it.
 pub fn flow_of(event: &ChangeEvent) -> Option<Flow> {
-    let object = event.object.to_ascii_lowercase();
-    Some(match (event.source, object.as_str()) {
+    flow_of_record(event.source, &event.object)
+}
+
+/// The flow of the records of `object` in `source`; `None` when tandem syncs none of them.
+pub fn flow_of_record(source: System, object: &str) -> Option<Flow> {
+    let object = object.to_ascii_lowercase();
+    Some(match (source, object.as_str()) {
         (System::Salesforce, "account") => Flow::AccountToCustomer,
         (System::Netsuite, "customer") => Flow::CustomerToAccount,
         (System::Salesforce, "contact") => Flow::ContactToContact,

@@ -18,6 +18,15 @@ async fn without_server_admin_token_the_ops_api_is_disabled() {
             (Method::GET, "/api/v1/dead-letters/1"),
             (Method::POST, "/api/v1/dead-letters/1/replay"),
             (Method::POST, "/api/v1/dead-letters/1/discard"),
+            (Method::POST, "/api/v1/dead-letters/replay"),
+            (Method::POST, "/api/v1/dead-letters/discard"),
+            (Method::GET, "/api/v1/flows"),
+            (Method::POST, "/api/v1/flows/account_to_customer/pause"),
+            (Method::POST, "/api/v1/flows/account_to_customer/resume"),
+            (
+                Method::GET,
+                "/api/v1/records/salesforce/001Sbx0000000002AAA",
+            ),
         ] {
             let (status, body) = ops_as(&app, method, path, authorization.as_deref()).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
@@ -41,8 +50,15 @@ async fn a_missing_or_wrong_bearer_token_is_refused_with_401() {
     let wrong = "Bearer not-the-admin-token-at-all";
     let near_miss = format!("Bearer {ADMIN_TOKEN}x");
     let other_scheme = format!("Basic {ADMIN_TOKEN}");
-    for authorization in [None, Some(wrong), Some(&near_miss), Some(&other_scheme)] {
-        let mut request = app.client.post(app.url("/api/v1/dead-letters/1/replay"));
+    let paths = [
+        "/api/v1/dead-letters/1/replay",
+        "/api/v1/dead-letters/replay",
+        "/api/v1/dead-letters/discard",
+        "/api/v1/flows/account_to_customer/pause",
+    ];
+    let attempts = [None, Some(wrong), Some(&near_miss), Some(&other_scheme)];
+    for (authorization, path) in attempts.into_iter().flat_map(|a| paths.map(|p| (a, p))) {
+        let mut request = app.client.post(app.url(path));
         if let Some(value) = authorization {
             request = request.header(reqwest::header::AUTHORIZATION, value);
         }
@@ -67,7 +83,7 @@ async fn a_missing_or_wrong_bearer_token_is_refused_with_401() {
 
     let (status, body) = ops(&app, Method::GET, LIST).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body, json!({ "dead_letters": [] }));
+    assert_eq!(body, json!({ "dead_letters": [], "next_cursor": null }));
     let (status, _) = ops_as(
         &app,
         Method::GET,

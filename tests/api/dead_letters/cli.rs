@@ -158,3 +158,94 @@ async fn tandem_dlq_lists_shows_replays_and_discards_and_refuses_unknown_or_clos
     let leases = queue.receive(10, Duration::from_millis(200)).await.unwrap();
     assert!(leases.is_empty(), "a discard queues nothing");
 }
+
+#[tokio::test]
+async fn tandem_dlq_filters_lists_as_json_replays_all_with_progress_and_replays_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = tandem::store::open(&store_url).await.unwrap();
+    let mut customers = Vec::new();
+    for n in 0..3 {
+        let event = customer_event(&format!("msg_cli_bulk_{n}"), &format!("60{n}"));
+        customers.push(add_letter(store.as_ref(), event).await);
+    }
+    let mut account = customer_event("msg_cli_account", "001Sbx0000000002AAA");
+    account.source = System::Salesforce;
+    account.object = "Account".into();
+    let account = add_letter(store.as_ref(), account).await;
+
+    let listed = dlq(
+        &config,
+        &[
+            "list",
+            "--flow",
+            "customer_to_account",
+            "--limit",
+            "2",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert!(listed.success, "{}", listed.stderr);
+    let listed: Value = serde_json::from_str(&listed.stdout).expect("--output json prints JSON");
+    let ids: Vec<i64> = listed["dead_letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|letter| letter["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [customers[2], customers[1]]);
+    assert_eq!(listed["next_cursor"], customers[1].to_string());
+    let refused = dlq(&config, &["list", "--older-than", "soon"]).await;
+    assert!(!refused.success);
+    assert!(refused.stderr.contains("older_than:"), "{}", refused.stderr);
+
+    let payload = dir.path().join("edited.json");
+    std::fs::write(&payload, r#"{"companyName": "Acme Limited"}"#).unwrap();
+    let edited = dlq(
+        &config,
+        &[
+            "replay",
+            &account.to_string(),
+            "--payload-file",
+            payload.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(edited.success, "{}", edited.stderr);
+    assert!(
+        edited
+            .stdout
+            .ends_with("is queued again with the edited payload\n"),
+        "{}",
+        edited.stdout
+    );
+    let kept = store.dead_letter(account).await.unwrap();
+    assert_eq!(
+        kept.edited_event.unwrap().fields["companyName"],
+        "Acme Limited"
+    );
+    assert_eq!(kept.event.fields["companyname"], "Acme Ltd");
+
+    let all = dlq(
+        &config,
+        &["replay", "--all", "--flow", "customer_to_account"],
+    )
+    .await;
+    assert!(all.success, "{}", all.stderr);
+    assert_eq!(all.stderr, "replayed 3/3\n");
+    assert_eq!(all.stdout, "replayed 3 of 3 matching open dead letters\n");
+    for id in customers {
+        assert_eq!(
+            store.dead_letter(id).await.unwrap().status,
+            DeadLetterStatus::Replayed
+        );
+    }
+    let none = dlq(&config, &["discard", "--all"]).await;
+    assert!(none.success, "{}", none.stderr);
+    assert_eq!(none.stdout, "discarded 0 of 0 matching open dead letters\n");
+    let both = dlq(&config, &["discard", "7", "--flow", "customer_to_account"]).await;
+    assert!(!both.success, "filter flags beside an id are refused");
+}

@@ -127,6 +127,28 @@ async fn a_poison_event_is_dead_lettered_after_its_scheduled_attempts_and_one_re
     assert_eq!(shown["event_id"], letter.event.id.as_str());
     assert_eq!(shown["attempts"], expected);
     assert_eq!(shown["event"]["fields"]["Phone"], NEW_PHONE);
+    assert!(
+        shown.get("failures").is_none(),
+        "lists leave the attempts out"
+    );
+
+    // Shown alone, with how each attempt failed.
+    let one = format!("/api/v1/dead-letters/{}", letter.id);
+    let (status, shown) = ops(&synced.app, Method::GET, &one).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    let failures = shown["failures"].as_array().unwrap();
+    let numbers: Vec<u64> = failures
+        .iter()
+        .map(|f| f["attempt"].as_u64().unwrap())
+        .collect();
+    let wanted: Vec<u64> = (1..=expected as u64).collect();
+    assert_eq!(numbers, wanted, "{shown}");
+    assert!(
+        failures
+            .iter()
+            .all(|f| f["error"].as_str().unwrap().contains("503")),
+        "{shown}"
+    );
 
     // NetSuite is back: one replay applies the change, once.
     let cleared = synced
