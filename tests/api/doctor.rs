@@ -87,47 +87,7 @@ impl SandboxBinary {
 
 /// A config for the sandbox's default credentials, queue and store under `dir`.
 fn write_config(dir: &Path, sandbox: &SandboxBinary) -> PathBuf {
-    let c = SandboxCredentials::default();
-    let text = format!(
-        r#"[queue]
-path = "{queue}"
-
-[store]
-url = "sqlite://{store}"
-
-[salesforce]
-instance_url = "{salesforce}"
-client_id = "{client_id}"
-client_secret = "{client_secret}"
-organization_id = "{org_id}"
-integration_user_id = "{user}"
-
-[netsuite]
-account_id = "{account}"
-base_url = "{netsuite}"
-consumer_key = "{consumer_key}"
-consumer_secret = "{consumer_secret}"
-token_id = "{token_id}"
-token_secret = "{token_secret}"
-integration_role = "{role}"
-webhook_secrets = ["{webhook_secret}"]
-"#,
-        queue = dir.join("queue.db").display(),
-        store = dir.join("store.db").display(),
-        salesforce = sandbox.salesforce,
-        client_id = c.salesforce_client_id,
-        client_secret = c.salesforce_client_secret,
-        org_id = c.salesforce_org_id,
-        user = c.salesforce_integration_user_id,
-        account = c.netsuite_account_id,
-        netsuite = sandbox.netsuite,
-        consumer_key = c.netsuite_consumer_key,
-        consumer_secret = c.netsuite_consumer_secret,
-        token_id = c.netsuite_token_id,
-        token_secret = c.netsuite_token_secret,
-        role = c.netsuite_integration_role,
-        webhook_secret = c.netsuite_webhook_secret,
-    );
+    let text = crate::helpers::sandbox_config_toml(dir, &sandbox.salesforce, &sandbox.netsuite);
     let path = dir.join("tandem.toml");
     std::fs::write(&path, text).unwrap();
     path

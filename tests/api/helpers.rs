@@ -379,3 +379,52 @@ pub async fn queued_webhook_ids(dir: &Path) -> std::collections::HashSet<String>
         }
     }
 }
+
+/// The queue, store and both systems' sections of a config that talks to a sandbox at these
+/// URLs with its default credentials (what `tandem::sandbox::tandem_config::configure` sets,
+/// as TOML); queue and store files under `dir`.
+pub fn sandbox_config_toml(
+    dir: &Path,
+    salesforce_url: impl std::fmt::Display,
+    netsuite_url: impl std::fmt::Display,
+) -> String {
+    let c = tandem::sandbox::SandboxCredentials::default();
+    format!(
+        r#"[queue]
+path = "{queue}"
+
+[store]
+url = "sqlite://{store}"
+
+[salesforce]
+instance_url = "{salesforce_url}"
+client_id = "{client_id}"
+client_secret = "{client_secret}"
+organization_id = "{org_id}"
+integration_user_id = "{user}"
+
+[netsuite]
+account_id = "{account}"
+base_url = "{netsuite_url}"
+consumer_key = "{consumer_key}"
+consumer_secret = "{consumer_secret}"
+token_id = "{token_id}"
+token_secret = "{token_secret}"
+integration_role = "{role}"
+webhook_secrets = ["{webhook_secret}"]
+"#,
+        queue = dir.join("queue.db").display(),
+        store = dir.join("store.db").display(),
+        client_id = c.salesforce_client_id,
+        client_secret = c.salesforce_client_secret,
+        org_id = c.salesforce_org_id,
+        user = c.salesforce_integration_user_id,
+        account = c.netsuite_account_id,
+        consumer_key = c.netsuite_consumer_key,
+        consumer_secret = c.netsuite_consumer_secret,
+        token_id = c.netsuite_token_id,
+        token_secret = c.netsuite_token_secret,
+        role = c.netsuite_integration_role,
+        webhook_secret = c.netsuite_webhook_secret,
+    )
+}

@@ -6,56 +6,15 @@ use crate::synced::eventually;
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
-use tandem::sandbox::{EchoConfig, Sandbox, SandboxConfig, SandboxCredentials};
+use tandem::sandbox::{EchoConfig, Sandbox, SandboxConfig};
 use tokio::io::AsyncBufReadExt;
 
 /// A config for the binary that talks to `sandbox` with its default credentials (what
 /// `tandem::sandbox::tandem_config::configure` sets, written as TOML).
 fn write_sandbox_config(dir: &Path, sandbox: &Sandbox) -> std::path::PathBuf {
-    let c = SandboxCredentials::default();
     let text = format!(
-        r#"[server]
-listen = "127.0.0.1:0"
-log_format = "text"
-
-[queue]
-path = "{queue}"
-
-[store]
-url = "sqlite://{store}"
-
-[salesforce]
-instance_url = "{salesforce_url}"
-client_id = "{sf_client_id}"
-client_secret = "{sf_client_secret}"
-organization_id = "{sf_org}"
-integration_user_id = "{sf_user}"
-
-[netsuite]
-account_id = "{ns_account}"
-base_url = "{netsuite_url}"
-consumer_key = "{ns_consumer_key}"
-consumer_secret = "{ns_consumer_secret}"
-token_id = "{ns_token_id}"
-token_secret = "{ns_token_secret}"
-integration_role = "{ns_role}"
-webhook_secrets = ["{ns_webhook_secret}"]
-"#,
-        queue = dir.join("queue.db").display(),
-        store = dir.join("store.db").display(),
-        salesforce_url = sandbox.salesforce_url,
-        sf_client_id = c.salesforce_client_id,
-        sf_client_secret = c.salesforce_client_secret,
-        sf_org = c.salesforce_org_id,
-        sf_user = c.salesforce_integration_user_id,
-        ns_account = c.netsuite_account_id,
-        netsuite_url = sandbox.netsuite_url,
-        ns_consumer_key = c.netsuite_consumer_key,
-        ns_consumer_secret = c.netsuite_consumer_secret,
-        ns_token_id = c.netsuite_token_id,
-        ns_token_secret = c.netsuite_token_secret,
-        ns_role = c.netsuite_integration_role,
-        ns_webhook_secret = c.netsuite_webhook_secret,
+        "[server]\nlisten = \"127.0.0.1:0\"\nlog_format = \"text\"\n\n{}",
+        crate::helpers::sandbox_config_toml(dir, &sandbox.salesforce_url, &sandbox.netsuite_url)
     );
     let path = dir.join("tandem.toml");
     std::fs::write(&path, text).unwrap();
