@@ -97,8 +97,9 @@ pub trait Queue: Send + Sync + 'static {
     ) -> Result<(), QueueError>;
 
     /// Hand the event out again after `delay` because it may not be applied yet (its flow is
-    /// paused), not because it failed; later events of its record wait for it. The embedded
-    /// queue does not count the delivery; other backends retry it as after a failure.
+    /// paused), not because it failed: the hand-out is not counted as an attempt. On the
+    /// embedded queue later events of its record wait for it; on RabbitMQ they go on (the
+    /// worker skips stale versions). Backends without their own way retry it as after a failure.
     async fn postpone(
         &self,
         token: LeaseToken,

@@ -254,7 +254,17 @@ impl Queue for RabbitQueue {
         delay: Duration,
         error: &str,
     ) -> Result<(), QueueError> {
-        self.retry_copy(token, delay, error).await
+        self.retry_copy(token, delay, error, true).await
+    }
+
+    /// Republished through the retry tiers like a retry, but not counted as an attempt.
+    async fn postpone(
+        &self,
+        token: LeaseToken,
+        delay: Duration,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        self.retry_copy(token, delay, reason, false).await
     }
 
     /// See `settle`.

@@ -50,15 +50,23 @@ impl RabbitQueue {
 
     /// Publishes a copy to the smallest retry tier ≥ `delay` (zero: straight back to its
     /// shard) with the attempt count and the error, then acknowledges the original.
+    /// `counted`: whether this hand-out counts as an attempt (a retry) or not (an event of a
+    /// paused flow put back unapplied, which comes back with the attempt number it had).
     pub(super) async fn retry_copy(
         &self,
         token: LeaseToken,
         delay: Duration,
         error: &str,
+        counted: bool,
     ) -> Result<(), QueueError> {
         let held = self.dispatch.held(token)?;
+        let attempts_so_far = if counted {
+            held.event.attempt
+        } else {
+            held.event.attempt.saturating_sub(1)
+        };
         let mut entries: Vec<(&str, AMQPValue)> = vec![
-            (ATTEMPTS, headers::int(i64::from(held.event.attempt))),
+            (ATTEMPTS, headers::int(i64::from(attempts_so_far))),
             (LAST_ERROR, headers::text(error)),
         ];
         let exchange = if delay.is_zero() {

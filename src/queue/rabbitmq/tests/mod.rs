@@ -164,6 +164,36 @@ async fn a_delivery_id_is_refused_inside_dedupe_retention_and_forgotten_after_it
 }
 
 #[tokio::test]
+async fn a_postponed_event_comes_back_after_its_delay_with_the_same_attempt() {
+    let fx = Fixture::new(|_| {}).await;
+    fx.queue
+        .enqueue(vec![delivery("p", vec![event("held", "12")])])
+        .await
+        .unwrap();
+    let mut lease = fx.next_of("12").await;
+    assert_eq!(lease.event.attempt, 1);
+    for _ in 0..3 {
+        fx.queue
+            .postpone(lease.token, Duration::from_millis(100), "flow paused")
+            .await
+            .unwrap();
+        lease = fx.next_of("12").await;
+        assert_eq!(
+            (lease.event.id.as_str(), lease.event.attempt),
+            ("held", 1),
+            "a postponement is not an attempt"
+        );
+    }
+    fx.queue
+        .retry_later(lease.token, Duration::from_millis(100), "NetSuite 503")
+        .await
+        .unwrap();
+    let retried = fx.next_of("12").await;
+    assert_eq!(retried.event.attempt, 2, "a retry is");
+    fx.queue.ack(retried.token).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_retried_event_comes_back_after_its_delay_with_the_next_attempt() {
     let fx = Fixture::new(|_| {}).await;
     fx.queue
