@@ -3,87 +3,11 @@
 //! and exit code say what is missing, and which writes nothing to either system.
 
 use crate::helpers::binary_path;
+use crate::sandbox_binary::SandboxBinary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tandem::sandbox::SandboxCredentials;
-use tokio::io::AsyncBufReadExt;
-
-/// A running `tandem sandbox` and the URLs its banner printed.
-struct SandboxBinary {
-    _child: tokio::process::Child,
-    salesforce: String,
-    netsuite: String,
-}
-
-impl SandboxBinary {
-    async fn start(without_fields: &[&str]) -> SandboxBinary {
-        let mut command = tokio::process::Command::new(binary_path());
-        command.args([
-            "sandbox",
-            "--salesforce-listen",
-            "127.0.0.1:0",
-            "--netsuite-listen",
-            "127.0.0.1:0",
-        ]);
-        for field in without_fields {
-            command.args(["--without-field", field]);
-        }
-        let mut child = command
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut salesforce, mut netsuite) = (None, None);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while salesforce.is_none() || netsuite.is_none() {
-            let line = tokio::time::timeout_at(deadline, lines.next_line())
-                .await
-                .expect("the banner within 30 s")
-                .unwrap()
-                .expect("the sandbox keeps running");
-            let url = line.split_whitespace().nth(1).map(str::to_owned);
-            if line.starts_with("Salesforce ") {
-                salesforce = url;
-            } else if line.starts_with("NetSuite ") {
-                netsuite = url;
-            }
-        }
-        // Keep reading: a sandbox whose stdout is closed fails its next write.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        SandboxBinary {
-            _child: child,
-            salesforce: salesforce.unwrap(),
-            netsuite: netsuite.unwrap(),
-        }
-    }
-
-    /// The requests each emulator logged, as `METHOD path`.
-    async fn requests(&self) -> Vec<String> {
-        let http = reqwest::Client::new();
-        let mut all = Vec::new();
-        for base in [&self.salesforce, &self.netsuite] {
-            let log: Vec<Value> = http
-                .get(format!("{base}/_sandbox/requests?limit=1000"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.extend(log.iter().map(|entry| {
-                format!(
-                    "{} {}",
-                    entry["method"].as_str().unwrap_or_default(),
-                    entry["path"].as_str().unwrap_or_default()
-                )
-            }));
-        }
-        all
-    }
-}
 
 /// A config for the sandbox's default credentials, queue and store under `dir`.
 fn write_config(dir: &Path, sandbox: &SandboxBinary) -> PathBuf {

@@ -27,6 +27,7 @@ mod probe_command;
 mod raw_clients;
 mod real_orgs;
 mod records;
+mod sandbox_binary;
 mod sandbox_cli;
 mod shared_netsuite_limit;
 mod slow_clients;

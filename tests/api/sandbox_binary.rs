@@ -1,0 +1,83 @@
+//! The real `tandem sandbox` binary on free ports, as users start it: the URLs its banner
+//! prints, and the requests each emulator logged.
+
+use crate::helpers::binary_path;
+use serde_json::Value;
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
+
+/// A running `tandem sandbox` and the URLs its banner printed.
+pub struct SandboxBinary {
+    _child: tokio::process::Child,
+    pub salesforce: String,
+    pub netsuite: String,
+}
+
+impl SandboxBinary {
+    pub async fn start(without_fields: &[&str]) -> SandboxBinary {
+        let mut command = tokio::process::Command::new(binary_path());
+        command.args([
+            "sandbox",
+            "--salesforce-listen",
+            "127.0.0.1:0",
+            "--netsuite-listen",
+            "127.0.0.1:0",
+        ]);
+        for field in without_fields {
+            command.args(["--without-field", field]);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut salesforce, mut netsuite) = (None, None);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while salesforce.is_none() || netsuite.is_none() {
+            let line = tokio::time::timeout_at(deadline, lines.next_line())
+                .await
+                .expect("the banner within 30 s")
+                .unwrap()
+                .expect("the sandbox keeps running");
+            let url = line.split_whitespace().nth(1).map(str::to_owned);
+            if line.starts_with("Salesforce ") {
+                salesforce = url;
+            } else if line.starts_with("NetSuite ") {
+                netsuite = url;
+            }
+        }
+        // Keep reading: a sandbox whose stdout is closed fails its next write.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        SandboxBinary {
+            _child: child,
+            salesforce: salesforce.unwrap(),
+            netsuite: netsuite.unwrap(),
+        }
+    }
+
+    /// The requests each emulator logged, as `METHOD path`.
+    pub async fn requests(&self) -> Vec<String> {
+        let http = reqwest::Client::new();
+        let mut all = Vec::new();
+        for base in [&self.salesforce, &self.netsuite] {
+            let log: Vec<Value> = http
+                .get(format!("{base}/_sandbox/requests?limit=1000"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            all.extend(log.iter().map(|entry| {
+                format!(
+                    "{} {}",
+                    entry["method"].as_str().unwrap_or_default(),
+                    entry["path"].as_str().unwrap_or_default()
+                )
+            }));
+        }
+        all
+    }
+}
