@@ -30,6 +30,9 @@ pub struct FlowStatus {
     pub open_dead_letters: u64,
     /// Events finished in the last hour, by outcome (`written`, `echo_dropped`, `ignored`…).
     pub last_hour: BTreeMap<String, u64>,
+    /// Milliseconds from receipt to applied, over the last hour's written events (none yet: `None`).
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p95_ms: Option<u64>,
 }
 
 /// A flow by name, or `Unknown` listing the names.
@@ -66,6 +69,8 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
                 paused_at: since.and_then(DateTime::from_timestamp_millis),
                 open_dead_letters: letters.get(flow.as_str()).copied().unwrap_or(0),
                 last_hour: outcomes.remove(flow.as_str()).unwrap_or_default(),
+                latency_p50_ms: None,
+                latency_p95_ms: None,
             }
         })
         .collect())
@@ -133,6 +138,8 @@ mod tests {
             paused_at: None,
             open_dead_letters: 3,
             last_hour: BTreeMap::new(),
+            latency_p50_ms: None,
+            latency_p95_ms: None,
         }];
         let table = render(&flows);
         assert_eq!(table.lines().count(), 2);

@@ -3,6 +3,7 @@
 //! `tandem flows` and `tandem records` commands).
 
 pub mod alerts;
+pub mod conflicts;
 pub mod dead_letter_bulk;
 pub mod dead_letter_filter;
 pub mod dead_letter_view;

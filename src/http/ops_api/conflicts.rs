@@ -2,44 +2,15 @@
 //! candidate (reading only: resolving them is not built yet).
 
 use crate::http::{ApiError, AppState};
-use crate::store::{Conflict, StoreError};
+use crate::ops::conflicts::ConflictView;
+use crate::store::StoreError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Conflicts listed when `limit` is not given, and the most one request may ask for.
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 1000;
-
-/// A parked conflict as the ops API answers it.
-#[derive(Debug, Serialize)]
-pub struct ConflictView {
-    pub id: i64,
-    pub record_key: String,
-    pub event_id: String,
-    /// Why the event was parked (what matched).
-    pub reason: String,
-    /// The candidate records that matched.
-    pub candidates: Value,
-    pub created_at: DateTime<Utc>,
-    pub event: crate::domain::ChangeEvent,
-}
-
-impl From<Conflict> for ConflictView {
-    fn from(conflict: Conflict) -> Self {
-        Self {
-            id: conflict.id,
-            record_key: conflict.event.record_key(),
-            event_id: conflict.event.id.clone(),
-            reason: conflict.reason,
-            candidates: conflict.candidates,
-            created_at: DateTime::from_timestamp_millis(conflict.created_at_ms).unwrap_or_default(),
-            event: conflict.event,
-        }
-    }
-}
 
 /// `GET /api/v1/conflicts?limit=N`, newest first.
 pub async fn list(
