@@ -38,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::RECORD),
     ("get", ops_api::CONFLICTS),
     ("get", ops_api::CONFLICT),
+    ("post", ops_api::RESOLVE_CONFLICT),
 ];
 
 /// The routes one listener serves.
