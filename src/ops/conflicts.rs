@@ -5,8 +5,8 @@
 use crate::domain::ChangeEvent;
 use crate::queue::{Delivery, Queue, QueueError};
 use crate::store::{
-    Completion, Conflict, ConflictDecision, ConflictStatus, ConflictSubject, HistoryEntry, Store,
-    StoreError,
+    Completion, Conflict, ConflictDecision, ConflictStatus, ConflictSubject, HistoryEntry,
+    MatchDecision, Store, StoreError,
 };
 use crate::sync::Outcome;
 use chrono::{DateTime, Utc};
@@ -181,9 +181,10 @@ async fn find(store: &dyn Store, id: i64) -> Result<Conflict, ConflictError> {
     })
 }
 
-/// Resolves an open conflict. Linking stores the link and creating records the decision, in
-/// the same transaction as the resolution; then the parked event and every event that joined
-/// it are queued again, oldest first, and apply through their flow as any event does. Ignoring
+/// Resolves an open conflict. Linking or creating records what matching answers for the
+/// conflict's record from now on, in the same transaction as the resolution; then the parked
+/// event and every event that joined it are queued again, oldest first, and apply through their
+/// flow as any event does (which links the pair and writes the ids back). Ignoring
 /// finishes them instead, each with a history entry. Of two resolutions at once (in any
 /// instances), the store lets one through.
 pub async fn resolve(
@@ -251,21 +252,19 @@ fn decision(
                     candidates: candidates.join(", "),
                 });
             }
+            let matching = MatchDecision::Link(candidate.clone());
             ConflictDecision {
-                resolution: format!("link:{candidate}"),
-                link: Some(subject()?.link_to(candidate)),
-                create_for: None,
+                resolution: matching.as_text(),
+                matching: Some((subject()?, matching)),
             }
         }
         Resolution::Create => ConflictDecision {
-            resolution: "create".into(),
-            link: None,
-            create_for: Some(subject()?),
+            resolution: MatchDecision::Create.as_text(),
+            matching: Some((subject()?, MatchDecision::Create)),
         },
         Resolution::Ignore => ConflictDecision {
             resolution: "ignore".into(),
-            link: None,
-            create_for: None,
+            matching: None,
         },
     })
 }

@@ -18,11 +18,12 @@ const EVENTS: &str =
 const RESOLVE: &str =
     "UPDATE conflicts SET resolution = ?2, resolved_at = ?3 WHERE id = ?1 AND resolution IS NULL";
 const REOPEN: &str = "UPDATE conflicts SET resolution = NULL, resolved_at = NULL WHERE id = ?1";
-const DECIDE_CREATE: &str =
-    "INSERT INTO match_decisions (kind, side, record_id, decided_at) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (kind, side, record_id) DO UPDATE SET decided_at = excluded.decided_at";
-const CREATES_NEW: &str =
-    "SELECT 1 FROM match_decisions WHERE kind = ?1 AND side = ?2 AND record_id = ?3";
+const DECIDE: &str =
+    "INSERT INTO match_decisions (kind, side, record_id, decision, decided_at) VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (kind, side, record_id) DO UPDATE
+     SET decision = excluded.decision, decided_at = excluded.decided_at";
+const DECISION: &str =
+    "SELECT decision FROM match_decisions WHERE kind = ?1 AND side = ?2 AND record_id = ?3";
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
@@ -60,10 +61,6 @@ fn optional_int(row: &Row, index: usize) -> Result<Option<i64>, StoreError> {
         Some(Value::Null) => Ok(None),
         _ => row.int(index).map(Some),
     }
-}
-
-fn link_pair(link: &Link) -> Vec<Value> {
-    values![link.kind.as_str(), &link.salesforce_id, &link.netsuite_id]
 }
 
 impl<D: Driver> SqlStore<D> {
@@ -147,20 +144,15 @@ impl<D: Driver> SqlStore<D> {
         if resolved == 0 {
             return Ok(false);
         }
-        if let Some(link) = &decision.link {
-            tx.execute(sql::DELETE_LINK_PAIRS, link_pair(link)).await?;
-            let mut inserted = link_pair(link);
-            inserted.push(Value::Int(now));
-            tx.execute(sql::INSERT_LINK, inserted).await?;
-        }
-        if let Some(subject) = &decision.create_for {
+        if let Some((subject, matching)) = &decision.matching {
             let decided = values![
                 subject.kind.as_str(),
                 subject.side.as_str(),
                 &subject.id,
+                matching.as_text(),
                 now
             ];
-            tx.execute(DECIDE_CREATE, decided).await?;
+            tx.execute(DECIDE, decided).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -170,9 +162,16 @@ impl<D: Driver> SqlStore<D> {
         self.driver().execute(REOPEN, values![id]).await.map(drop)
     }
 
-    pub(super) async fn decided_new(&self, subject: &ConflictSubject) -> Result<bool, StoreError> {
+    pub(super) async fn decision_for(
+        &self,
+        subject: &ConflictSubject,
+    ) -> Result<Option<MatchDecision>, StoreError> {
         let asked = values![subject.kind.as_str(), subject.side.as_str(), &subject.id];
-        Ok(!self.driver().query(CREATES_NEW, asked).await?.is_empty())
+        let rows = self.driver().query(DECISION, asked).await?;
+        first(rows, |row| {
+            let text = row.text(0)?;
+            MatchDecision::parse(&text).ok_or_else(|| corrupt(format!("match decision {text:?}")))
+        })
     }
 
     pub(super) async fn latencies(&self, since_ms: i64) -> Result<Vec<FlowLatency>, StoreError> {

@@ -1,5 +1,5 @@
 //! Conflicts on both backends: a record's later events join its open conflict, a resolution
-//! is recorded once with its link or create decision, reopening keeps them, and the flows'
+//! is recorded once with its match decision, reopening keeps it, and the flows'
 //! latency percentiles by nearest rank.
 
 use super::tests::backends;
@@ -84,8 +84,7 @@ async fn a_resolution_is_recorded_once_with_its_link_and_a_resolved_record_parks
         let id = store.park_conflict(parked("e1", "001A")).await.unwrap().id;
         let decision = ConflictDecision {
             resolution: "link:648".into(),
-            link: Some(subject("001A").link_to("648")),
-            create_for: None,
+            matching: Some((subject("001A"), MatchDecision::Link("648".into()))),
         };
         assert!(
             store.resolve_conflict(id, &decision).await.unwrap(),
@@ -95,11 +94,11 @@ async fn a_resolution_is_recorded_once_with_its_link_and_a_resolved_record_parks
             !store.resolve_conflict(id, &decision).await.unwrap(),
             "{name}: a second resolution is refused"
         );
-        let linked = store
-            .linked(LinkKind::AccountCustomer, LinkSide::Salesforce, "001A")
-            .await
-            .unwrap();
-        assert_eq!(linked.as_deref(), Some("648"), "{name}");
+        assert_eq!(
+            store.match_decision(&subject("001A")).await.unwrap(),
+            Some(MatchDecision::Link("648".into())),
+            "{name}"
+        );
         let conflict = store.conflict(id).await.unwrap();
         assert_eq!(conflict.resolution.as_deref(), Some("link:648"), "{name}");
         assert!(conflict.resolved_at_ms.is_some(), "{name}");
@@ -130,41 +129,40 @@ async fn a_resolution_is_recorded_once_with_its_link_and_a_resolved_record_parks
         assert_eq!(store.conflict(id).await.unwrap().resolution, None, "{name}");
         assert!(
             store
-                .linked(LinkKind::AccountCustomer, LinkSide::Salesforce, "001A")
+                .match_decision(&subject("001A"))
                 .await
                 .unwrap()
                 .is_some(),
-            "{name}: reopening keeps the link"
+            "{name}: reopening keeps the decision"
         );
     }
 }
 
 #[tokio::test]
-async fn creating_anew_is_remembered_for_the_subject_only() {
+async fn a_match_decision_is_remembered_for_its_subject_only() {
     for (store, _dir) in backends().await {
         let name = store.backend();
         let id = store.park_conflict(parked("e1", "001A")).await.unwrap().id;
-        assert!(
-            !store.creates_new(&subject("001A")).await.unwrap(),
-            "{name}"
-        );
+        let decided =
+            async |subject: ConflictSubject| store.match_decision(&subject).await.unwrap();
+        assert_eq!(decided(subject("001A")).await, None, "{name}");
         let decision = ConflictDecision {
             resolution: "create".into(),
-            link: None,
-            create_for: Some(subject("001A")),
+            matching: Some((subject("001A"), MatchDecision::Create)),
         };
         assert!(
             store.resolve_conflict(id, &decision).await.unwrap(),
             "{name}"
         );
-        assert!(store.creates_new(&subject("001A")).await.unwrap(), "{name}");
-        assert!(
-            !store.creates_new(&subject("001B")).await.unwrap(),
+        assert_eq!(
+            decided(subject("001A")).await,
+            Some(MatchDecision::Create),
             "{name}"
         );
+        assert_eq!(decided(subject("001B")).await, None, "{name}");
         let other_side =
             ConflictSubject::new(LinkKind::AccountCustomer, LinkSide::Netsuite, "001A");
-        assert!(!store.creates_new(&other_side).await.unwrap(), "{name}");
+        assert_eq!(decided(other_side).await, None, "{name}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! Parked conflicts as the store keeps them: the event, its candidates, the record they are
 //! candidates for, the events attached since, and what an operator decided.
 
-use super::{Link, LinkKind, LinkSide};
+use super::{LinkKind, LinkSide};
 use crate::domain::ChangeEvent;
 use serde::Serialize;
 
@@ -20,19 +20,6 @@ impl ConflictSubject {
             kind,
             side,
             id: id.to_owned(),
-        }
-    }
-
-    /// The link joining the subject to `candidate`, an id on the other side.
-    pub fn link_to(&self, candidate: &str) -> Link {
-        let (salesforce_id, netsuite_id) = match self.side {
-            LinkSide::Salesforce => (self.id.clone(), candidate.to_owned()),
-            LinkSide::Netsuite => (candidate.to_owned(), self.id.clone()),
-        };
-        Link {
-            kind: self.kind,
-            salesforce_id,
-            netsuite_id,
         }
     }
 }
@@ -77,13 +64,37 @@ pub enum ConflictStatus {
     Resolved,
 }
 
+/// What matching does from now on for a record whose candidates an operator chose between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchDecision {
+    /// This candidate is the record's counterpart.
+    Link(String),
+    /// None is: create one.
+    Create,
+}
+
+impl MatchDecision {
+    pub fn as_text(&self) -> String {
+        match self {
+            MatchDecision::Link(id) => format!("link:{id}"),
+            MatchDecision::Create => "create".into(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.split_once(':') {
+            Some(("link", id)) if !id.is_empty() => Some(MatchDecision::Link(id.to_owned())),
+            None if text == "create" => Some(MatchDecision::Create),
+            _ => None,
+        }
+    }
+}
+
 /// What resolving a conflict records, in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictDecision {
     /// `link:<id>`, `create` or `ignore`.
     pub resolution: String,
-    /// Linking: the pair to store.
-    pub link: Option<Link>,
-    /// Creating: the record that gets a new counterpart even though candidates match it.
-    pub create_for: Option<ConflictSubject>,
+    /// Linking or creating: what matching answers for the subject from now on.
+    pub matching: Option<(ConflictSubject, MatchDecision)>,
 }

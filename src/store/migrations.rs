@@ -64,7 +64,7 @@ CREATE TABLE conflict_events (
     conflict_id BIGINT NOT NULL, event_id TEXT NOT NULL, event TEXT NOT NULL, attached_at BIGINT NOT NULL,
     PRIMARY KEY (conflict_id, event_id));
 CREATE TABLE match_decisions (
-    kind TEXT NOT NULL, side TEXT NOT NULL, record_id TEXT NOT NULL, decided_at BIGINT NOT NULL,
+    kind TEXT NOT NULL, side TEXT NOT NULL, record_id TEXT NOT NULL, decision TEXT NOT NULL, decided_at BIGINT NOT NULL,
     PRIMARY KEY (kind, side, record_id));
 ALTER TABLE history ADD COLUMN latency_ms BIGINT;
 CREATE INDEX history_by_flow_time ON history (flow, at);

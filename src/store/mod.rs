@@ -82,18 +82,21 @@ pub trait Store: Send + Sync + 'static {
     async fn conflict(&self, id: i64) -> Result<Conflict, StoreError>;
     /// The events that joined a conflict after it was parked, oldest first.
     async fn conflict_events(&self, id: i64) -> Result<Vec<ChangeEvent>, StoreError>;
-    /// Records an operator's decision on an open conflict with its link or create decision, at
-    /// once; `false` (nothing recorded) when the conflict is not open.
+    /// Records an operator's decision on an open conflict and what matching answers for its
+    /// subject from now on, at once; `false` (nothing recorded) when the conflict is not open.
     async fn resolve_conflict(
         &self,
         id: i64,
         decision: &ConflictDecision,
     ) -> Result<bool, StoreError>;
-    /// Opens a resolved conflict again (its events could not be queued); the link or create
-    /// decision stays.
+    /// Opens a resolved conflict again (its events could not be queued); the match decision
+    /// stays.
     async fn reopen_conflict(&self, id: i64) -> Result<(), StoreError>;
-    /// Whether an operator chose a new record for `subject` over its candidates.
-    async fn creates_new(&self, subject: &ConflictSubject) -> Result<bool, StoreError>;
+    /// What an operator chose for `subject` when several records matched it, if anything.
+    async fn match_decision(
+        &self,
+        subject: &ConflictSubject,
+    ) -> Result<Option<MatchDecision>, StoreError>;
     /// The last hour's written-event latency per flow, at the 50th and 95th percentiles.
     async fn flow_latencies(&self, since_ms: i64) -> Result<Vec<FlowLatency>, StoreError>;
 

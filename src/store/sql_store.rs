@@ -241,8 +241,11 @@ impl<D: Driver> Store for SqlStore<D> {
         self.reopen(id).await
     }
 
-    async fn creates_new(&self, subject: &ConflictSubject) -> Result<bool, StoreError> {
-        self.decided_new(subject).await
+    async fn match_decision(
+        &self,
+        subject: &ConflictSubject,
+    ) -> Result<Option<MatchDecision>, StoreError> {
+        self.decision_for(subject).await
     }
 
     async fn flow_latencies(&self, since_ms: i64) -> Result<Vec<FlowLatency>, StoreError> {

@@ -11,7 +11,7 @@ use crate::connectors::salesforce::Select;
 use crate::domain::matching::{
     email_domain, is_free_mail_domain, normalize_company_name, website_domain,
 };
-use crate::store::ConflictSubject;
+use crate::store::{ConflictSubject, MatchDecision};
 use serde_json::{Map, Value, json};
 
 /// What a search found.
@@ -173,7 +173,7 @@ pub enum Counterpart {
 }
 
 /// A search's result for `subject`: several matches park a conflict, unless an operator
-/// already resolved one for it by creating a new record.
+/// already resolved one for it (by naming the counterpart, or by creating one).
 pub async fn counterpart(
     ctx: &SyncContext,
     subject: ConflictSubject,
@@ -183,11 +183,14 @@ pub async fn counterpart(
     Ok(match found {
         Found::One(id) => Counterpart::Existing(id),
         Found::None => Counterpart::New,
-        Found::Several(_) if ctx.store.creates_new(&subject).await? => Counterpart::New,
-        Found::Several(candidates) => Counterpart::Ambiguous(Applied::Conflict {
-            reason: reason(),
-            candidates,
-            subject,
-        }),
+        Found::Several(candidates) => match ctx.store.match_decision(&subject).await? {
+            Some(MatchDecision::Link(id)) => Counterpart::Existing(id),
+            Some(MatchDecision::Create) => Counterpart::New,
+            None => Counterpart::Ambiguous(Applied::Conflict {
+                reason: reason(),
+                candidates,
+                subject,
+            }),
+        },
     })
 }
