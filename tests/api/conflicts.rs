@@ -10,7 +10,7 @@ use tandem::config::Secret;
 use tandem::domain::{ChangeEvent, ChangeKind, System};
 use tandem::store::NewConflict;
 
-fn account_event(id: &str) -> ChangeEvent {
+pub(crate) fn account_event(id: &str) -> ChangeEvent {
     ChangeEvent {
         id: id.into(),
         source: System::Salesforce,
@@ -73,4 +73,5 @@ async fn a_parked_conflict_is_listed_and_shown_with_its_event_and_every_candidat
     }
 }
 
+mod command;
 mod resolution;
