@@ -47,7 +47,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, V7, V7),
     (8, V8_SQLITE, V8_POSTGRES),
     (9, V9, V9),
+    (11, V11, V11),
 ];
+
+/// Failed attempts per flow over a recent window (the alerts' per-flow stall): the flow of
+/// each attempt from now on (earlier attempts have none) and an index by time.
+const V11: &str = "
+ALTER TABLE event_attempts ADD COLUMN flow TEXT;
+CREATE INDEX event_attempts_by_time ON event_attempts (at);
+";
 
 /// Outcomes per flow over a recent window: the flow of each history entry from now on
 /// (earlier entries have none) and an index by time.
