@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, V8_SQLITE, V8_POSTGRES),
     (9, V9, V9),
     (10, V10, V10),
+    (11, V11, V11),
 ];
 
 /// Resolving conflicts: the record the candidates are for, the operator's decision, the events
@@ -68,6 +69,13 @@ CREATE TABLE match_decisions (
     PRIMARY KEY (kind, side, record_id));
 ALTER TABLE history ADD COLUMN latency_ms BIGINT;
 CREATE INDEX history_by_flow_time ON history (flow, at);
+";
+
+/// Failed attempts per flow over a recent window (the alerts' per-flow stall): the flow of
+/// each attempt from now on (earlier attempts have none) and an index by time.
+const V11: &str = "
+ALTER TABLE event_attempts ADD COLUMN flow TEXT;
+CREATE INDEX event_attempts_by_time ON event_attempts (at);
 ";
 
 /// Outcomes per flow over a recent window: the flow of each history entry from now on
