@@ -50,3 +50,48 @@ async fn failed_attempts_are_counted_per_flow_since_a_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn events_still_retrying_are_those_neither_finished_nor_dead_lettered() {
+    for (store, _dir) in backends().await {
+        let name = store.backend();
+        for (event, at) in [
+            ("r1", 1000),
+            ("r1", 2000),
+            ("r2", 2000),
+            ("r3", 2000),
+            ("r4", 2000),
+        ] {
+            store
+                .record_attempt(&attempt(event, Some("account_to_customer"), at))
+                .await
+                .unwrap();
+        }
+        // r2 finished after failing once; r3 was given up on; r4 too, then replayed.
+        let mut finished = crate::store::tests::completion("r2", 1);
+        finished.history.record_key = "salesforce:account:001R2".into();
+        store.complete(finished).await.unwrap();
+        for event in ["r3", "r4"] {
+            let letter = NewDeadLetter {
+                event: crate::store::tests::event(event),
+                reason: "503".into(),
+                error_code: None,
+                attempts: 5,
+            };
+            let id = store.add_dead_letter(letter).await.unwrap();
+            if event == "r4" {
+                store
+                    .move_dead_letter(id, DeadLetterStatus::Open, DeadLetterStatus::Replayed)
+                    .await
+                    .unwrap();
+            }
+        }
+        let mut retrying = store.flow_retrying(0).await.unwrap();
+        retrying.sort();
+        assert_eq!(
+            retrying,
+            [("account_to_customer".to_owned(), 2)],
+            "{name}: r1 (counted once) and r4"
+        );
+    }
+}

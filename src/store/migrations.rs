@@ -53,7 +53,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// Resolving conflicts: the record the candidates are for, the operator's decision, the events
 /// of the record that joined an open conflict, and records an operator chose to create anew;
-/// and each history entry's latency from receipt, for the flows' percentiles.
+/// each history entry's latency from receipt, for the flows' percentiles; and dead letters by
+/// event, for the flows' events still retrying.
 const V10: &str = "
 ALTER TABLE conflicts ADD COLUMN subject_kind TEXT;
 ALTER TABLE conflicts ADD COLUMN subject_side TEXT;
@@ -69,6 +70,7 @@ CREATE TABLE match_decisions (
     PRIMARY KEY (kind, side, record_id));
 ALTER TABLE history ADD COLUMN latency_ms BIGINT;
 CREATE INDEX history_by_flow_time ON history (flow, at);
+CREATE INDEX dead_letters_by_event ON dead_letters (event_id);
 ";
 
 /// Failed attempts per flow over a recent window (the alerts' per-flow stall): the flow of

@@ -218,6 +218,10 @@ pub trait Store: Send + Sync + 'static {
     /// Gives a slot back (nothing when the lease lapsed and another holder took it).
     async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError>;
 
+    /// Per flow, the events that failed since `since_ms` and wait for a retry (neither finished
+    /// nor a dead letter).
+    async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
+
     /// How many failed attempts each flow had since `since_ms` (attempts of no flow left out).
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
 }

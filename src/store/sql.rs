@@ -113,3 +113,11 @@ pub const OPEN_DEAD_LETTERS_BY_FLOW: &str =
     "SELECT flow, COUNT(*) FROM dead_letters WHERE status = 'open' GROUP BY flow";
 pub const FLOW_FAILURES: &str = "SELECT flow, COUNT(*) FROM event_attempts
      WHERE at >= ?1 AND flow IS NOT NULL GROUP BY flow";
+/// Per flow, the events with a failed attempt since `?1` that are neither finished nor given up
+/// on (a dead letter not replayed): those waiting for a retry.
+pub const FLOW_RETRYING: &str = "SELECT a.flow, COUNT(DISTINCT a.event_id) FROM event_attempts a
+     WHERE a.at >= ?1 AND a.flow IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = a.event_id)
+       AND NOT EXISTS (SELECT 1 FROM dead_letters d
+                       WHERE d.event_id = a.event_id AND d.status <> 'replayed')
+     GROUP BY a.flow";

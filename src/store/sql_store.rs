@@ -587,10 +587,22 @@ impl<D: Driver> Store for SqlStore<D> {
     }
 
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
-        let rows = self
-            .driver
-            .query(sql::FLOW_FAILURES, values![since_ms])
-            .await?;
+        self.counts_by_flow(sql::FLOW_FAILURES, since_ms).await
+    }
+
+    async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.counts_by_flow(sql::FLOW_RETRYING, since_ms).await
+    }
+}
+
+impl<D: Driver> SqlStore<D> {
+    /// `(flow, count)` rows of a statement taking one time bound.
+    async fn counts_by_flow(
+        &self,
+        query: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self.driver.query(query, values![since_ms]).await?;
         rows.iter()
             .map(|row| Ok((row.text(0)?, u64::try_from(row.int(1)?).map_err(corrupt)?)))
             .collect()
