@@ -30,6 +30,7 @@ mod records;
 mod sandbox_binary;
 mod sandbox_cli;
 mod shared_netsuite_limit;
+mod signature_corpus;
 mod slow_clients;
 mod sync_flows;
 mod sync_netsuite_flows;
