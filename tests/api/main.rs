@@ -29,6 +29,7 @@ mod real_orgs;
 mod records;
 mod sandbox_binary;
 mod sandbox_cli;
+mod secret_hygiene;
 mod shared_netsuite_limit;
 mod signature_corpus;
 mod slow_clients;
