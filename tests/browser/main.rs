@@ -9,4 +9,5 @@ mod helpers;
 mod chrome;
 mod operator;
 mod refusals;
+mod scale;
 mod stack;

@@ -224,3 +224,30 @@ async fn the_ops_page_is_not_on_the_webhook_port_and_is_off_without_an_admin_tok
         assert!(page.contains("server.admin_token"), "{path}: {page}");
     }
 }
+
+#[tokio::test]
+async fn every_page_and_action_but_the_log_in_needs_a_session() {
+    let (tandem, _dir) = start(&[("TANDEM_SERVER__ADMIN_TOKEN", TOKEN)]).await;
+    let http = client();
+    for (method, template) in tandem::http::OPS_PAGE_ROUTES {
+        if template.ends_with("/login") {
+            continue;
+        }
+        let path = template
+            .replace("{flow}", "account_to_customer")
+            .replace("{id}", "1");
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let answer = http
+            .request(method.clone(), tandem.url(&path))
+            .send()
+            .await
+            .unwrap();
+        if method == reqwest::Method::GET {
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "GET {path}");
+            assert_eq!(answer.headers()[LOCATION], "/ops/login", "GET {path}");
+        } else {
+            assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+    assert!(!paused(&http, &tandem, "account_to_customer").await);
+}
