@@ -16,7 +16,7 @@ const TOKEN: &str = "scale-admin-token-5b7e90";
 const FAST: Duration = Duration::from_secs(2);
 
 fn letter(index: usize) -> NewDeadLetter {
-    let (source, object, code) = if index % 2 == 0 {
+    let (source, object, code) = if index.is_multiple_of(2) {
         (System::Salesforce, "Account", "INVALID_FIELD")
     } else {
         (System::Netsuite, "customer", "UNEXPECTED_ERROR")
@@ -97,7 +97,7 @@ async fn the_dead_letter_pages_stay_fast_with_100000_letters() {
         assert!(took < FAST, "GET {path} took {took:?}");
         if path.starts_with("/ops/dead-letters?") {
             let rows = page.matches("<tr data-id=").count();
-            assert!(rows >= 1 && rows <= 50, "{path}: {rows} rows");
+            assert!((1..=50).contains(&rows), "{path}: {rows} rows");
         }
     }
     let record = http
