@@ -60,6 +60,8 @@ enum Command {
     Probe { url: String },
     /// Show flows, or pause or resume one (`tandem flows pause account_to_customer`).
     Flows(tandem::ops::flows_command::FlowsArgs),
+    /// Parked conflicts: list, show, resolve (link to a candidate, create, ignore).
+    Conflicts(tandem::ops::conflicts_command::ConflictsArgs),
     /// What tandem knows of one record (`tandem records salesforce 001…`).
     Records(tandem::ops::records_command::RecordsArgs),
 }
@@ -123,6 +125,16 @@ fn main() -> ExitCode {
         Command::Flows(args) => match load(args.config.clone()) {
             Ok(config) => run("tandem flows", async {
                 println!("{}", tandem::ops::flows_command::run(&config, args).await?);
+                Ok(())
+            }),
+            Err(code) => code,
+        },
+        Command::Conflicts(args) => match load(args.config.clone()) {
+            Ok(config) => run("tandem conflicts", async {
+                println!(
+                    "{}",
+                    tandem::ops::conflicts_command::run(&config, args).await?
+                );
                 Ok(())
             }),
             Err(code) => code,

@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::RECORD),
     ("get", ops_api::CONFLICTS),
     ("get", ops_api::CONFLICT),
+    ("post", ops_api::RESOLVE_CONFLICT),
     ("get", ops_page::PAGE),
     ("get", ops_page::LOGIN),
     ("post", ops_page::LOGIN),

@@ -2,7 +2,7 @@
 //! last hour's outcomes, and pausing or resuming one (shared by the ops API and `tandem flows`).
 
 use crate::domain::mapping::Flow;
-use crate::store::{Store, StoreError};
+use crate::store::{FlowLatency, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +50,12 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
         .into_iter()
         .collect();
     let hour_ago = Utc::now().timestamp_millis() - 3_600_000;
+    let latencies: HashMap<String, FlowLatency> = store
+        .flow_latencies(hour_ago)
+        .await?
+        .into_iter()
+        .map(|latency| (latency.flow.clone(), latency))
+        .collect();
     let mut outcomes: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
     for counted in store.flow_outcomes(hour_ago).await? {
         outcomes
@@ -69,8 +75,8 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
                 paused_at: since.and_then(DateTime::from_timestamp_millis),
                 open_dead_letters: letters.get(flow.as_str()).copied().unwrap_or(0),
                 last_hour: outcomes.remove(flow.as_str()).unwrap_or_default(),
-                latency_p50_ms: None,
-                latency_p95_ms: None,
+                latency_p50_ms: latencies.get(flow.as_str()).map(|l| l.p50_ms),
+                latency_p95_ms: latencies.get(flow.as_str()).map(|l| l.p95_ms),
             }
         })
         .collect())
@@ -101,17 +107,32 @@ pub async fn set_paused(
 /// The table `tandem flows` prints.
 pub fn render(flows: &[FlowStatus]) -> String {
     let mut lines = vec![format!(
-        "{:<38} {:<10} {:<10} {:<7} {}",
-        "FLOW", "SOURCE", "TARGET", "STATE", "OPEN DEAD LETTERS"
+        "{:<38} {:<10} {:<10} {:<7} {:>17} {:>13} {:>13}",
+        "FLOW", "SOURCE", "TARGET", "STATE", "OPEN DEAD LETTERS", "P50 (1H)", "P95 (1H)"
     )];
     for flow in flows {
         let state = if flow.paused { "paused" } else { "running" };
         lines.push(format!(
-            "{:<38} {:<10} {:<10} {:<7} {}",
-            flow.flow, flow.source, flow.target, state, flow.open_dead_letters
+            "{:<38} {:<10} {:<10} {:<7} {:>17} {:>13} {:>13}",
+            flow.flow,
+            flow.source,
+            flow.target,
+            state,
+            flow.open_dead_letters,
+            millis(flow.latency_p50_ms),
+            millis(flow.latency_p95_ms)
         ));
     }
     lines.join("\n")
+}
+
+/// A latency for the table: `850 ms`, `2.4 s`, or `-` when nothing was measured.
+fn millis(latency: Option<u64>) -> String {
+    match latency {
+        None => "-".into(),
+        Some(ms) if ms < 1000 => format!("{ms} ms"),
+        Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
+    }
 }
 
 #[cfg(test)]
@@ -143,9 +164,11 @@ mod tests {
         }];
         let table = render(&flows);
         assert_eq!(table.lines().count(), 2);
-        assert!(
-            table.lines().nth(1).unwrap().contains("paused  3"),
-            "{table}"
-        );
+        let line = table.lines().nth(1).unwrap();
+        assert!(line.contains("paused"), "{table}");
+        assert!(line.split_whitespace().any(|cell| cell == "3"), "{table}");
+        assert!(line.trim_end().ends_with("-"), "{table}");
+        assert_eq!(millis(Some(850)), "850 ms");
+        assert_eq!(millis(Some(2400)), "2.4 s");
     }
 }

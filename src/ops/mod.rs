@@ -1,9 +1,10 @@
 //! Operations: metric names and the Prometheus recorder, alerts, and what operators do with
-//! dead letters, flows and records (shared by the ops API in `http` and the `tandem dlq`,
-//! `tandem flows` and `tandem records` commands).
+//! dead letters, conflicts, flows and records (shared by the ops API in `http` and the `tandem dlq`,
+//! `tandem conflicts`, `tandem flows` and `tandem records` commands).
 
 pub mod alerts;
 pub mod conflicts;
+pub mod conflicts_command;
 pub mod dead_letter_bulk;
 pub mod dead_letter_filter;
 pub mod dead_letter_view;

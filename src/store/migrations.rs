@@ -47,7 +47,28 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, V7, V7),
     (8, V8_SQLITE, V8_POSTGRES),
     (9, V9, V9),
+    (10, V10, V10),
 ];
+
+/// Resolving conflicts: the record the candidates are for, the operator's decision, the events
+/// of the record that joined an open conflict, and records an operator chose to create anew;
+/// and each history entry's latency from receipt, for the flows' percentiles.
+const V10: &str = "
+ALTER TABLE conflicts ADD COLUMN subject_kind TEXT;
+ALTER TABLE conflicts ADD COLUMN subject_side TEXT;
+ALTER TABLE conflicts ADD COLUMN subject_id TEXT;
+ALTER TABLE conflicts ADD COLUMN resolution TEXT;
+ALTER TABLE conflicts ADD COLUMN resolved_at BIGINT;
+CREATE INDEX conflicts_by_record ON conflicts (record_key, id);
+CREATE TABLE conflict_events (
+    conflict_id BIGINT NOT NULL, event_id TEXT NOT NULL, event TEXT NOT NULL, attached_at BIGINT NOT NULL,
+    PRIMARY KEY (conflict_id, event_id));
+CREATE TABLE match_decisions (
+    kind TEXT NOT NULL, side TEXT NOT NULL, record_id TEXT NOT NULL, decision TEXT NOT NULL, decided_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, side, record_id));
+ALTER TABLE history ADD COLUMN latency_ms BIGINT;
+CREATE INDEX history_by_flow_time ON history (flow, at);
+";
 
 /// Outcomes per flow over a recent window: the flow of each history entry from now on
 /// (earlier entries have none) and an index by time.

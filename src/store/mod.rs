@@ -2,6 +2,8 @@
 //! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
 //! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod conflict_store;
+mod conflict_types;
 mod dead_letter_query;
 mod driver;
 mod migrations;
@@ -12,11 +14,13 @@ mod sql_store;
 mod sqlite;
 mod types;
 
+pub use conflict_types::*;
 pub use postgres::{PostgresDriver, PostgresStore};
 pub use sql_store::SqlStore;
 pub use sqlite::{SqliteDriver, SqliteStore};
 pub use types::*;
 
+use crate::domain::ChangeEvent;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -65,10 +69,36 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
     ) -> Result<Option<String>, StoreError>;
 
-    async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError>;
-    async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError>;
+    /// Parks an ambiguous event: a new conflict, or, when the record already has an open one,
+    /// the event joins it (a repeat of an event already there changes nothing).
+    async fn park_conflict(&self, conflict: NewConflict) -> Result<Parked, StoreError>;
+    /// Conflicts newest first; `None` lists every one.
+    async fn conflicts(
+        &self,
+        status: Option<ConflictStatus>,
+        limit: usize,
+    ) -> Result<Vec<Conflict>, StoreError>;
     /// One parked conflict; `NotFound` when there is none with this id.
     async fn conflict(&self, id: i64) -> Result<Conflict, StoreError>;
+    /// The events that joined a conflict after it was parked, oldest first.
+    async fn conflict_events(&self, id: i64) -> Result<Vec<ChangeEvent>, StoreError>;
+    /// Records an operator's decision on an open conflict and what matching answers for its
+    /// subject from now on, at once; `false` (nothing recorded) when the conflict is not open.
+    async fn resolve_conflict(
+        &self,
+        id: i64,
+        decision: &ConflictDecision,
+    ) -> Result<bool, StoreError>;
+    /// Opens a resolved conflict again (its events could not be queued); the match decision
+    /// stays.
+    async fn reopen_conflict(&self, id: i64) -> Result<(), StoreError>;
+    /// What an operator chose for `subject` when several records matched it, if anything.
+    async fn match_decision(
+        &self,
+        subject: &ConflictSubject,
+    ) -> Result<Option<MatchDecision>, StoreError>;
+    /// The last hour's written-event latency per flow, at the 50th and 95th percentiles.
+    async fn flow_latencies(&self, since_ms: i64) -> Result<Vec<FlowLatency>, StoreError>;
 
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError>;
     async fn dead_letters(
@@ -205,6 +235,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+#[cfg(test)]
+mod conflict_tests;
 #[cfg(test)]
 mod ops_tests;
 #[cfg(test)]

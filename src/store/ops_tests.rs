@@ -247,6 +247,7 @@ async fn a_records_history_is_found_by_its_id_and_its_events_writes_by_event_id(
                     writes: if writes { vec![written] } else { vec![] },
                     links: vec![],
                     history: entry(key, event),
+                    latency_ms: None,
                 })
                 .await
                 .unwrap();
@@ -328,8 +329,9 @@ async fn one_conflict_is_found_by_its_id() {
             event: event("c1", System::Salesforce, "Account", "001A"),
             reason: "2 customers match".into(),
             candidates: serde_json::json!([{ "id": "1" }, { "id": "2" }]),
+            subject: None,
         };
-        let id = store.park_conflict(parked).await.unwrap();
+        let id = store.park_conflict(parked).await.unwrap().id;
         let conflict = store.conflict(id).await.unwrap();
         assert_eq!(conflict.event.id, "c1", "{name}");
         assert_eq!(conflict.candidates[1]["id"], "2", "{name}");

@@ -27,8 +27,16 @@ pub const LINKED_NETSUITE: &str =
 pub const LINKED_SALESFORCE: &str =
     "SELECT salesforce_id FROM record_links WHERE kind = ?1 AND netsuite_id = ?2";
 pub const INSERT_HISTORY: &str =
-    "INSERT INTO history (record_key, event_id, action, detail, at, record_id, flow)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO history (record_key, event_id, action, detail, at, record_id, flow, latency_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(?8 AS BIGINT))";
+/// Nearest-rank 50th and 95th percentiles of each flow's written-event latency since `?1`.
+pub const FLOW_LATENCIES: &str = "SELECT flow, n, total, latency_ms FROM (
+       SELECT flow, latency_ms,
+              ROW_NUMBER() OVER (PARTITION BY flow ORDER BY latency_ms) AS n,
+              COUNT(*) OVER (PARTITION BY flow) AS total
+       FROM history
+       WHERE at >= ?1 AND flow IS NOT NULL AND latency_ms IS NOT NULL AND action = 'written') ranked
+     WHERE n = (total * 50 + 99) / 100 OR n = (total * 95 + 99) / 100";
 pub const FLOW_OUTCOMES: &str = "SELECT flow, action, COUNT(*) FROM history
      WHERE at >= ?1 AND flow IS NOT NULL GROUP BY flow, action";
 /// `?2` is `system:%`: the record's entries whatever its object.
@@ -44,13 +52,6 @@ pub const HISTORY: &str = "SELECT record_key, event_id, action, detail, at FROM 
      WHERE record_key = ?1 ORDER BY id DESC LIMIT ?2";
 pub const RECENT_HISTORY: &str =
     "SELECT record_key, event_id, action, detail, at FROM history ORDER BY id DESC LIMIT ?1";
-pub const INSERT_CONFLICT: &str =
-    "INSERT INTO conflicts (event_id, record_key, event, reason, candidates, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
-pub const CONFLICT: &str =
-    "SELECT id, event, reason, candidates, created_at FROM conflicts WHERE id = ?1";
-pub const CONFLICTS: &str =
-    "SELECT id, event, reason, candidates, created_at FROM conflicts ORDER BY id DESC LIMIT ?1";
 pub const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letters (event_id, record_key, event, reason, error_code, attempts, status, failed_at, flow, record_id)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9) RETURNING id";
 pub const DEAD_LETTER_COLUMNS: &str =

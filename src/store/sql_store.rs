@@ -26,7 +26,7 @@ impl<D: Driver> SqlStore<D> {
 /// Delivery ids per statement (a request's worth, well under either database's parameter limit).
 const REMEMBERED_AT_ONCE: usize = 500;
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -34,11 +34,11 @@ fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }
 
-fn encode_event(event: &ChangeEvent) -> String {
+pub(super) fn encode_event(event: &ChangeEvent) -> String {
     String::from_utf8(Envelope::encode(event)).expect("JSON is UTF-8")
 }
 
-fn decode_event(text: &str) -> Result<ChangeEvent, StoreError> {
+pub(super) fn decode_event(text: &str) -> Result<ChangeEvent, StoreError> {
     Envelope::decode(text.as_bytes()).map_err(corrupt)
 }
 
@@ -85,25 +85,15 @@ fn history_from(row: &Row) -> Result<HistoryEntry, StoreError> {
     })
 }
 
-fn conflict_from(row: &Row) -> Result<Conflict, StoreError> {
-    Ok(Conflict {
-        id: row.int(0)?,
-        event: decode_event(&row.text(1)?)?,
-        reason: row.text(2)?,
-        candidates: serde_json::from_str(&row.text(3)?).map_err(corrupt)?,
-        created_at_ms: row.int(4)?,
-    })
-}
-
 /// The first row's first column, when there is a row.
-fn first<T>(
+pub(super) fn first<T>(
     rows: Vec<Row>,
     column: impl FnOnce(&Row) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
     rows.first().map(column).transpose()
 }
 
-fn row_limit(limit: usize) -> i64 {
+pub(super) fn row_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -176,7 +166,8 @@ impl<D: Driver> Store for SqlStore<D> {
             &h.detail,
             h.at_ms,
             record_id,
-            flow
+            flow,
+            completion.latency_ms.map_or(Value::Null, Value::Int)
         ];
         tx.execute(sql::INSERT_HISTORY, entry).await?;
         tx.commit().await
@@ -218,31 +209,47 @@ impl<D: Driver> Store for SqlStore<D> {
         first(rows, |row| row.text(0))
     }
 
-    async fn park_conflict(&self, conflict: NewConflict) -> Result<i64, StoreError> {
-        let event = &conflict.event;
-        let parked = values![
-            &event.id,
-            event.record_key(),
-            encode_event(event),
-            conflict.reason,
-            conflict.candidates.to_string(),
-            now_ms()
-        ];
-        let rows = self.driver.query(sql::INSERT_CONFLICT, parked).await?;
-        first(rows, |row| row.int(0))?.ok_or_else(|| corrupt("no conflict id returned"))
+    async fn park_conflict(&self, conflict: NewConflict) -> Result<Parked, StoreError> {
+        self.park(conflict).await
     }
 
-    async fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError> {
-        let rows = self
-            .driver
-            .query(sql::CONFLICTS, values![row_limit(limit)])
-            .await?;
-        rows.iter().map(conflict_from).collect()
+    async fn conflicts(
+        &self,
+        status: Option<ConflictStatus>,
+        limit: usize,
+    ) -> Result<Vec<Conflict>, StoreError> {
+        self.list_conflicts(status, limit).await
     }
 
     async fn conflict(&self, id: i64) -> Result<Conflict, StoreError> {
-        let rows = self.driver.query(sql::CONFLICT, values![id]).await?;
-        first(rows, conflict_from)?.ok_or_else(|| StoreError::NotFound(format!("conflict {id}")))
+        self.one_conflict(id).await
+    }
+
+    async fn conflict_events(&self, id: i64) -> Result<Vec<ChangeEvent>, StoreError> {
+        self.attached_events(id).await
+    }
+
+    async fn resolve_conflict(
+        &self,
+        id: i64,
+        decision: &ConflictDecision,
+    ) -> Result<bool, StoreError> {
+        self.decide(id, decision).await
+    }
+
+    async fn reopen_conflict(&self, id: i64) -> Result<(), StoreError> {
+        self.reopen(id).await
+    }
+
+    async fn match_decision(
+        &self,
+        subject: &ConflictSubject,
+    ) -> Result<Option<MatchDecision>, StoreError> {
+        self.decision_for(subject).await
+    }
+
+    async fn flow_latencies(&self, since_ms: i64) -> Result<Vec<FlowLatency>, StoreError> {
+        self.latencies(since_ms).await
     }
 
     async fn add_dead_letter(&self, letter: NewDeadLetter) -> Result<i64, StoreError> {

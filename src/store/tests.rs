@@ -82,6 +82,7 @@ fn completion(event_id: &str, version: i64) -> Completion {
             detail: "netsuite customer 647".into(),
             at_ms: version,
         },
+        latency_ms: Some(5),
     }
 }
 
@@ -243,10 +244,12 @@ async fn conflicts_and_dead_letters_keep_the_event_and_the_reason() {
                 event: event("c1"),
                 reason: "2 customers match acme.com".into(),
                 candidates: json!([{"id": "1"}, {"id": "2"}]),
+                subject: None,
             })
             .await
-            .unwrap();
-        let conflicts = store.conflicts(10).await.unwrap();
+            .unwrap()
+            .id;
+        let conflicts = store.conflicts(None, 10).await.unwrap();
         assert_eq!(conflicts[0].id, id, "{name}");
         assert_eq!(conflicts[0].event.id, "c1", "{name}");
         assert_eq!(conflicts[0].candidates[1]["id"], "2", "{name}");

@@ -22,13 +22,42 @@ impl LinkKind {
             LinkKind::ProductItem => "product_item",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            LinkKind::AccountCustomer,
+            LinkKind::Contact,
+            LinkKind::OpportunitySalesOrder,
+            LinkKind::ProductItem,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
 }
 
 /// Which side of a link an id belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LinkSide {
     Salesforce,
     Netsuite,
+}
+
+impl LinkSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkSide::Salesforce => "salesforce",
+            LinkSide::Netsuite => "netsuite",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "salesforce" => Some(LinkSide::Salesforce),
+            "netsuite" => Some(LinkSide::Netsuite),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,23 +135,8 @@ pub struct Completion {
     pub writes: Vec<LedgerWrite>,
     pub links: Vec<Link>,
     pub history: HistoryEntry,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewConflict {
-    pub event: ChangeEvent,
-    pub reason: String,
-    /// The candidate records that matched (ids and names).
-    pub candidates: serde_json::Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Conflict {
-    pub id: i64,
-    pub event: ChangeEvent,
-    pub reason: String,
-    pub candidates: serde_json::Value,
-    pub created_at_ms: i64,
+    /// Milliseconds from the event's receipt to now, for the flows' latency percentiles.
+    pub latency_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,4 +286,14 @@ pub struct FlowOutcomes {
     /// The history action: `written`, `echo_dropped`…
     pub action: String,
     pub count: u64,
+}
+
+/// A flow's sync latency (receipt to written) over a window, by nearest rank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowLatency {
+    pub flow: String,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
+    /// Written events measured.
+    pub events: u64,
 }

@@ -109,12 +109,7 @@ impl InventoryCoalescer {
         for quantity in ready {
             match found.get(&quantity.item).cloned() {
                 Some(Product::Found { id, links }) => batch.push((quantity, id, links)),
-                Some(Product::Ambiguous(candidates)) => {
-                    let reason = format!(
-                        "several unlinked Salesforce products have the code of item {}",
-                        quantity.item
-                    );
-                    let conflict = Applied::Conflict { reason, candidates };
+                Some(Product::Ambiguous(conflict)) => {
                     self.settle(&quantity.lease, Ok(conflict)).await;
                 }
                 Some(Product::Failed(error)) => self.settle(&quantity.lease, Err(error)).await,

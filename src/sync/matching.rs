@@ -4,13 +4,14 @@
 
 use super::context::SyncContext;
 use super::fields::text;
-use super::outcome::SyncError;
+use super::outcome::{Applied, SyncError};
 use crate::connectors::ErrorClass;
 use crate::connectors::netsuite::{Filter, RecordId};
 use crate::connectors::salesforce::Select;
 use crate::domain::matching::{
     email_domain, is_free_mail_domain, normalize_company_name, website_domain,
 };
+use crate::store::{ConflictSubject, MatchDecision};
 use serde_json::{Map, Value, json};
 
 /// What a search found.
@@ -158,4 +159,38 @@ pub async fn account_for_customer(
         .filter(|r| text(r, "Name").is_some_and(|n| normalize_company_name(&n) == wanted))
         .collect();
     Ok(Found::of(ids(&same), "company name"))
+}
+
+/// What a flow does with a search's result.
+#[derive(Debug)]
+pub enum Counterpart {
+    /// Update this record.
+    Existing(String),
+    /// Create one.
+    New,
+    /// Park the event: several records match.
+    Ambiguous(Applied),
+}
+
+/// A search's result for `subject`: several matches park a conflict, unless an operator
+/// already resolved one for it (by naming the counterpart, or by creating one).
+pub async fn counterpart(
+    ctx: &SyncContext,
+    subject: ConflictSubject,
+    found: Found,
+    reason: impl FnOnce() -> String,
+) -> Result<Counterpart, SyncError> {
+    Ok(match found {
+        Found::One(id) => Counterpart::Existing(id),
+        Found::None => Counterpart::New,
+        Found::Several(candidates) => match ctx.store.match_decision(&subject).await? {
+            Some(MatchDecision::Link(id)) => Counterpart::Existing(id),
+            Some(MatchDecision::Create) => Counterpart::New,
+            None => Counterpart::Ambiguous(Applied::Conflict {
+                reason: reason(),
+                candidates,
+                subject,
+            }),
+        },
+    })
 }

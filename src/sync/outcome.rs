@@ -1,7 +1,7 @@
 //! What applying one event came to, and why it failed when it did.
 
 use crate::connectors::{ConnectorError, ErrorClass};
-use crate::store::{LedgerWrite, Link, StoreError};
+use crate::store::{ConflictSubject, LedgerWrite, Link, StoreError};
 use std::time::Duration;
 
 /// A flow's result for one event.
@@ -22,6 +22,8 @@ pub enum Applied {
     Conflict {
         reason: String,
         candidates: serde_json::Value,
+        /// The record the candidates are for (an order's account, not the order).
+        subject: ConflictSubject,
     },
     /// The event was folded into a batch that another task writes (inventory coalescing).
     Deferred { detail: String },

@@ -9,8 +9,8 @@ use crate::config::ConflictPolicy;
 use crate::domain::ChangeEvent;
 use crate::queue::{Lease, Queue};
 use crate::store::{
-    Completion, FailedAttempt, HistoryEntry, LedgerWrite, Link, NewConflict, NewDeadLetter,
-    RecordRef, Store, StoreError,
+    Completion, ConflictSubject, FailedAttempt, HistoryEntry, LedgerWrite, Link, NewConflict,
+    NewDeadLetter, RecordRef, Store, StoreError,
 };
 use std::sync::Arc;
 
@@ -57,8 +57,12 @@ impl Settler {
             Applied::Echo { detail } => (Outcome::Echo, detail, vec![], vec![]),
             Applied::Ignored { detail } => (Outcome::Ignored, detail, vec![], vec![]),
             Applied::Deferred { detail } => (Outcome::Deferred, detail, vec![], vec![]),
-            Applied::Conflict { reason, candidates } => {
-                return self.ambiguous(event, reason, candidates).await;
+            Applied::Conflict {
+                reason,
+                candidates,
+                subject,
+            } => {
+                return self.ambiguous(event, reason, candidates, subject).await;
             }
         };
         self.complete(event, version, outcome, detail, writes, links)
@@ -72,18 +76,24 @@ impl Settler {
         event: &ChangeEvent,
         reason: String,
         candidates: serde_json::Value,
+        subject: ConflictSubject,
     ) -> Result<Outcome, SyncError> {
         match self.conflicts {
             ConflictPolicy::Park => {
-                let id = self
+                let parked = self
                     .store
                     .park_conflict(NewConflict {
                         event: event.clone(),
                         reason: reason.clone(),
                         candidates,
+                        subject: Some(subject),
                     })
                     .await?;
-                let detail = format!("conflict {id}: {reason}");
+                let id = parked.id;
+                let detail = match parked.attached {
+                    true => format!("joined open conflict {id}: {reason}"),
+                    false => format!("conflict {id}: {reason}"),
+                };
                 self.complete(event, None, Outcome::Conflict, detail, vec![], vec![])
                     .await?;
                 Ok(Outcome::Conflict)
@@ -108,6 +118,7 @@ impl Settler {
         writes: Vec<LedgerWrite>,
         links: Vec<Link>,
     ) -> Result<(), SyncError> {
+        let now = chrono::Utc::now();
         self.store
             .complete(Completion {
                 event_id: event.id.clone(),
@@ -121,8 +132,9 @@ impl Settler {
                     event_id: event.id.clone(),
                     action: outcome.action().into(),
                     detail,
-                    at_ms: chrono::Utc::now().timestamp_millis(),
+                    at_ms: now.timestamp_millis(),
                 },
+                latency_ms: Some((now - event.received_at).num_milliseconds().max(0)),
             })
             .await?;
         Ok(())

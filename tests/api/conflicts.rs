@@ -10,7 +10,7 @@ use tandem::config::Secret;
 use tandem::domain::{ChangeEvent, ChangeKind, System};
 use tandem::store::NewConflict;
 
-fn account_event(id: &str) -> ChangeEvent {
+pub(crate) fn account_event(id: &str) -> ChangeEvent {
     ChangeEvent {
         id: id.into(),
         source: System::Salesforce,
@@ -44,8 +44,9 @@ async fn a_parked_conflict_is_listed_and_shown_with_its_event_and_every_candidat
             event: account_event(event),
             reason: "2 customers match initech.example".into(),
             candidates: candidates.clone(),
+            subject: None,
         };
-        ids.push(app.store.park_conflict(parked).await.unwrap());
+        ids.push(app.store.park_conflict(parked).await.unwrap().id);
     }
     let (status, listed) = ops(&app, Method::GET, "/api/v1/conflicts?limit=1").await;
     assert_eq!(status, StatusCode::OK, "{listed}");
@@ -71,3 +72,6 @@ async fn a_parked_conflict_is_listed_and_shown_with_its_event_and_every_candidat
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
     }
 }
+
+mod command;
+mod resolution;

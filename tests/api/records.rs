@@ -94,6 +94,7 @@ async fn tandem_records_prints_what_the_store_knows_of_a_record() {
                 detail: "customer 647".into(),
                 at_ms: 1_796_284_800_000,
             },
+            latency_ms: None,
         })
         .await
         .unwrap();

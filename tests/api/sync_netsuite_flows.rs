@@ -339,7 +339,7 @@ async fn a_thousand_inventory_updates_over_a_hundred_items_cost_a_handful_of_sal
 }
 
 /// Two NetSuite customers of one email domain, each synced to an account of its own first.
-async fn two_umbrella_customers(synced: &Synced) -> Vec<String> {
+pub(crate) async fn two_umbrella_customers(synced: &Synced) -> Vec<String> {
     let mut umbrella_customers = Vec::new();
     for (name, email) in [
         ("Umbrella Pharmaceuticals", "billing@umbrella.example"),
@@ -365,7 +365,7 @@ async fn two_umbrella_customers(synced: &Synced) -> Vec<String> {
 }
 
 /// A new account whose website matches both Umbrella customers.
-async fn umbrella_account(synced: &Synced) -> String {
+pub(crate) async fn umbrella_account(synced: &Synced) -> String {
     let account = synced
         .create_in_salesforce(
             "Account",
@@ -405,7 +405,7 @@ async fn with_conflict_policy_dead_letter_an_ambiguous_match_is_a_dead_letter_an
         letter.reason
     );
     assert!(
-        store.conflicts(10).await.unwrap().is_empty(),
+        store.conflicts(None, 10).await.unwrap().is_empty(),
         "no conflict parked"
     );
     assert_eq!(synced.netsuite_records("customer").await, customers_before);
@@ -423,7 +423,7 @@ async fn an_account_matching_two_customers_by_domain_is_parked_as_a_conflict_and
     let account_id = umbrella_account(&synced).await;
     let store = synced.app.store.clone();
     let conflict = eventually("a conflict for the account", || async {
-        let conflicts = store.conflicts(10).await.unwrap();
+        let conflicts = store.conflicts(None, 10).await.unwrap();
         conflicts
             .into_iter()
             .find(|conflict| conflict.event.record_id == account_id)

@@ -1,5 +1,5 @@
 //! The ops API under `/api/v1`: dead letters, one at a time or by filter, flows, records, and
-//! parked conflicts (read only). Every route sits behind the admin token
+//! parked conflicts and their resolution. Every route sits behind the admin token
 //! guard, which runs before any of the request is read.
 
 mod auth;
@@ -25,6 +25,7 @@ pub const RESUME_FLOW: &str = "/api/v1/flows/{flow}/resume";
 pub const RECORD: &str = "/api/v1/records/{system}/{id}";
 pub const CONFLICTS: &str = "/api/v1/conflicts";
 pub const CONFLICT: &str = "/api/v1/conflicts/{id}";
+pub const RESOLVE_CONFLICT: &str = "/api/v1/conflicts/{id}/resolve";
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -40,6 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(RECORD, get(records::show))
         .route(CONFLICTS, get(conflicts::list))
         .route(CONFLICT, get(conflicts::show))
+        .route(RESOLVE_CONFLICT, post(conflicts::resolve))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_admin_token,

@@ -1,6 +1,6 @@
-//! Parked conflicts: the list, one conflict with its event and every candidate, and resolving
-//! it by linking to a candidate, creating a new record or ignoring the event
-//! (`ops::conflicts::resolve`, as the ops API does).
+//! Parked conflicts: the open ones (or resolved, or all), one conflict with its event, every
+//! candidate and the events that joined it, and resolving it by linking to a candidate,
+//! creating a new record or ignoring the event (`ops::conflicts`, as the ops API does).
 
 use super::errors::PageError;
 use super::guard::{ActionForm, Viewer};
@@ -9,43 +9,54 @@ use super::{CONFLICTS, RECORDS};
 use crate::domain::System;
 use crate::http::AppState;
 use crate::ops::conflicts::{self, ConflictView, Resolution};
+use crate::store::{ConflictStatus, LinkSide};
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use maud::{Markup, html};
-use serde_json::Value;
 
 /// Conflicts the list shows, newest first.
 const LIST_LIMIT: usize = 200;
 
-/// `GET /ops/conflicts`.
+/// `GET /ops/conflicts?status=open|resolved|all` (open unless asked otherwise).
 pub async fn list(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let query = layout::query_pairs(query.as_deref());
-    let conflicts: Vec<ConflictView> = state
-        .store
-        .conflicts(LIST_LIMIT)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let shown = query
+        .iter()
+        .find(|(key, _)| key == "status")
+        .map_or("open", |(_, value)| value.as_str());
+    let status = match shown {
+        "open" => Some(ConflictStatus::Open),
+        "resolved" => Some(ConflictStatus::Resolved),
+        "all" => None,
+        _ => return Err(PageError::new(400, "status: open, resolved or all")),
+    };
+    let conflicts = conflicts::list(state.store.as_ref(), status, LIST_LIMIT).await?;
     let body = html! {
         h1 { "Conflicts" }
         section {
-            @if conflicts.is_empty() { p.muted { "No conflict is parked." } }
+            p.actions {
+                @for option in ["open", "resolved", "all"] {
+                    @if option == shown { b { (option) } } @else { a href={ (CONFLICTS) "?status=" (option) } { (option) } }
+                }
+            }
+            @if conflicts.is_empty() { p.muted { "No conflict here." } }
             @else {
                 table #conflicts {
-                    thead { tr { th.n { "#" } th { "Parked" } th { "Record" } th { "Why" } th.n { "Candidates" } } }
+                    thead { tr { th.n { "#" } th { "Parked" } th { "Record" } th { "Why" } th.n { "Candidates" } th.n { "Joined" } th { "Status" } } }
                     tbody { @for conflict in &conflicts {
                         tr data-id=(conflict.id) {
                             td.n { a href={ (CONFLICTS) "/" (conflict.id) } { (conflict.id) } }
                             td title=(layout::time(conflict.created_at)) { (layout::age(conflict.created_at)) " ago" }
                             td { code { (conflict.record_key) } }
                             td { (conflict.reason) }
-                            td.n { (candidate_ids(&conflict.candidates).len()) }
+                            td.n { (conflict.candidate_ids.len()) }
+                            td.n { (conflict.attached_events) }
+                            td { (status_text(conflict)) }
                         }
                     } }
                 }
@@ -60,6 +71,15 @@ pub async fn list(
     ))
 }
 
+fn status_text(conflict: &ConflictView) -> Markup {
+    html! {
+        @match &conflict.resolution {
+            Some(resolution) => span.ok { "resolved: " (resolution) },
+            None => span.bad { (conflict.status) },
+        }
+    }
+}
+
 /// `GET /ops/conflicts/{id}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -68,55 +88,68 @@ pub async fn show(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let id = conflict_id(&id)?;
-    let conflict: ConflictView = match state.store.conflict(id).await {
-        Ok(conflict) => conflict.into(),
-        Err(crate::store::StoreError::NotFound(_)) => {
-            return Err(PageError::new(404, format!("No conflict {id}.")));
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let conflict = conflicts::show(state.store.as_ref(), id).await?;
     let query = layout::query_pairs(query.as_deref());
     let title = format!("Conflict {id}");
     let event = &conflict.event;
+    let open = conflict.resolution.is_none();
     let body = html! {
-        h1 { (title) }
+        h1 { (title) " " span #status { (status_text(&conflict)) } }
         section {
             dl.kv {
                 dt { "Record" }
                 dd { a href={ (RECORDS) "?system=" (event.source.as_str()) "&id=" (event.record_id) } { code { (conflict.record_key) } } }
+                @if let Some(subject) = &conflict.subject {
+                    dt { "Candidates for" } dd { (subject.side.as_str()) " " code { (subject.id) } " (" (subject.kind.as_str()) ")" }
+                }
                 dt { "Why parked" } dd { (conflict.reason) }
                 dt { "Parked" } dd { (layout::time(conflict.created_at)) }
-                dt { "Event" } dd { code { (conflict.event_id) } }
+                @if let Some(at) = conflict.resolved_at { dt { "Resolved" } dd { (layout::time(at)) } }
+                dt { "Events waiting" } dd { "this one and " (conflict.attached_events) " that joined it" }
             }
         }
-        section { h2 { "Candidates" } (candidates(&conflict, &viewer)) }
+        section { h2 { "Candidates" } (candidates(&conflict, &viewer, open)) }
+        @if open {
+            section {
+                h2 { "Or" }
+                div.actions {
+                    (resolve_form(id, &viewer, "create", None, "Create a new record", "quiet"))
+                    (resolve_form(id, &viewer, "ignore", None, "Ignore the event", "danger"))
+                }
+            }
+        }
         section {
-            h2 { "Or" }
-            div.actions {
-                (resolve_form(id, &viewer, "create", None, "Create a new record", "quiet"))
-                (resolve_form(id, &viewer, "ignore", None, "Ignore the event", "danger"))
+            h2 { "Event" } pre #event { (serde_json::to_string_pretty(event).unwrap_or_default()) }
+            @for joined in conflict.attached.as_deref().unwrap_or_default() {
+                h2 { "Joined: " code { (joined.id) } }
+                pre { (serde_json::to_string_pretty(joined).unwrap_or_default()) }
             }
         }
-        section { h2 { "Event" } pre #event { (serde_json::to_string_pretty(event).unwrap_or_default()) } }
     };
     Ok(layout::page(&title, &viewer, layout::notice(&query), body))
 }
 
-fn candidates(conflict: &ConflictView, viewer: &Viewer) -> Markup {
-    let other = match conflict.event.source {
-        System::Salesforce => System::Netsuite,
-        System::Netsuite => System::Salesforce,
-    };
-    let ids = candidate_ids(&conflict.candidates);
+/// The system the candidates live in: the other side of the record they are for.
+fn candidate_system(conflict: &ConflictView) -> &'static str {
+    match (&conflict.subject, conflict.event.source) {
+        (Some(subject), _) if subject.side == LinkSide::Salesforce => "netsuite",
+        (Some(_), _) => "salesforce",
+        (None, System::Salesforce) => "netsuite",
+        (None, System::Netsuite) => "salesforce",
+    }
+}
+
+fn candidates(conflict: &ConflictView, viewer: &Viewer, open: bool) -> Markup {
+    let system = candidate_system(conflict);
     html! {
-        @if ids.is_empty() { p.muted { "No candidate id was recorded." } }
+        @if conflict.candidate_ids.is_empty() { p.muted { "No candidate id was recorded." } }
         @else {
             table #candidates {
-                thead { tr { th { (other.as_str()) " record" } th {} } }
-                tbody { @for candidate in &ids {
+                thead { tr { th { (system) " record" } th {} } }
+                tbody { @for candidate in &conflict.candidate_ids {
                     tr data-candidate=(candidate) {
-                        td { a href={ (RECORDS) "?system=" (other.as_str()) "&id=" (candidate) } { code { (candidate) } } }
-                        td { (resolve_form(conflict.id, viewer, "link", Some(candidate), "Link to this one", "")) }
+                        td { a href={ (RECORDS) "?system=" (system) "&id=" (candidate) } { code { (candidate) } } }
+                        td { @if open { (resolve_form(conflict.id, viewer, "link", Some(candidate), "Link to this one", "")) } }
                     }
                 } }
             }
@@ -141,27 +174,6 @@ fn resolve_form(
             button type="submit" class=(class) data-action=(action) { (label) }
         }
     }
-}
-
-/// The candidate ids a conflict recorded: `{"ids": [...]}` or a list of records with an `id`.
-fn candidate_ids(candidates: &Value) -> Vec<String> {
-    let text = |value: &Value| match value {
-        Value::String(id) => Some(id.clone()),
-        Value::Number(id) => Some(id.to_string()),
-        _ => None,
-    };
-    let list = candidates
-        .get("ids")
-        .or_else(|| candidates.get("candidates"))
-        .unwrap_or(candidates);
-    list.as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| text(item).or_else(|| item.get("id").and_then(text)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn conflict_id(text: &str) -> Result<i64, PageError> {
@@ -194,29 +206,12 @@ pub async fn resolve(
     };
     let resolved =
         conflicts::resolve(state.queue.as_ref(), state.store.as_ref(), id, resolution).await?;
-    let notice = format!(
-        "Conflict {id} resolved ({}); {} event(s) queued again.",
-        resolved.action,
-        resolved.replayed.len()
-    );
+    let events = resolved.replayed.len();
+    let notice = match resolved.action {
+        "ignore" => {
+            format!("Conflict {id} resolved (ignore); {events} event(s) finished unapplied.")
+        }
+        action => format!("Conflict {id} resolved ({action}); {events} event(s) queued again."),
+    };
     Ok(layout::after_action(&format!("{CONFLICTS}/{id}"), &notice))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn candidate_ids_are_read_from_either_shape() {
-        assert_eq!(
-            candidate_ids(&json!({"ids": ["647", "648"], "matched_by": "domain"})),
-            ["647", "648"]
-        );
-        assert_eq!(
-            candidate_ids(&json!([{"id": "647", "companyName": "Initech"}, {"id": 648}])),
-            ["647", "648"]
-        );
-        assert!(candidate_ids(&json!({"matched_by": "name"})).is_empty());
-    }
 }

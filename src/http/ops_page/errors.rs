@@ -84,6 +84,7 @@ impl From<ConflictError> for PageError {
             ConflictError::NotFound(_) => Self::new(404, error.to_string()),
             ConflictError::NotOpen { .. } => Self::new(409, error.to_string()),
             ConflictError::NotACandidate { .. } => Self::new(400, error.to_string()),
+            ConflictError::NoSubject(_) => Self::new(409, error.to_string()),
             _ => Self::unavailable("a conflict request", &error),
         }
     }

@@ -4,10 +4,10 @@
 
 use crate::domain::ChangeEvent;
 use crate::domain::mapping::Flow;
-use crate::store::{LinkKind, LinkSide};
+use crate::store::{ConflictSubject, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::{reference, text};
-use crate::sync::matching::{Found, customer_for_account};
+use crate::sync::matching::{Counterpart, counterpart, customer_for_account};
 use crate::sync::outcome::{Applied, SyncError};
 use crate::sync::pair::{Pair, Target, WriteBack};
 use serde_json::{Map, Value, json};
@@ -35,15 +35,17 @@ pub async fn apply(
         .linked(LinkKind::AccountCustomer, LinkSide::Salesforce, account_id)
         .await?;
     if pair.target_id.is_none() && !event.is_delete() {
-        pair.target_id = match customer_for_account(ctx, account_id, &event.fields).await? {
-            Found::One(id) => Some(id),
-            Found::None => None,
-            Found::Several(candidates) => {
-                return Ok(Applied::Conflict {
-                    reason: format!("several NetSuite customers match account {account_id}"),
-                    candidates,
-                });
-            }
+        let found = customer_for_account(ctx, account_id, &event.fields).await?;
+        let subject =
+            ConflictSubject::new(LinkKind::AccountCustomer, LinkSide::Salesforce, account_id);
+        pair.target_id = match counterpart(ctx, subject, found, || {
+            format!("several NetSuite customers match account {account_id}")
+        })
+        .await?
+        {
+            Counterpart::Existing(id) => Some(id),
+            Counterpart::New => None,
+            Counterpart::Ambiguous(conflict) => return Ok(conflict),
         };
     }
     if pair.target_id.is_none() {

@@ -4,10 +4,10 @@
 
 use crate::domain::ChangeEvent;
 use crate::domain::mapping::Flow;
-use crate::store::{LinkKind, LinkSide};
+use crate::store::{ConflictSubject, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::text;
-use crate::sync::matching::{Found, account_for_customer};
+use crate::sync::matching::{Counterpart, account_for_customer, counterpart};
 use crate::sync::outcome::{Applied, SyncError};
 use crate::sync::pair::{Pair, Target, WriteBack};
 use serde_json::json;
@@ -45,15 +45,17 @@ pub async fn apply(
             .filter(|id| is_account_id(id)),
     };
     if pair.target_id.is_none() && !event.is_delete() {
-        pair.target_id = match account_for_customer(ctx, customer_id, &event.fields).await? {
-            Found::One(id) => Some(id),
-            Found::None => None,
-            Found::Several(candidates) => {
-                return Ok(Applied::Conflict {
-                    reason: format!("several Salesforce accounts match customer {customer_id}"),
-                    candidates,
-                });
-            }
+        let found = account_for_customer(ctx, customer_id, &event.fields).await?;
+        let subject =
+            ConflictSubject::new(LinkKind::AccountCustomer, LinkSide::Netsuite, customer_id);
+        pair.target_id = match counterpart(ctx, subject, found, || {
+            format!("several Salesforce accounts match customer {customer_id}")
+        })
+        .await?
+        {
+            Counterpart::Existing(id) => Some(id),
+            Counterpart::New => None,
+            Counterpart::Ambiguous(conflict) => return Ok(conflict),
         };
     }
     // Accounts have no inactive flag: a deleted customer leaves its account as it is.

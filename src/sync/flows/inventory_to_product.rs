@@ -10,7 +10,7 @@ use crate::store::{Link, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::text;
 use crate::sync::outcome::{Applied, SyncError};
-use serde_json::{Value, json};
+
 use std::collections::HashMap;
 
 /// Where an item's quantity goes.
@@ -18,8 +18,8 @@ use std::collections::HashMap;
 pub enum Product {
     /// The product's id, and the links found or made on the way (to record with the event).
     Found { id: String, links: Vec<Link> },
-    /// Several unlinked products have the item's code: parked for review.
-    Ambiguous(Value),
+    /// Several unlinked products have the item's code: the conflict to park for review.
+    Ambiguous(Applied),
     /// The product could not be found or made now.
     Failed(SyncError),
 }
@@ -83,9 +83,7 @@ pub async fn products(
             None => Product::Failed(SyncError::Invalid(format!("NetSuite has no item {item}"))),
             Some((code, kind)) => match by_code.get(code).map(Vec::as_slice) {
                 Some([id]) => linked(id.clone(), &item),
-                Some(several) if several.len() > 1 => {
-                    Product::Ambiguous(json!({ "matched_by": "ProductCode", "ids": several }))
-                }
+                // Several (the item flow parks them, or creates as an operator decided) or none.
                 _ => created(ctx, cause, &item, kind).await,
             },
         };
@@ -129,7 +127,7 @@ async fn created(ctx: &SyncContext, cause: &ChangeEvent, item: &str, kind: &str)
                 "the item flow made no product for item {item}"
             ))),
         },
-        Ok(Applied::Conflict { candidates, .. }) => Product::Ambiguous(candidates),
+        Ok(conflict @ Applied::Conflict { .. }) => Product::Ambiguous(conflict),
         Ok(other) => Product::Failed(SyncError::Invalid(format!(
             "the item flow made no product for item {item}: {other:?}"
         ))),

@@ -5,10 +5,10 @@
 use crate::connectors::salesforce::Select;
 use crate::domain::ChangeEvent;
 use crate::domain::mapping::Flow;
-use crate::store::{LinkKind, LinkSide};
+use crate::store::{ConflictSubject, LinkKind, LinkSide};
 use crate::sync::context::SyncContext;
 use crate::sync::fields::{number, sublist, text};
-use crate::sync::matching::Found;
+use crate::sync::matching::{Counterpart, Found, counterpart};
 use crate::sync::outcome::{Applied, SyncError};
 use crate::sync::pair::{Pair, Target};
 use serde_json::{Map, Value, json};
@@ -41,17 +41,16 @@ pub async fn apply(
             true => String::new(),
             false => text(&event.fields, "itemid").unwrap_or_default(),
         };
-        pair.target_id = match product_by_code(ctx, item_id, &code).await? {
-            Found::One(id) => Some(id),
-            Found::None => None,
-            Found::Several(candidates) => {
-                return Ok(Applied::Conflict {
-                    reason: format!(
-                        "several unlinked Salesforce products have the code of item {item_id}"
-                    ),
-                    candidates,
-                });
-            }
+        let found = product_by_code(ctx, item_id, &code).await?;
+        let subject = ConflictSubject::new(LinkKind::ProductItem, LinkSide::Netsuite, item_id);
+        pair.target_id = match counterpart(ctx, subject, found, || {
+            format!("several unlinked Salesforce products have the code of item {item_id}")
+        })
+        .await?
+        {
+            Counterpart::Existing(id) => Some(id),
+            Counterpart::New => None,
+            Counterpart::Ambiguous(conflict) => return Ok(conflict),
         };
     }
     let prices = prices(ctx, &event.fields).await?;
