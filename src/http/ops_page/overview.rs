@@ -41,7 +41,11 @@ pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageErro
     let depth = state.queue.depth().await;
     let vendors = vendors::read(&state.metrics);
     Ok(html! {
-        section { h2 { "Flows, last hour" } (flow_table(&flows, viewer)) }
+        section {
+            h2 { "Flows, last hour" }
+            (flow_table(&flows, viewer))
+            p.muted { "Retries pending are counted for all flows together, under Queue." }
+        }
         div.grid {
             section #queue { h2 { "Queue" } (queue(state, depth.ok())) }
             section #salesforce { h2 { "Salesforce API" } (salesforce(&vendors)) }
@@ -64,7 +68,7 @@ fn flow_table(flows: &[FlowStatus], viewer: &Viewer) -> Markup {
             thead { tr {
                 th { "Flow" } th { "State" }
                 th.n { "Events in" } th.n { "Applied" } th.n { "Echoes dropped" } th.n { "Ignored" }
-                th.n { "Retries" } th.n { "Open dead letters" } th.n { "Latency p50" } th.n { "p95" } th {}
+                th.n { "Open dead letters" } th.n { "Latency p50" } th.n { "p95" } th {}
             } }
             tbody { @for flow in flows {
                 tr data-flow=(flow.flow) {
@@ -74,7 +78,6 @@ fn flow_table(flows: &[FlowStatus], viewer: &Viewer) -> Markup {
                     td.n { (count(flow, "written")) }
                     td.n { (count(flow, "echo_dropped")) }
                     td.n { (count(flow, "ignored")) }
-                    td.n { (count(flow, "retry")) }
                     td.n.dead-letters {
                         @if flow.open_dead_letters > 0 {
                             a.bad href={ (DEAD_LETTERS) "?flow=" (flow.flow) } { (flow.open_dead_letters) }
@@ -104,7 +107,7 @@ fn queue(state: &AppState, depth: Option<QueueDepth>) -> Markup {
             @if let Some(depth) = depth {
                 dt { "Queued" } dd #queued { (depth.total) }
                 dt { "Ready" } dd { (depth.total.saturating_sub(depth.delayed + depth.in_flight)) }
-                dt { "Waiting for a retry" } dd { (depth.delayed) }
+                dt { "Retries pending" } dd { (depth.delayed) }
                 dt { "Being applied" } dd { (depth.in_flight) }
                 dt { "Dead letters" } dd { (depth.dead_letters) }
             } @else {
