@@ -6,7 +6,9 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod actions;
 mod chrome;
+mod forms;
 mod operator;
 mod refusals;
 mod scale;

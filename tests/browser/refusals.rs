@@ -2,6 +2,7 @@
 //! session's CSRF token (nothing is done), a wrong admin token at the log-in, the page on the
 //! webhook-only port, and the page without a configured admin token.
 
+use crate::forms::Operator;
 use crate::helpers::{RunningBinary, write_config};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -20,37 +21,6 @@ async fn start(env: &[(&str, &str)]) -> (RunningBinary, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path());
     (RunningBinary::start(&config, env).await, dir)
-}
-
-/// Logs in through the form; the `name=value` of the session cookie.
-async fn log_in(http: &reqwest::Client, tandem: &RunningBinary) -> String {
-    let answer = http
-        .post(tandem.url("/ops/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    let cookie = answer.headers()[SET_COOKIE].to_str().unwrap();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-/// The CSRF token the overview's forms carry.
-async fn csrf_of(http: &reqwest::Client, tandem: &RunningBinary, cookie: &str) -> String {
-    let page = http
-        .get(tandem.url("/ops"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    let start = html.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
 async fn paused(http: &reqwest::Client, tandem: &RunningBinary, flow: &str) -> bool {
@@ -72,8 +42,7 @@ async fn paused(http: &reqwest::Client, tandem: &RunningBinary, flow: &str) -> b
 async fn a_post_with_the_session_cookie_but_without_its_csrf_token_is_refused_and_does_nothing() {
     let (tandem, _dir) = start(&[("TANDEM_SERVER__ADMIN_TOKEN", TOKEN)]).await;
     let http = client();
-    let cookie = log_in(&http, &tandem).await;
-    let csrf = csrf_of(&http, &tandem, &cookie).await;
+    let Operator { cookie, csrf, .. } = Operator::log_in(&tandem, TOKEN).await;
     let pause = tandem.url("/ops/flows/account_to_customer/pause");
 
     let forms: [&[(&str, &str)]; 3] = [&[], &[("csrf", "")], &[("csrf", "forged-by-another-site")]];
