@@ -51,7 +51,7 @@ pub async fn list(
                     tbody { @for conflict in &conflicts {
                         tr data-id=(conflict.id) {
                             td.n { a href={ (CONFLICTS) "/" (conflict.id) } { (conflict.id) } }
-                            td title=(layout::time(conflict.created_at)) { (layout::age(conflict.created_at)) " ago" }
+                            td.when title=(layout::time(conflict.created_at)) { (layout::age(conflict.created_at)) " ago" }
                             td { code { (conflict.record_key) } }
                             td { (conflict.reason) }
                             td.n { (conflict.candidate_ids.len()) }

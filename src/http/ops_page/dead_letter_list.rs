@@ -174,7 +174,7 @@ fn table(letters: &[StoredDeadLetter]) -> Markup {
                 @let failed = DateTime::from_timestamp_millis(letter.failed_at_ms).unwrap_or_default();
                 tr data-id=(letter.id) {
                     td.n { a href={ (DEAD_LETTERS) "/" (letter.id) } { (letter.id) } }
-                    td title=(layout::time(failed)) { (layout::age(failed)) " ago" }
+                    td.when title=(layout::time(failed)) { (layout::age(failed)) " ago" }
                     td { code { (letter.event.record_key()) } }
                     td {
                         @if let Some(code) = &letter.error_code { b { (code) } " " }

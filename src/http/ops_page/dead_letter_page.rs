@@ -106,7 +106,7 @@ fn attempts(letter: &DeadLetterView) -> Markup {
                 tbody { @for failure in failures {
                     tr {
                         td.n { (failure.attempt) }
-                        td { (layout::time(failure.at)) }
+                        td.when { (layout::time(failure.at)) }
                         td { (failure.error_code.as_deref().unwrap_or("–")) }
                         td { (failure.error) }
                     }

@@ -23,7 +23,7 @@ main{padding:1rem 1.2rem;max-width:1400px}h1{font-size:1.3rem;margin:.2rem 0 .8r
 section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}\
 th{font-weight:600;color:var(--muted);font-size:.85rem}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
-tr:last-child td{border-bottom:0}a{color:var(--accent)}\
+tr:last-child td{border-bottom:0}td.when{white-space:nowrap}a{color:var(--accent)}\
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1rem}\
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.kv dt{color:var(--muted)}.kv dd{margin:0;font-variant-numeric:tabular-nums}\
 .muted{color:var(--muted)}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}\

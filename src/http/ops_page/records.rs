@@ -89,7 +89,7 @@ fn view(record: &RecordView) -> Markup {
                     thead { tr { th { "At" } th { "Outcome" } th { "Event" } th { "Detail" } } }
                     tbody { @for event in &record.events {
                         tr {
-                            td { (layout::time(event.at)) }
+                            td.when { (layout::time(event.at)) }
                             td.outcome { (event.outcome) }
                             td { code { (event.event_id) } }
                             td { (event.detail) }
@@ -106,7 +106,7 @@ fn view(record: &RecordView) -> Markup {
                     thead { tr { th { "At" } th { "Wrote" } th { "Fields" } th { "For event" } } }
                     tbody { @for write in &record.writes {
                         tr {
-                            td { (layout::time(write.at)) }
+                            td.when { (layout::time(write.at)) }
                             td { (write.system) " " (write.object) " " code { (write.id) } }
                             td { (write.fields.join(", ")) }
                             td { code { (write.event_id) } }
