@@ -30,6 +30,9 @@ pub struct FlowStatus {
     pub open_dead_letters: u64,
     /// Events finished in the last hour, by outcome (`written`, `echo_dropped`, `ignored`…).
     pub last_hour: BTreeMap<String, u64>,
+    /// Events that failed and wait for a retry (a failed attempt in the last day, neither
+    /// finished nor a dead letter).
+    pub retrying: u64,
     /// Milliseconds from receipt to applied, over the last hour's written events (none yet: `None`).
     pub latency_p50_ms: Option<u64>,
     pub latency_p95_ms: Option<u64>,
@@ -50,6 +53,11 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
         .into_iter()
         .collect();
     let hour_ago = Utc::now().timestamp_millis() - 3_600_000;
+    let retrying: HashMap<String, u64> = store
+        .flow_retrying(hour_ago - 23 * 3_600_000)
+        .await?
+        .into_iter()
+        .collect();
     let latencies: HashMap<String, FlowLatency> = store
         .flow_latencies(hour_ago)
         .await?
@@ -75,6 +83,7 @@ pub async fn statuses(store: &dyn Store) -> Result<Vec<FlowStatus>, FlowError> {
                 paused_at: since.and_then(DateTime::from_timestamp_millis),
                 open_dead_letters: letters.get(flow.as_str()).copied().unwrap_or(0),
                 last_hour: outcomes.remove(flow.as_str()).unwrap_or_default(),
+                retrying: retrying.get(flow.as_str()).copied().unwrap_or(0),
                 latency_p50_ms: latencies.get(flow.as_str()).map(|l| l.p50_ms),
                 latency_p95_ms: latencies.get(flow.as_str()).map(|l| l.p95_ms),
             }
@@ -107,17 +116,18 @@ pub async fn set_paused(
 /// The table `tandem flows` prints.
 pub fn render(flows: &[FlowStatus]) -> String {
     let mut lines = vec![format!(
-        "{:<38} {:<10} {:<10} {:<7} {:>17} {:>13} {:>13}",
-        "FLOW", "SOURCE", "TARGET", "STATE", "OPEN DEAD LETTERS", "P50 (1H)", "P95 (1H)"
+        "{:<38} {:<10} {:<10} {:<7} {:>8} {:>17} {:>10} {:>10}",
+        "FLOW", "SOURCE", "TARGET", "STATE", "RETRYING", "OPEN DEAD LETTERS", "P50 (1H)", "P95 (1H)"
     )];
     for flow in flows {
         let state = if flow.paused { "paused" } else { "running" };
         lines.push(format!(
-            "{:<38} {:<10} {:<10} {:<7} {:>17} {:>13} {:>13}",
+            "{:<38} {:<10} {:<10} {:<7} {:>8} {:>17} {:>10} {:>10}",
             flow.flow,
             flow.source,
             flow.target,
             state,
+            flow.retrying,
             flow.open_dead_letters,
             millis(flow.latency_p50_ms),
             millis(flow.latency_p95_ms)
@@ -159,6 +169,7 @@ mod tests {
             paused_at: None,
             open_dead_letters: 3,
             last_hour: BTreeMap::new(),
+            retrying: 0,
             latency_p50_ms: None,
             latency_p95_ms: None,
         }];

@@ -59,6 +59,12 @@ pub struct QueueDepth {
     /// Events handed to a worker and not yet acknowledged.
     pub in_flight: u64,
     pub dead_letters: u64,
+    /// How long the oldest event has been waiting (0 when none is), when the backend can tell
+    /// (the embedded queue; RabbitMQ does not say over AMQP).
+    pub oldest_age_ms: Option<u64>,
+    /// Consumers attached to the work queues, across every instance (RabbitMQ); the embedded
+    /// queue's consumers are the process's own workers.
+    pub consumers: Option<u64>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

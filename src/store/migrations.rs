@@ -48,11 +48,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, V8_SQLITE, V8_POSTGRES),
     (9, V9, V9),
     (10, V10, V10),
+    (11, V11, V11),
 ];
 
 /// Resolving conflicts: the record the candidates are for, the operator's decision, the events
 /// of the record that joined an open conflict, and records an operator chose to create anew;
-/// and each history entry's latency from receipt, for the flows' percentiles.
+/// each history entry's latency from receipt, for the flows' percentiles; and dead letters by
+/// event, for the flows' events still retrying.
 const V10: &str = "
 ALTER TABLE conflicts ADD COLUMN subject_kind TEXT;
 ALTER TABLE conflicts ADD COLUMN subject_side TEXT;
@@ -68,6 +70,14 @@ CREATE TABLE match_decisions (
     PRIMARY KEY (kind, side, record_id));
 ALTER TABLE history ADD COLUMN latency_ms BIGINT;
 CREATE INDEX history_by_flow_time ON history (flow, at);
+CREATE INDEX dead_letters_by_event ON dead_letters (event_id);
+";
+
+/// Failed attempts per flow over a recent window (the alerts' per-flow stall): the flow of
+/// each attempt from now on (earlier attempts have none) and an index by time.
+const V11: &str = "
+ALTER TABLE event_attempts ADD COLUMN flow TEXT;
+CREATE INDEX event_attempts_by_time ON event_attempts (at);
 ";
 
 /// Outcomes per flow over a recent window: the flow of each history entry from now on

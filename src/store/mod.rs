@@ -217,6 +217,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives a slot back (nothing when the lease lapsed and another holder took it).
     async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError>;
+
+    /// Per flow, the events that failed since `since_ms` and wait for a retry (neither finished
+    /// nor a dead letter).
+    async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// How many failed attempts each flow had since `since_ms` (attempts of no flow left out).
+    async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.
@@ -237,6 +244,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 #[cfg(test)]
 mod conflict_tests;
+#[cfg(test)]
+mod flow_failure_tests;
 #[cfg(test)]
 mod ops_tests;
 #[cfg(test)]

@@ -142,6 +142,7 @@ async fn every_failed_attempt_is_kept_per_event_oldest_first() {
                 error: format!("failure {n}"),
                 error_code: code.map(str::to_owned),
                 at_ms: 1000 + i64::from(n),
+                flow: None,
             };
             store.record_attempt(&attempt).await.unwrap();
         }

@@ -102,8 +102,8 @@ pub const RENEW_SLOT: &str =
     "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
 pub const RELEASE_SLOT: &str =
     "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
-pub const INSERT_ATTEMPT: &str = "INSERT INTO event_attempts (event_id, attempt, error, error_code, at) VALUES (?1, ?2, ?3, ?4, ?5)";
-pub const ATTEMPTS: &str = "SELECT event_id, attempt, error, error_code, at FROM event_attempts WHERE event_id = ?1 ORDER BY id";
+pub const INSERT_ATTEMPT: &str = "INSERT INTO event_attempts (event_id, attempt, error, error_code, at, flow) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub const ATTEMPTS: &str = "SELECT event_id, attempt, error, error_code, at, flow FROM event_attempts WHERE event_id = ?1 ORDER BY id";
 pub const PAUSE_FLOW: &str =
     "INSERT INTO paused_flows (flow, paused_at) VALUES (?1, ?2) ON CONFLICT (flow) DO NOTHING";
 pub const RESUME_FLOW: &str = "DELETE FROM paused_flows WHERE flow = ?1";
@@ -111,3 +111,13 @@ pub const PAUSED_FLOWS: &str = "SELECT flow, paused_at FROM paused_flows ORDER B
 pub const FLOW_PAUSED: &str = "SELECT 1 FROM paused_flows WHERE flow = ?1";
 pub const OPEN_DEAD_LETTERS_BY_FLOW: &str =
     "SELECT flow, COUNT(*) FROM dead_letters WHERE status = 'open' GROUP BY flow";
+pub const FLOW_FAILURES: &str = "SELECT flow, COUNT(*) FROM event_attempts
+     WHERE at >= ?1 AND flow IS NOT NULL GROUP BY flow";
+/// Per flow, the events with a failed attempt since `?1` that are neither finished nor given up
+/// on (a dead letter not replayed): those waiting for a retry.
+pub const FLOW_RETRYING: &str = "SELECT a.flow, COUNT(DISTINCT a.event_id) FROM event_attempts a
+     WHERE a.at >= ?1 AND a.flow IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = a.event_id)
+       AND NOT EXISTS (SELECT 1 FROM dead_letters d
+                       WHERE d.event_id = a.event_id AND d.status <> 'replayed')
+     GROUP BY a.flow";

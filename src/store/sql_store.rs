@@ -381,7 +381,8 @@ impl<D: Driver> Store for SqlStore<D> {
             i64::from(attempt.attempt),
             &attempt.error,
             attempt.error_code.clone(),
-            attempt.at_ms
+            attempt.at_ms,
+            attempt.flow.clone()
         ];
         self.driver
             .execute(sql::INSERT_ATTEMPT, row)
@@ -399,6 +400,7 @@ impl<D: Driver> Store for SqlStore<D> {
                     error: row.text(2)?,
                     error_code: row.optional_text(3)?,
                     at_ms: row.int(4)?,
+                    flow: row.optional_text(5)?,
                 })
             })
             .collect()
@@ -582,5 +584,27 @@ impl<D: Driver> Store for SqlStore<D> {
 
     async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError> {
         self.release_held_slot(lease, slot).await
+    }
+
+    async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.counts_by_flow(sql::FLOW_FAILURES, since_ms).await
+    }
+
+    async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.counts_by_flow(sql::FLOW_RETRYING, since_ms).await
+    }
+}
+
+impl<D: Driver> SqlStore<D> {
+    /// `(flow, count)` rows of a statement taking one time bound.
+    async fn counts_by_flow(
+        &self,
+        query: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self.driver.query(query, values![since_ms]).await?;
+        rows.iter()
+            .map(|row| Ok((row.text(0)?, u64::try_from(row.int(1)?).map_err(corrupt)?)))
+            .collect()
     }
 }

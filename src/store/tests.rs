@@ -41,7 +41,7 @@ pub(super) async fn backends() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>
     ]
 }
 
-fn event(id: &str) -> ChangeEvent {
+pub(super) fn event(id: &str) -> ChangeEvent {
     ChangeEvent {
         id: id.into(),
         source: System::Salesforce,
@@ -59,7 +59,7 @@ fn event(id: &str) -> ChangeEvent {
     }
 }
 
-fn completion(event_id: &str, version: i64) -> Completion {
+pub(super) fn completion(event_id: &str, version: i64) -> Completion {
     let account = RecordRef::new(System::Salesforce, "Account", "001000000000001AAA");
     Completion {
         event_id: event_id.into(),

@@ -267,6 +267,8 @@ pub struct FailedAttempt {
     /// The vendor's error code, when it sent one.
     pub error_code: Option<String>,
     pub at_ms: i64,
+    /// The flow the event belongs to (`None`: no flow, or recorded before migration 11).
+    pub flow: Option<String>,
 }
 
 /// A write tandem made, as the ledger keeps it.

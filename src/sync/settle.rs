@@ -209,6 +209,7 @@ impl Settler {
             error: error.to_string(),
             error_code: error.code(),
             at_ms: chrono::Utc::now().timestamp_millis(),
+            flow: super::flows::flow_of(event).map(|flow| flow.as_str().to_owned()),
         };
         if let Err(store_error) = self.store.record_attempt(&attempt).await {
             tracing::warn!(%store_error, event_id = %event.id, "could not record the failed attempt");

@@ -2,13 +2,18 @@
 //! signed JSON webhook sink and a local SMTP server. An outage with events flowing makes at most
 //! one digest per channel per interval, naming the flow and error code with counts, and a later
 //! digest reports the recovery; a channel that fails or hangs delays no event and gets what it
-//! missed with its next digest.
+//! missed with its next digest. A flow that keeps failing while it writes nothing is reported
+//! stalled by name. The soak (`outage_soak`, ignored) runs the outage for five minutes.
 
 mod failing_channels;
+mod flow_stall;
 mod outage;
+mod outage_scenario;
+mod outage_soak;
 mod sink;
 mod smtp;
 mod throttling;
+mod wired;
 
 use crate::dead_letters::{ADMIN_TOKEN, ops};
 use crate::synced::*;
@@ -16,7 +21,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sink::{Mode, Received, Sink};
 use smtp::SmtpServer;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tandem::config::{Secret, SmtpTls};
 use tandem::ingress::standard_webhooks::{SigningKey, Verifier, WebhookHeaders};

@@ -24,6 +24,9 @@ pub enum Problem {
     NetsuiteThrottling,
     /// A flow has open dead letters (recovered once none is open).
     DeadLetters { flow: String },
+    /// A flow's events keep failing and it has written nothing for `alerts.stall_after`
+    /// (recovered once it writes again, or is paused).
+    FlowStalled { flow: String },
 }
 
 impl Problem {
@@ -36,6 +39,15 @@ impl Problem {
             Problem::SalesforceUsage => "salesforce_api_usage",
             Problem::NetsuiteThrottling => "netsuite_throttling",
             Problem::DeadLetters { .. } => "dead_letters",
+            Problem::FlowStalled { .. } => "flow_stalled",
+        }
+    }
+
+    /// The flow a problem is about, when it is about one.
+    pub fn flow(&self) -> Option<&str> {
+        match self {
+            Problem::DeadLetters { flow } | Problem::FlowStalled { flow } => Some(flow),
+            _ => None,
         }
     }
 }

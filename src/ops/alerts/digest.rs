@@ -48,18 +48,30 @@ pub struct Line {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     pub detail: String,
+    /// Where to look: the ops dashboard for a stalled flow, when `alerts.ops_url` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Line {
-    fn of(problem: &Problem, detail: &str) -> Self {
-        let flow = match problem {
-            Problem::DeadLetters { flow } => Some(flow.clone()),
+    fn of(problem: &Problem, detail: &str, base: Option<&str>) -> Self {
+        let url = match problem {
+            Problem::FlowStalled { .. } => base.map(|base| format!("{base}/ops")),
             _ => None,
         };
         Line {
             kind: problem.kind(),
-            flow,
+            flow: problem.flow().map(str::to_owned),
             detail: detail.to_owned(),
+            url,
+        }
+    }
+
+    /// The line as text, with its link in Slack's `<url|label>` form.
+    fn text(&self) -> String {
+        match &self.url {
+            Some(url) => format!("{} (<{url}|ops dashboard>)", self.detail),
+            None => self.detail.clone(),
         }
     }
 }
@@ -105,10 +117,11 @@ impl Digest {
             dead_letters,
             examples,
             dead_letters_url: base
+                .as_ref()
                 .filter(|_| conditions.dead_letter_total() > 0)
                 .map(|base| format!("{base}/api/v1/dead-letters?status=open")),
-            problems: lines(&conditions.raised),
-            recovered: lines(&conditions.recovered),
+            problems: lines(&conditions.raised, base.as_deref()),
+            recovered: lines(&conditions.recovered, base.as_deref()),
         }
     }
 
@@ -158,23 +171,23 @@ impl Digest {
         if !self.problems.is_empty() {
             text.push_str("\n*Problems*\n");
             for line in &self.problems {
-                let _ = writeln!(text, "• {}", line.detail);
+                let _ = writeln!(text, "• {}", line.text());
             }
         }
         if !self.recovered.is_empty() {
             text.push_str("\n*Recovered since the last digest*\n");
             for line in &self.recovered {
-                let _ = writeln!(text, "• {}", line.detail);
+                let _ = writeln!(text, "• {}", line.text());
             }
         }
         text
     }
 }
 
-fn lines(problems: &std::collections::BTreeMap<Problem, String>) -> Vec<Line> {
+fn lines(problems: &std::collections::BTreeMap<Problem, String>, base: Option<&str>) -> Vec<Line> {
     problems
         .iter()
-        .map(|(problem, detail)| Line::of(problem, detail))
+        .map(|(problem, detail)| Line::of(problem, detail, base))
         .collect()
 }
 
@@ -268,6 +281,36 @@ mod tests {
             text.contains("*Recovered since the last digest*\n• the store answers again"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_stalled_flow_is_named_with_a_link_to_the_ops_dashboard() {
+        let mut conditions = Conditions::default();
+        conditions.raise(
+            Problem::FlowStalled {
+                flow: "customer_to_account".into(),
+            },
+            "customer_to_account is stalled",
+        );
+        let digest = Digest::compose(
+            &conditions,
+            Some("https://tandem.acme.com/"),
+            "msg_2".into(),
+            Utc::now(),
+        );
+        let json = serde_json::to_value(&digest).unwrap();
+        assert_eq!(json["problems"][0]["kind"], "flow_stalled");
+        assert_eq!(json["problems"][0]["flow"], "customer_to_account");
+        assert_eq!(json["problems"][0]["url"], "https://tandem.acme.com/ops");
+        assert!(
+            digest.text().contains(
+                "• customer_to_account is stalled (<https://tandem.acme.com/ops|ops dashboard>)"
+            ),
+            "{}",
+            digest.text()
+        );
+        let without = Digest::compose(&conditions, None, "msg_3".into(), Utc::now());
+        assert!(!without.text().contains("://"), "{}", without.text());
     }
 
     #[test]

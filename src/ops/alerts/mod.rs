@@ -8,6 +8,7 @@ pub mod channels;
 pub mod conditions;
 pub mod digest;
 pub mod rate;
+pub mod stall;
 pub mod watch;
 
 use crate::config::AlertsConfig;
@@ -18,6 +19,7 @@ use channels::{Channel, SendError};
 use conditions::Conditions;
 use digest::Digest;
 use rate::RateLimit;
+use stall::FlowReading;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -54,6 +56,7 @@ pub fn spawn(
         config: config.clone(),
         store,
         queue,
+        flows_read_from: chrono::Utc::now().timestamp_millis(),
         outboxes: channels
             .into_iter()
             .map(|channel| Outbox::new(channel, config.digest_interval))
@@ -67,6 +70,9 @@ struct Alerts {
     config: AlertsConfig,
     store: Arc<dyn Store>,
     queue: Arc<dyn Queue>,
+    /// Where the next reading of each flow's activity starts (milliseconds since the epoch):
+    /// where the last one that reached the store ended.
+    flows_read_from: i64,
     outboxes: Vec<Outbox>,
 }
 
@@ -94,7 +100,7 @@ impl Alerts {
         }
     }
 
-    async fn sample(&self) -> Sample {
+    async fn sample(&mut self) -> Sample {
         let letters = tokio::time::timeout(
             SAMPLE_TIMEOUT,
             self.store
@@ -129,6 +135,21 @@ impl Alerts {
             letters_complete,
             queue,
             readings: crate::ops::signals::read(),
+            flows: self.read_flows().await,
+        }
+    }
+
+    /// Each flow's failures and writes since the last reading; `None` when the store did not
+    /// answer (the next reading then covers the gap).
+    async fn read_flows(&mut self) -> Option<FlowReading> {
+        let until = chrono::Utc::now().timestamp_millis();
+        let read = FlowReading::read(self.store.as_ref(), self.flows_read_from);
+        match tokio::time::timeout(SAMPLE_TIMEOUT, read).await {
+            Ok(Ok(reading)) => {
+                self.flows_read_from = until;
+                Some(reading)
+            }
+            _ => None,
         }
     }
 }

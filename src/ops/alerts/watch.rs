@@ -1,9 +1,10 @@
 //! The watch: turns periodic samples of tandem's state (store and queue health, open dead
-//! letters, queue depth, API usage, 429s, events settled) into conditions — new dead letters
-//! past a watermark, problems when they start, recoveries when they end. Pure: samples and
-//! time are passed in.
+//! letters, queue depth, API usage, 429s, events settled, each flow's failures and writes)
+//! into conditions — new dead letters past a watermark, problems when they start, recoveries
+//! when they end. Pure: samples and time are passed in.
 
 use super::conditions::{Conditions, Example, Problem};
+use super::stall::{FlowReading, FlowStalls};
 use crate::ops::signals::Readings;
 use crate::queue::QueueDepth;
 use std::collections::BTreeSet;
@@ -40,6 +41,8 @@ pub struct Sample {
     /// `None`: the queue did not answer.
     pub queue: Option<QueueDepth>,
     pub readings: Readings,
+    /// Each flow's failures and writes since the previous sample; `None`: not read.
+    pub flows: Option<FlowReading>,
 }
 
 #[derive(Debug)]
@@ -58,6 +61,7 @@ pub struct Watch {
     /// Since when the queue held ready events with none settled, and the settled count then.
     stall: Option<(Instant, u64)>,
     stalled: bool,
+    flows: FlowStalls,
 }
 
 impl Watch {
@@ -73,6 +77,7 @@ impl Watch {
             throttling: false,
             stall: None,
             stalled: false,
+            flows: FlowStalls::new(thresholds.stall_after),
         }
     }
 
@@ -87,6 +92,9 @@ impl Watch {
         self.queue(sample.queue, sample.readings.events_settled, now, &mut news);
         self.usage(&sample.readings, &mut news);
         self.throttles(sample.readings.netsuite_throttled, now, &mut news);
+        if let Some(reading) = &sample.flows {
+            self.flows.observe(reading, now, &mut news);
+        }
         news
     }
 

@@ -86,6 +86,9 @@ pub fn record_queue_depth(depth: &QueueDepth) {
         metrics::gauge!(QUEUE_DEPTH, "state" => state).set(value as f64);
     }
     metrics::gauge!(DEAD_LETTERS).set(depth.dead_letters as f64);
+    if let Some(age) = depth.oldest_age_ms {
+        metrics::gauge!(QUEUE_OLDEST_AGE).set(age as f64 / 1000.0);
+    }
 }
 
 /// Counts one HTTP call to Salesforce or NetSuite and records how long it took.

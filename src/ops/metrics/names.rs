@@ -91,6 +91,11 @@ catalogue! {
     QUEUE_DEPTH = "tandem_queue_depth_events", Gauge, Some(Unit::Count),
         ["state"],
         "Events in the queue by state (ready, delayed, in_flight); states are disjoint, sum() is the events queued";
+    /// How long the oldest queued event has waited (the embedded queue; RabbitMQ does not tell
+    /// over AMQP, so there the gauge is absent).
+    QUEUE_OLDEST_AGE = "tandem_queue_oldest_event_age_seconds", Gauge, Some(Unit::Seconds),
+        [],
+        "How long the oldest queued event has waited (embedded queue only)";
     /// Dead letters waiting for an operator (replay or discard); not part of the queue depth.
     DEAD_LETTERS = "tandem_dead_letters_events", Gauge, Some(Unit::Count),
         [],

@@ -100,6 +100,7 @@ fn queue_depth_states_are_disjoint_and_dead_letters_stand_apart() {
         delayed: 3,
         in_flight: 2,
         dead_letters: 4,
+        ..QueueDepth::default()
     };
     metrics::with_local_recorder(&recorder, || record_queue_depth(&depth));
     let text = handle.render();

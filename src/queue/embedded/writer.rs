@@ -372,10 +372,11 @@ fn dead_letter(
 }
 
 fn depth(c: &Connection, now: i64) -> Result<QueueDepth, QueueError> {
-    let (total, delayed, in_flight) = c
+    let (total, delayed, in_flight, oldest) = c
         .query_row(
             "SELECT COUNT(*), COALESCE(SUM(available_at > ?1), 0),
-                    COALESCE(SUM(lease_until IS NOT NULL AND lease_until > ?1), 0)
+                    COALESCE(SUM(lease_until IS NOT NULL AND lease_until > ?1), 0),
+                    MIN(enqueued_at)
              FROM events",
             [now],
             |row| {
@@ -383,6 +384,7 @@ fn depth(c: &Connection, now: i64) -> Result<QueueDepth, QueueError> {
                     row.get::<_, u64>(0)?,
                     row.get::<_, u64>(1)?,
                     row.get::<_, u64>(2)?,
+                    row.get::<_, Option<i64>>(3)?,
                 ))
             },
         )
@@ -399,6 +401,9 @@ fn depth(c: &Connection, now: i64) -> Result<QueueDepth, QueueError> {
         delayed,
         in_flight,
         dead_letters,
+        // An empty queue's oldest event is no age at all.
+        oldest_age_ms: Some(oldest.map_or(0, |at| u64::try_from(now - at).unwrap_or(0))),
+        consumers: None,
     })
 }
 

@@ -149,12 +149,13 @@ impl RabbitQueue {
         &self.topology
     }
 
-    async fn message_count(
+    /// A queue's ready messages and attached consumers.
+    async fn counts(
         &self,
         channel: &lapin::Channel,
         queue: String,
-    ) -> Result<u64, QueueError> {
-        // passive: only look the queue up (its ready message count); never create it.
+    ) -> Result<(u64, u64), QueueError> {
+        // passive: only look the queue up (its counts); never create it.
         let options = QueueDeclareOptions {
             passive: true,
             ..QueueDeclareOptions::default()
@@ -163,7 +164,10 @@ impl RabbitQueue {
             .queue_declare(queue.into(), options, FieldTable::default())
             .await
             .map_err(unavailable("look up a queue"))?;
-        Ok(u64::from(declared.message_count()))
+        Ok((
+            u64::from(declared.message_count()),
+            u64::from(declared.consumer_count()),
+        ))
     }
 }
 
@@ -277,23 +281,28 @@ impl Queue for RabbitQueue {
     /// held by other instances are not counted.
     async fn depth(&self) -> Result<QueueDepth, QueueError> {
         let channel = self.publisher.admin_channel().await?;
-        let mut ready = 0;
+        let (mut ready, mut consumers) = (0, 0);
         for queue in self.topology.work_queues() {
-            ready += self.message_count(&channel, queue).await?;
+            let counts = self.counts(&channel, queue).await?;
+            ready += counts.0;
+            consumers += counts.1;
         }
         let mut delayed = 0;
         for queue in self.topology.retry_queues() {
-            delayed += self.message_count(&channel, queue).await?;
+            delayed += self.counts(&channel, queue).await?.0;
         }
         let dead_letters = self
-            .message_count(&channel, self.topology.dead_letter_queue())
-            .await?;
+            .counts(&channel, self.topology.dead_letter_queue())
+            .await?
+            .0;
         let (pending, in_flight) = self.dispatch.counts();
         Ok(QueueDepth {
             total: ready + delayed + pending + in_flight,
             delayed,
             in_flight,
             dead_letters,
+            oldest_age_ms: None,
+            consumers: Some(consumers),
         })
     }
 

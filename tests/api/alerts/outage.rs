@@ -177,3 +177,18 @@ async fn an_outage_sends_one_digest_per_channel_per_interval_and_a_later_digest_
     .await;
     assert_composed_apart(&verified_digests(&channels.webhook.accepted()));
 }
+
+/// The soak's scenario (`outage_soak.rs`) scaled down to a 20-second outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twenty_second_outage_with_events_flowing_sends_one_digest_per_channel_and_every_record_syncs_after()
+ {
+    let figures = super::outage_scenario::run(super::outage_scenario::Scenario {
+        outage: Duration::from_secs(20),
+        per_second: 4,
+        digest_interval: Duration::from_secs(25),
+        stall_after: Duration::from_secs(2),
+        drain_within: Duration::from_secs(60),
+    })
+    .await;
+    eprintln!("20-second outage: {figures}");
+}

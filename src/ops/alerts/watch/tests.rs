@@ -28,6 +28,7 @@ fn with_letters(letters: Vec<Letter>) -> Sample {
         letters_complete: true,
         queue: Some(QueueDepth::default()),
         readings: Readings::default(),
+        flows: None,
     }
 }
 
@@ -195,4 +196,32 @@ fn netsuite_429s_past_the_threshold_in_one_window_are_throttling_until_a_quiet_w
         quiet.recovered.contains_key(&Problem::NetsuiteThrottling),
         "{quiet:?}"
     );
+}
+
+#[test]
+fn a_flow_whose_events_fail_with_nothing_written_is_stalled_by_name() {
+    use crate::ops::alerts::stall::{Activity, FlowReading};
+    let start = Instant::now();
+    let mut watch = watch();
+    let mut sample = with_letters(vec![]);
+    let mut flows = FlowReading::default();
+    flows.activity.insert(
+        "customer_to_account".into(),
+        Activity {
+            failed: 2,
+            written: 0,
+        },
+    );
+    sample.flows = Some(flows);
+    assert!(watch.observe(&sample, start).is_empty());
+    let stalled = watch.observe(&sample, start + 30 * SECOND);
+    assert_eq!(
+        stalled.raised.keys().collect::<Vec<_>>(),
+        [&Problem::FlowStalled {
+            flow: "customer_to_account".into()
+        }]
+    );
+    // A sample that could not read the flows changes nothing.
+    sample.flows = None;
+    assert!(watch.observe(&sample, start + 35 * SECOND).is_empty());
 }
