@@ -117,7 +117,14 @@ pub async fn set_paused(
 pub fn render(flows: &[FlowStatus]) -> String {
     let mut lines = vec![format!(
         "{:<38} {:<10} {:<10} {:<7} {:>8} {:>17} {:>10} {:>10}",
-        "FLOW", "SOURCE", "TARGET", "STATE", "RETRYING", "OPEN DEAD LETTERS", "P50 (1H)", "P95 (1H)"
+        "FLOW",
+        "SOURCE",
+        "TARGET",
+        "STATE",
+        "RETRYING",
+        "OPEN DEAD LETTERS",
+        "P50 (1H)",
+        "P95 (1H)"
     )];
     for flow in flows {
         let state = if flow.paused { "paused" } else { "running" };

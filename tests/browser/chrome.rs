@@ -62,7 +62,7 @@ impl Browser {
                 "binary": CHROMIUM,
                 // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1400,1000", format!("--user-data-dir={}", profile.path().display())],
+                         "--window-size=1400,1300", format!("--user-data-dir={}", profile.path().display())],
             }),
         );
         let client = ClientBuilder::new(HttpConnector::new())

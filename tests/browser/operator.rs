@@ -183,6 +183,8 @@ async fn an_operator_replays_a_dead_letter_resolves_a_conflict_and_finds_a_recor
     browser.wait_for_text("#live-status", "updated").await;
     let flows = browser.text("#flows").await;
     assert!(flows.contains("account_to_customer"), "{flows}");
+    let consumers = browser.text("#consumers").await;
+    assert!(consumers.starts_with('4'), "the four workers: {consumers}");
     let path = browser.screenshot("ops-page.png").await;
     assert!(
         std::fs::metadata(&path).unwrap().len() > 10_000,

@@ -164,7 +164,13 @@ pub fn time(at: chrono::DateTime<chrono::Utc>) -> String {
 
 /// How long ago, roughly: `42 s`, `7 min`, `3 h`, `2 d`.
 pub fn age(at: chrono::DateTime<chrono::Utc>) -> String {
-    let seconds = (chrono::Utc::now() - at).num_seconds().max(0);
+    let ms = (chrono::Utc::now() - at).num_milliseconds().max(0);
+    duration(u64::try_from(ms).unwrap_or_default())
+}
+
+/// A span of milliseconds, roughly: `42 s`, `7 min`, `3 h`, `2 d`.
+pub fn duration(ms: u64) -> String {
+    let seconds = ms / 1000;
     match seconds {
         0..60 => format!("{seconds} s"),
         60..3600 => format!("{} min", seconds / 60),

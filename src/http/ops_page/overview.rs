@@ -41,11 +41,7 @@ pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageErro
     let depth = state.queue.depth().await;
     let vendors = vendors::read(&state.metrics);
     Ok(html! {
-        section {
-            h2 { "Flows, last hour" }
-            (flow_table(&flows, viewer))
-            p.muted { "Retries pending are counted for all flows together, under Queue." }
-        }
+        section { h2 { "Flows, last hour" } (flow_table(&flows, viewer)) }
         div.grid {
             section #queue { h2 { "Queue" } (queue(state, depth.ok())) }
             section #salesforce { h2 { "Salesforce API" } (salesforce(&vendors)) }
@@ -68,7 +64,7 @@ fn flow_table(flows: &[FlowStatus], viewer: &Viewer) -> Markup {
             thead { tr {
                 th { "Flow" } th { "State" }
                 th.n { "Events in" } th.n { "Applied" } th.n { "Echoes dropped" } th.n { "Ignored" }
-                th.n { "Open dead letters" } th.n { "Latency p50" } th.n { "p95" } th {}
+                th.n { "Retries pending" } th.n { "Open dead letters" } th.n { "Latency p50" } th.n { "p95" } th {}
             } }
             tbody { @for flow in flows {
                 tr data-flow=(flow.flow) {
@@ -78,6 +74,7 @@ fn flow_table(flows: &[FlowStatus], viewer: &Viewer) -> Markup {
                     td.n { (count(flow, "written")) }
                     td.n { (count(flow, "echo_dropped")) }
                     td.n { (count(flow, "ignored")) }
+                    td.n.retrying { (flow.retrying) }
                     td.n.dead-letters {
                         @if flow.open_dead_letters > 0 {
                             a.bad href={ (DEAD_LETTERS) "?flow=" (flow.flow) } { (flow.open_dead_letters) }
@@ -107,16 +104,24 @@ fn queue(state: &AppState, depth: Option<QueueDepth>) -> Markup {
             @if let Some(depth) = depth {
                 dt { "Queued" } dd #queued { (depth.total) }
                 dt { "Ready" } dd { (depth.total.saturating_sub(depth.delayed + depth.in_flight)) }
-                dt { "Retries pending" } dd { (depth.delayed) }
+                dt { "Waiting for a retry" } dd { (depth.delayed) }
                 dt { "Being applied" } dd { (depth.in_flight) }
                 dt { "Dead letters" } dd { (depth.dead_letters) }
             } @else {
                 dt { "Depth" } dd.bad { "the queue is not answering" }
             }
-            dt { "Oldest event" } dd.muted { "not reported by the queue" }
-            dt { "Consumers" } dd {
-                @if sync_on { (config.sync.workers) " workers in this instance" }
-                @else { span.warn { "none: sync is off (no Salesforce or NetSuite URL)" } }
+            dt { "Oldest event" }
+            @match depth.and_then(|depth| depth.oldest_age_ms) {
+                Some(0) => dd { "none waiting" },
+                Some(ms) => dd #oldest { (layout::duration(ms)) " waiting" },
+                None => dd.muted { "not reported by the " (state.queue.backend()) " queue" },
+            }
+            dt { "Consumers" } dd #consumers {
+                @match (depth.and_then(|depth| depth.consumers), sync_on) {
+                    (Some(consumers), _) => { (consumers) " attached to the work queues (all instances)" }
+                    (None, true) => { (config.sync.workers) " workers in this instance" }
+                    (None, false) => span.warn { "none: sync is off (no Salesforce or NetSuite URL)" },
+                }
             }
         }
     }
