@@ -48,7 +48,7 @@ async fn an_operator_replays_a_dead_letter_resolves_a_conflict_and_finds_a_recor
     let listed = browser.text(row).await;
     assert!(listed.contains(&account_id), "{listed}");
     browser.screenshot("ops-dead-letters.png").await;
-    browser.click(&format!("{row} td a")).await;
+    browser.click(&format!("{row} a.letter")).await;
     browser.wait_for_text("h1", "Dead letter").await;
     visited.push(browser.url().await);
     assert_eq!(browser.text("#status").await, "open");

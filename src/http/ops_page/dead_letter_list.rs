@@ -5,7 +5,7 @@
 use super::errors::PageError;
 use super::guard::Viewer;
 use super::layout::{self, csrf_field};
-use super::{DEAD_LETTERS, DISCARD_DEAD_LETTERS, REPLAY_DEAD_LETTERS};
+use super::{DEAD_LETTERS, DISCARD_DEAD_LETTERS, RECORDS, REPLAY_DEAD_LETTERS};
 use crate::domain::mapping::Flow;
 use crate::http::AppState;
 use crate::ops::dead_letter_filter::FilterInput;
@@ -173,9 +173,9 @@ fn table(letters: &[StoredDeadLetter]) -> Markup {
             tbody { @for letter in letters {
                 @let failed = DateTime::from_timestamp_millis(letter.failed_at_ms).unwrap_or_default();
                 tr data-id=(letter.id) {
-                    td.n { a href={ (DEAD_LETTERS) "/" (letter.id) } { (letter.id) } }
+                    td.n { a.letter href={ (DEAD_LETTERS) "/" (letter.id) } { (letter.id) } }
                     td.when title=(layout::time(failed)) { (layout::age(failed)) " ago" }
-                    td { code { (letter.event.record_key()) } }
+                    td { a href={ (RECORDS) "?system=" (letter.event.source.as_str()) "&id=" (letter.event.record_id) } { code { (letter.event.record_key()) } } }
                     td {
                         @if let Some(code) = &letter.error_code { b { (code) } " " }
                         span.muted { (shorten(&letter.reason, 140)) }

@@ -26,6 +26,7 @@ pub async fn page(
         h1 { "Overview " span #live-status { "live" } }
         div #live data-src=(super::OVERVIEW_PANEL) data-interval=(live::INTERVAL_MS) { (panel) }
         script { (maud::PreEscaped(live::SCRIPT)) }
+        noscript { p.muted { "Without JavaScript the page does not refresh itself: reload it." } }
     };
     Ok(layout::page(
         "Overview",
