@@ -190,6 +190,8 @@ pub struct RunningBinary {
     pub child: tokio::process::Child,
     pub address: SocketAddr,
     lines: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+    /// Every line the process wrote, read or not.
+    every_line: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
 }
 
 impl RunningBinary {
@@ -212,11 +214,14 @@ impl RunningBinary {
         let mut child = command.spawn().expect("tandem binary starts");
         let stderr = child.stderr.take().unwrap();
         let (send, mut lines) = tokio::sync::mpsc::unbounded_channel();
+        let every_line = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = every_line.clone();
         tokio::spawn(async move {
             let mut reader = tokio::io::BufReader::new(stderr).lines();
             while let Ok(Some(line)) = reader.next_line().await {
-                let value = serde_json::from_str(&line)
+                let value: serde_json::Value = serde_json::from_str(&line)
                     .unwrap_or_else(|_| serde_json::json!({ "message": line }));
+                kept.lock().unwrap().push(value.clone());
                 if send.send(value).is_err() {
                     break;
                 }
@@ -232,6 +237,7 @@ impl RunningBinary {
             child,
             address,
             lines,
+            every_line,
         }
     }
 
@@ -341,6 +347,11 @@ fn signed_request(
 }
 
 impl RunningBinary {
+    /// Every line the process wrote so far, including those waited for or drained.
+    pub fn every_log_line(&self) -> Vec<serde_json::Value> {
+        self.every_line.lock().unwrap().clone()
+    }
+
     /// Every log line received so far (and until the process's stderr closes).
     pub async fn drain_logs(&mut self) -> Vec<serde_json::Value> {
         let mut all = Vec::new();
