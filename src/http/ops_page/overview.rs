@@ -39,12 +39,17 @@ pub async fn page(
 /// The flows, the queue and the vendors, as they are now.
 pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageError> {
     let flows = flows::statuses(state.store.as_ref()).await?;
-    let depth = state.queue.depth().await;
+    let depth = state
+        .queue
+        .depth()
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "ops page: the queue depth could not be read"))
+        .ok();
     let vendors = vendors::read(&state.metrics);
     Ok(html! {
         section { h2 { "Flows, last hour" } (flow_table(&flows, viewer)) }
         div.grid {
-            section #queue { h2 { "Queue" } (queue(state, depth.ok())) }
+            section #queue { h2 { "Queue" } (queue(state, depth)) }
             section #salesforce { h2 { "Salesforce API" } (salesforce(&vendors)) }
             section #netsuite { h2 { "NetSuite requests" } (netsuite(&vendors)) }
         }
