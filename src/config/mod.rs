@@ -381,7 +381,8 @@ pub struct AlertsConfig {
     pub salesforce_usage_percent: u8,
     /// NetSuite 429 answers within one digest interval that raise an alert. Default 20.
     pub netsuite_throttles: u32,
-    /// How long the queue may hold events without any being settled before an alert. Default `5m`.
+    /// How long the queue may hold events without any being settled, or a flow may keep failing
+    /// without writing anything, before an alert. Default `5m`.
     #[serde(with = "humantime_serde")]
     pub stall_after: Duration,
     /// How long one channel may take to take a digest before it counts as failed. Default `10s`.

@@ -38,6 +38,9 @@ pub enum ApiError {
     NotFound,
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
+    /// tandem failed on the request (a bug: the handler panicked); nothing of it is kept.
+    #[error("tandem failed on this request; the failure is in its log")]
+    Internal,
 }
 
 impl ApiError {
@@ -55,6 +58,7 @@ impl ApiError {
             ApiError::UnknownResource(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -73,6 +77,7 @@ impl ApiError {
             ApiError::UnknownResource(_) | ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Internal => "internal_error",
         }
     }
 }
@@ -102,4 +107,31 @@ pub async fn not_found() -> ApiError {
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// The answer to a request whose handler panicked: a 500 with the JSON error, instead of a
+/// connection closed without a word. The panic itself is logged.
+pub fn handler_panicked(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked; answered 500");
+    ApiError::Internal.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicked_handler_answers_500_with_the_json_error() {
+        let response = handler_panicked(Box::new("index out of bounds"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "internal_error");
+        assert!(
+            !body["message"].as_str().unwrap().contains("index"),
+            "{body}"
+        );
+    }
 }

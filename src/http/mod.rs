@@ -92,6 +92,9 @@ pub fn router_for(state: AppState, surface: Surface) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::handler_panicked,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

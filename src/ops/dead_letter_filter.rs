@@ -113,7 +113,8 @@ fn point_in_time(text: &str, now: DateTime<Utc>) -> Result<i64, String> {
         return Ok(time.timestamp_millis());
     }
     let why = || "a duration such as 90s, 30m, 1h, 2d, 1w, or an RFC 3339 time".to_owned();
-    let split = text.len().checked_sub(1).ok_or_else(why)?;
+    // The unit is the last character, whatever its width.
+    let (split, _) = text.char_indices().last().ok_or_else(why)?;
     let (number, unit) = text.split_at(split);
     let number: i64 = number.parse().ok().filter(|n| *n >= 0).ok_or_else(why)?;
     let seconds = match unit {
@@ -158,6 +159,14 @@ mod tests {
         assert_eq!(filter.failed_after_ms, Some(1_796_083_200_000));
         assert_eq!(filter.flow.as_deref(), Some("account_to_customer"));
         assert_eq!(filter.status, Some(DeadLetterStatus::Open));
+    }
+
+    #[test]
+    fn a_duration_ending_in_a_wide_character_is_refused_not_a_panic() {
+        for text in ["\u{80}", "5\u{e4}", "\u{1f600}", "", "h"] {
+            let refused = point_in_time(text, now()).unwrap_err();
+            assert!(refused.contains("duration"), "{text:?}: {refused}");
+        }
     }
 
     #[test]

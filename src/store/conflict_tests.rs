@@ -2,26 +2,15 @@
 //! is recorded once with its match decision, reopening keeps it, and the flows'
 //! latency percentiles by nearest rank.
 
-use super::tests::backends;
+use super::tests::{backends, event};
 use super::*;
-use crate::domain::{ChangeEvent, ChangeKind, System};
+use crate::domain::ChangeEvent;
 use serde_json::json;
 
 fn account_event(id: &str, account: &str) -> ChangeEvent {
     ChangeEvent {
-        id: id.into(),
-        source: System::Salesforce,
-        object: "Account".into(),
         record_id: account.into(),
-        change: ChangeKind::Updated,
-        version: None,
-        modified_by: None,
-        origin: None,
-        execution_context: None,
-        role: None,
-        fields: serde_json::Map::new(),
-        received_at: chrono::Utc::now(),
-        attempt: 1,
+        ..event(id)
     }
 }
 

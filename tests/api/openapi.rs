@@ -181,6 +181,7 @@ fn every_webhook_operation_documents_400_401_413_415_and_503_with_tandems_error_
         ApiError::Busy,
         ApiError::NotFound,
         ApiError::MethodNotAllowed,
+        ApiError::Internal,
     ]);
     for error in all_errors {
         assert!(

@@ -25,13 +25,7 @@ pub async fn list(
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match key.as_ref() {
             "limit" => {
-                limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::Malformed(format!("limit: an integer from 1 to {MAX_LIMIT}"))
-                    })?;
+                limit = super::parse_limit(&value, MAX_LIMIT)?;
             }
             "status" => status = parse_status(&value)?,
             other => {

@@ -132,13 +132,7 @@ fn list_query(query: &str) -> Result<ListQuery, ApiError> {
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "limit" => {
-                list.limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::Malformed(format!("limit: an integer from 1 to {MAX_LIMIT}"))
-                    })?;
+                list.limit = super::parse_limit(&value, MAX_LIMIT)?;
             }
             "cursor" => {
                 let cursor = value.parse::<i64>().ok().filter(|id| *id > 0);

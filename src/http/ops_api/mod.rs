@@ -27,6 +27,15 @@ pub const CONFLICTS: &str = "/api/v1/conflicts";
 pub const CONFLICT: &str = "/api/v1/conflicts/{id}";
 pub const RESOLVE_CONFLICT: &str = "/api/v1/conflicts/{id}/resolve";
 
+/// A `limit` query value: an integer from 1 to `max`.
+fn parse_limit(value: &str, max: usize) -> Result<usize, super::ApiError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| super::ApiError::Malformed(format!("limit: an integer from 1 to {max}")))
+}
+
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route(DEAD_LETTERS, get(dead_letters::list))

@@ -1,6 +1,6 @@
 //! One flow stalls while another keeps working, on the real binary: Salesforce answers 503, so
 //! customers created in NetSuite cannot reach it, while edits of linked accounts still reach a
-//! NetSuite that fails a third of its calls. The digest names the stalled flow, with a link to
+//! NetSuite that fails a fifth of its calls. The digest names the stalled flow, with a link to
 //! the ops dashboard, and never the flow that fails but writes; once Salesforce answers again a
 //! later digest reports the stalled flow writing again.
 
@@ -10,7 +10,7 @@ use super::*;
 const STALLED: &str = "customer_to_account";
 const HEALTHY: &str = "account_to_customer";
 const WAIT: Duration = Duration::from_secs(30);
-const STALL_AFTER: Duration = Duration::from_secs(2);
+const STALL_AFTER: Duration = Duration::from_secs(3);
 
 fn lines_of<'a>(digests: &'a [Value], list: &str) -> Vec<&'a Value> {
     digests
@@ -21,6 +21,16 @@ fn lines_of<'a>(digests: &'a [Value], list: &str) -> Vec<&'a Value> {
 
 fn names_stall(line: &Value, flow: &str) -> bool {
     line["kind"] == "flow_stalled" && line["flow"] == flow
+}
+
+/// Attempts at Salesforce events (the accounts' edits) that failed and were retried.
+async fn account_retries(wired: &Wired) -> f64 {
+    wired
+        .counter_sum(
+            "tandem_events_processed_total",
+            &["source=\"salesforce\"", "outcome=\"retry\""],
+        )
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,9 +45,9 @@ async fn a_flow_that_keeps_failing_is_reported_stalled_by_name_and_a_flow_that_w
         wired.sandbox.salesforce_url.clone(),
         wired.sandbox.netsuite_url.clone(),
     );
-    // Two accounts synced and linked first: later edits of them need only NetSuite.
+    // Three accounts synced and linked first: later edits of them need only NetSuite.
     let mut accounts = Vec::new();
-    for name in ["Steady Works Ltd", "Even Keel GmbH"] {
+    for name in ["Steady Works Ltd", "Even Keel GmbH", "Level Ground Inc."] {
         let account = wired
             .create_in_salesforce("Account", json!({ "Name": name }))
             .await;
@@ -58,11 +68,13 @@ async fn a_flow_that_keeps_failing_is_reported_stalled_by_name_and_a_flow_that_w
     wired
         .fail(
             &netsuite,
-            json!({ "kind": "status", "status": 503, "rate": 0.3 }),
+            json!({ "kind": "status", "status": 503, "rate": 0.2 }),
         )
         .await;
     // Accounts are edited (their flow fails now and then but writes) and customers created in
-    // NetSuite (their flow cannot write at all) until a digest names a stalled flow.
+    // NetSuite (their flow cannot write at all) until a digest names a stalled flow, the
+    // accounts' flow has met a failure, and long enough for it to be stalled too were it
+    // judged wrongly.
     let started = Instant::now();
     let mut pace = tokio::time::interval(Duration::from_millis(400));
     let mut customers = Vec::new();
@@ -92,16 +104,20 @@ async fn a_flow_that_keeps_failing_is_reported_stalled_by_name_and_a_flow_that_w
             .into_iter()
             .find(|line| names_stall(line, STALLED))
             .cloned();
-        // Long enough for the accounts' flow to be stalled too, were it judged wrongly.
-        if let Some(line) = found.filter(|_| started.elapsed() >= 3 * STALL_AFTER) {
+        let retried = account_retries(&wired).await;
+        if let Some(line) = found.filter(|_| started.elapsed() >= 3 * STALL_AFTER && retried > 0.0)
+        {
             break line;
         }
         assert!(
             started.elapsed() < WAIT,
-            "no digest named {STALLED} stalled: {digests:#?}"
+            "no digest named {STALLED} stalled, or no account event retried ({retried}): {digests:#?}"
         );
     };
     let loaded_for = started.elapsed();
+    // NetSuite answers every call again: the accounts' last edits do not keep failing while
+    // nothing else of theirs is left to write (that would be a stall of their own).
+    wired.heal(&netsuite).await;
     assert_eq!(stall["url"], format!("{OPS_URL}/ops"), "{stall}");
     let detail = stall["detail"].as_str().unwrap();
     assert!(
@@ -119,13 +135,7 @@ async fn a_flow_that_keeps_failing_is_reported_stalled_by_name_and_a_flow_that_w
         })
         .await;
     }
-    let retried = wired
-        .counter_sum(
-            "tandem_events_processed_total",
-            &["source=\"salesforce\"", "outcome=\"retry\""],
-        )
-        .await;
-    assert!(retried >= 1.0, "the accounts' flow met no failure");
+    let retried = account_retries(&wired).await;
 
     let stall_text = format!("{STALLED} is stalled: ");
     let link = format!("(<{OPS_URL}/ops|ops dashboard>)");
@@ -149,7 +159,6 @@ async fn a_flow_that_keeps_failing_is_reported_stalled_by_name_and_a_flow_that_w
 
     // Salesforce answers again: the customers reach it and the flow is reported writing.
     wired.heal(&salesforce).await;
-    wired.heal(&netsuite).await;
     let recovered = within(
         "a digest reporting the stalled flow recovered",
         WAIT,

@@ -1,5 +1,7 @@
 //! An outage with events flowing: one digest per channel per interval, naming the flow and
 //! error code with counts; after the replay every record syncs and a digest reports recovery.
+//! And the outage scenario of the soak (`outage_scenario.rs`) at 20 seconds: retries outlast
+//! the outage, one digest per channel names the stalled flow, every record syncs after it.
 
 use super::*;
 

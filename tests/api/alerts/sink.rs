@@ -18,6 +18,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct Received {
     pub at: Instant,
+    /// When it arrived, in Unix seconds: what a receiver checks `webhook-timestamp` against.
+    pub unix_time: i64,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -87,6 +89,7 @@ async fn record(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes
         Mode::Accept => {
             inner.accepted.lock().unwrap().push(Received {
                 at: Instant::now(),
+                unix_time: chrono::Utc::now().timestamp(),
                 headers,
                 body,
             });
