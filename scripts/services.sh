@@ -131,3 +131,18 @@ ensure_rabbitmq() {
   export TANDEM_TEST_RABBITMQ_NODE="$node"
   echo "== RabbitMQ: private broker $node on 127.0.0.1:$port ($data)"
 }
+
+# Headless Chromium and its WebDriver for the ops page's browser test (tests/browser): Debian's
+# chromium and chromium-driver, installed when /usr/bin/chromedriver is missing.
+ensure_chromium() {
+  if [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ]; then
+    return
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    fail "the browser test needs Debian's chromium and chromium-driver packages (apt-get install -y chromium chromium-driver)"
+  fi
+  echo "== installing Chromium and chromedriver (Debian packages)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+    || fail "could not install chromium and chromium-driver with apt-get"
+}

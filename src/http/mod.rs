@@ -7,6 +7,7 @@ mod intake;
 mod json_webhooks;
 mod metrics;
 mod ops_api;
+mod ops_page;
 mod outbound_message;
 mod refusals;
 mod signed_webhook;
@@ -18,7 +19,7 @@ pub use state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 
-/// Every route tandem serves. The OpenAPI document lists the same set (a test checks).
+/// Every route of tandem's contract. The OpenAPI document lists the same set (a test checks).
 pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/webhooks/salesforce/outbound-message"),
     ("post", "/webhooks/salesforce/events"),
@@ -39,7 +40,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", ops_api::CONFLICTS),
     ("get", ops_api::CONFLICT),
     ("post", ops_api::RESOLVE_CONFLICT),
+    ("get", ops_page::PAGE),
+    ("get", ops_page::LOGIN),
+    ("post", ops_page::LOGIN),
 ];
+
+/// Every page and form action of the ops page under `/ops`. The OpenAPI document lists only
+/// its entry points (`/ops` and the log-in): the rest is HTML reached by its links and forms.
+pub use ops_page::ROUTES as OPS_PAGE_ROUTES;
 
 /// The routes one listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +85,8 @@ pub fn router_for(state: AppState, surface: Surface) -> Router {
     if surface != Surface::Webhooks {
         routes = routes
             .route("/metrics", get(metrics::render))
-            .merge(ops_api::routes(state.clone()));
+            .merge(ops_api::routes(state.clone()))
+            .merge(ops_page::routes(state.clone()));
     }
     routes
         .fallback(error::not_found)

@@ -200,7 +200,10 @@ async fn invented_methods_and_unknown_paths_add_at_most_one_series_each() {
     assert_eq!(unknown.len(), 1, "{unknown:?}");
 
     // Whatever other tests in this process sent, labels stay within their sets.
-    let mut routes: BTreeSet<&str> = tandem::http::ROUTES.iter().map(|(_, path)| *path).collect();
+    let mut routes: BTreeSet<&str> = (tandem::http::ROUTES.iter())
+        .chain(tandem::http::OPS_PAGE_ROUTES)
+        .map(|(_, path)| *path)
+        .collect();
     routes.insert("unmatched");
     let methods = BTreeSet::from([
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",

@@ -1,0 +1,15 @@
+//! The ops page in a real browser: headless Chromium, driven over WebDriver by chromedriver,
+//! against the real `tandem serve` and `tandem sandbox` binaries over real sockets; and the
+//! page's refusals (CSRF, surfaces, missing token) against the real binary.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod actions;
+mod chrome;
+mod forms;
+mod operator;
+mod refusals;
+mod scale;
+mod stack;
