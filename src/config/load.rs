@@ -42,7 +42,15 @@ pub(crate) fn load_from(
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment.merge(EnvOverrides::collect(env));
+    extracted(figment.merge(EnvOverrides::collect(env)))
+}
+
+/// A config from TOML text alone (no file, no environment), validated: for tools and tests.
+pub fn load_str(text: &str) -> Result<Config, ConfigError> {
+    extracted(Figment::new().merge(Toml::string(text)))
+}
+
+fn extracted(figment: Figment) -> Result<Config, ConfigError> {
     let config: Config = figment.extract().map_err(one_line)?;
     config.validate()?;
     Ok(config)

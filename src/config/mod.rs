@@ -10,7 +10,7 @@ pub mod startup;
 mod text;
 mod validate;
 
-pub use load::{ConfigError, load};
+pub use load::{ConfigError, load, load_str};
 pub use secret::{Secret, SecretList};
 
 use serde::Deserialize;
