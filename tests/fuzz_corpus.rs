@@ -7,7 +7,10 @@ mod targets;
 
 use std::path::Path;
 
-const TARGETS: [(&str, fn(&[u8])); 5] = [
+/// A target's name (its directory) and what it does with one input.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 5] = [
     ("soap", targets::soap),
     ("json_event", targets::json_event),
     ("mapping", targets::mapping),

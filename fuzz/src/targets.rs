@@ -42,7 +42,8 @@ pub fn mapping_file(data: &[u8]) {
         return;
     };
     if let Ok(mapping) = Mapping::parse(text) {
-        let record = serde_json::json!({ "Name": "Acme", "Amount": 12.5, "CloseDate": "2026-12-01" });
+        let record =
+            serde_json::json!({ "Name": "Acme", "Amount": 12.5, "CloseDate": "2026-12-01" });
         for flow in Flow::ALL {
             let _ = mapping.map(flow, record.as_object().unwrap(), Scope::All);
         }

@@ -3,7 +3,9 @@
 //! (shared by the ops API and `tandem records`).
 
 use crate::domain::System;
-use crate::store::{DeadLetterFilter, HistoryEntry, LinkKind, LinkSide, Store, StoreError};
+use crate::store::{
+    DeadLetterFilter, DeadLetterStatus, HistoryEntry, LinkKind, LinkSide, Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -65,6 +67,8 @@ pub struct WriteView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorView {
     pub dead_letter: i64,
+    /// `open`, or `replayed` / `discarded` once an operator acted on it.
+    pub status: DeadLetterStatus,
     pub reason: String,
     pub error_code: Option<String>,
     pub at: DateTime<Utc>,
@@ -123,6 +127,7 @@ pub async fn show(store: &dyn Store, system: &str, id: &str) -> Result<RecordVie
         .find(|letter| letter.event.source == system)
         .map(|letter| ErrorView {
             dead_letter: letter.id,
+            status: letter.status,
             reason: letter.reason,
             error_code: letter.error_code,
             at: time(letter.failed_at_ms),
@@ -163,8 +168,10 @@ pub fn render(record: &RecordView) -> String {
     }
     if let Some(error) = &record.last_error {
         lines.push(format!(
-            "last error (dead letter {}): {}",
-            error.dead_letter, error.reason
+            "last error (dead letter {}, {}): {}",
+            error.dead_letter,
+            error.status.as_str(),
+            error.reason
         ));
     }
     lines.push(format!("events ({}), newest first:", record.events.len()));

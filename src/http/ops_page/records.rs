@@ -72,7 +72,8 @@ fn view(record: &RecordView) -> Markup {
                 dd #last-error {
                     @match &record.last_error {
                         Some(error) => {
-                            a href={ (DEAD_LETTERS) "/" (error.dead_letter) } { "dead letter " (error.dead_letter) } ": "
+                            a href={ (DEAD_LETTERS) "/" (error.dead_letter) } { "dead letter " (error.dead_letter) }
+                            " (" (error.status.as_str()) "): "
                             @if let Some(code) = &error.error_code { b { (code) } " " }
                             (error.reason)
                         }
