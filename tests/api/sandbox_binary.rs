@@ -15,6 +15,15 @@ pub struct SandboxBinary {
 
 impl SandboxBinary {
     pub async fn start(without_fields: &[&str]) -> SandboxBinary {
+        let mut args = Vec::new();
+        for field in without_fields {
+            args.extend(["--without-field".to_owned(), (*field).to_owned()]);
+        }
+        Self::start_with(&args).await
+    }
+
+    /// `tandem sandbox` on free ports with these further arguments.
+    pub async fn start_with(args: &[String]) -> SandboxBinary {
         let mut command = tokio::process::Command::new(binary_path());
         command.args([
             "sandbox",
@@ -23,9 +32,7 @@ impl SandboxBinary {
             "--netsuite-listen",
             "127.0.0.1:0",
         ]);
-        for field in without_fields {
-            command.args(["--without-field", field]);
-        }
+        command.args(args);
         let mut child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -5,6 +5,9 @@
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[allow(dead_code)]
+#[path = "../api/sandbox_binary.rs"]
+mod sandbox_binary;
 
 mod actions;
 mod chrome;

@@ -3,10 +3,10 @@
 //! admin token, syncing against it; with the sandbox calls a test makes.
 
 use crate::chrome::{free_port, poll};
-use crate::helpers::{RunningBinary, binary_path, sandbox_config_toml};
+use crate::helpers::{RunningBinary, sandbox_config_toml};
+use crate::sandbox_binary::SandboxBinary;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::io::AsyncBufReadExt;
 
 pub const ADMIN_TOKEN: &str = "ops-page-admin-token-3f9c1e";
 
@@ -15,7 +15,7 @@ pub struct Stack {
     pub salesforce: String,
     pub netsuite: String,
     pub http: reqwest::Client,
-    _sandbox: tokio::process::Child,
+    _sandbox: SandboxBinary,
     _dir: tempfile::TempDir,
 }
 
@@ -23,7 +23,8 @@ impl Stack {
     /// tandem on a port chosen first, so that the sandbox can be told where to post changes.
     pub async fn start() -> Stack {
         let port = free_port();
-        let (sandbox, salesforce, netsuite) = start_sandbox(port).await;
+        let sandbox = start_sandbox(port).await;
+        let (salesforce, netsuite) = (sandbox.salesforce.clone(), sandbox.netsuite.clone());
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("tandem.toml");
         let text = format!(
@@ -153,42 +154,13 @@ fn id_of(record: &Value) -> String {
 }
 
 /// `tandem sandbox` on free ports, posting both orgs' changes to tandem at `tandem_port`.
-async fn start_sandbox(tandem_port: u16) -> (tokio::process::Child, String, String) {
+async fn start_sandbox(tandem_port: u16) -> SandboxBinary {
     let tandem = format!("http://127.0.0.1:{tandem_port}");
-    let mut child = tokio::process::Command::new(binary_path())
-        .args([
-            "sandbox",
-            "--salesforce-listen",
-            "127.0.0.1:0",
-            "--netsuite-listen",
-            "127.0.0.1:0",
-        ])
-        .arg("--echo-salesforce-url")
-        .arg(format!("{tandem}/webhooks/salesforce/outbound-message"))
-        .arg("--echo-netsuite-url")
-        .arg(format!("{tandem}/webhooks/netsuite/events"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut salesforce, mut netsuite) = (None, None);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while salesforce.is_none() || netsuite.is_none() {
-        let line = tokio::time::timeout_at(deadline, lines.next_line())
-            .await
-            .expect("the sandbox's banner within 30 s")
-            .unwrap()
-            .expect("the sandbox keeps running");
-        let url = line.split_whitespace().nth(1).map(str::to_owned);
-        if line.starts_with("Salesforce ") {
-            salesforce = url;
-        } else if line.starts_with("NetSuite ") {
-            netsuite = url;
-        }
-    }
-    // Keep reading: a sandbox whose stdout is closed fails its next write.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, salesforce.unwrap(), netsuite.unwrap())
+    SandboxBinary::start_with(&[
+        "--echo-salesforce-url".to_owned(),
+        format!("{tandem}/webhooks/salesforce/outbound-message"),
+        "--echo-netsuite-url".to_owned(),
+        format!("{tandem}/webhooks/netsuite/events"),
+    ])
+    .await
 }
