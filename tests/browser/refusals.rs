@@ -145,6 +145,39 @@ async fn a_wrong_admin_token_gets_the_log_in_form_again_with_401_and_no_session(
 }
 
 #[tokio::test]
+async fn ten_wrong_tokens_in_a_minute_close_the_log_in_with_429_even_for_the_right_one() {
+    let (tandem, _dir) = start(&[("TANDEM_SERVER__ADMIN_TOKEN", TOKEN)]).await;
+    let http = client();
+    let log_in = |token: &'static str| {
+        http.post(tandem.url("/ops/login"))
+            .form(&[("token", token)])
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            log_in("a-guess").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let closed = log_in(TOKEN).await.unwrap();
+    assert_eq!(closed.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(closed.headers().get(SET_COOKIE).is_none());
+    let retry_after: u64 = closed.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(
+        closed
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many wrong tokens")
+    );
+}
+
+#[tokio::test]
 async fn the_ops_page_is_not_on_the_webhook_port_and_is_off_without_an_admin_token() {
     let (mut split, _dir) = start(&[
         ("TANDEM_SERVER__ADMIN_TOKEN", TOKEN),

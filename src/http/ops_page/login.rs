@@ -4,7 +4,7 @@
 use super::errors::PageError;
 use super::guard::ActionForm;
 use super::layout::{self, bare_page};
-use super::{LOGIN, PAGE, session};
+use super::{LOGIN, PAGE, login_throttle, session};
 use crate::http::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -42,9 +42,22 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let Some(admin_token) = &state.config.server.admin_token else {
         return PageError::disabled().into_response();
     };
+    let now = std::time::Instant::now();
+    if let Some(wait) = login_throttle::wait(now) {
+        let seconds = wait.as_secs().max(1);
+        let message =
+            format!("Too many wrong tokens in the last minute; try again in {seconds} s.");
+        let mut response =
+            (StatusCode::TOO_MANY_REQUESTS, form(Some(&message), None)).into_response();
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
     let given = ActionForm::parse(&body);
     let given = given.get("token").unwrap_or_default();
     if !session::same(given.trim(), admin_token.expose()) {
+        login_throttle::failed(now);
         tracing::warn!("ops page: a log-in with a wrong admin token was refused");
         let page = form(
             Some("That is not the admin token (server.admin_token)."),

@@ -13,6 +13,7 @@ mod guard;
 mod layout;
 mod live;
 mod login;
+mod login_throttle;
 mod overview;
 mod records;
 mod session;
