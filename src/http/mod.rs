@@ -1,5 +1,6 @@
 //! The HTTP surface (axum only): routes, layers, verifying extractors and thin handlers.
 
+mod admin_token;
 mod body;
 mod error;
 mod health;

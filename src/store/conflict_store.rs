@@ -1,8 +1,8 @@
 //! Conflicts on any database: parking (or joining the record's open conflict), listing,
 //! resolving with the operator's link or create decision, and the flows' latency percentiles.
 
-use super::driver::{Driver, Row, Value, values};
-use super::sql_store::{decode_event, encode_event, first, now_ms, row_limit};
+use super::driver::{Driver, Row, values};
+use super::sql_store::{corrupt, decode_event, encode_event, first, now_ms, row_limit};
 use super::*;
 
 const COLUMNS: &str = "id, event, reason, candidates, created_at, subject_kind, subject_side, subject_id, resolution, resolved_at,
@@ -24,10 +24,6 @@ const DECIDE: &str =
      SET decision = excluded.decision, decided_at = excluded.decided_at";
 const DECISION: &str =
     "SELECT decision FROM match_decisions WHERE kind = ?1 AND side = ?2 AND record_id = ?3";
-
-fn corrupt(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(error.to_string())
-}
 
 /// In `COLUMNS`' order.
 fn conflict_from(row: &Row) -> Result<Conflict, StoreError> {
@@ -51,16 +47,9 @@ fn conflict_from(row: &Row) -> Result<Conflict, StoreError> {
         created_at_ms: row.int(4)?,
         subject,
         resolution: row.optional_text(8)?,
-        resolved_at_ms: optional_int(row, 9)?,
+        resolved_at_ms: row.optional_int(9)?,
         attached: u64::try_from(row.int(10)?).map_err(corrupt)?,
     })
-}
-
-fn optional_int(row: &Row, index: usize) -> Result<Option<i64>, StoreError> {
-    match row.0.get(index) {
-        Some(Value::Null) => Ok(None),
-        _ => row.int(index).map(Some),
-    }
 }
 
 impl<D: Driver> SqlStore<D> {

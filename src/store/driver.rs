@@ -70,6 +70,13 @@ impl Row {
         }
     }
 
+    pub fn optional_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        match self.column(index)? {
+            Value::Null => Ok(None),
+            _ => self.int(index).map(Some),
+        }
+    }
+
     pub fn text(&self, index: usize) -> Result<String, StoreError> {
         self.optional_text(index)?
             .ok_or_else(|| StoreError::Corrupt(format!("column {index} is null")))

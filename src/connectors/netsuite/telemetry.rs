@@ -56,15 +56,18 @@ pub fn record(operation: Operation, outcome: CallOutcome, elapsed: Duration) {
 /// A governor slot was taken.
 pub fn slot_taken() {
     metrics::gauge!(NETSUITE_IN_FLIGHT).increment(1.0);
+    crate::ops::signals::record_netsuite_slot(true);
 }
 
 /// A governor slot was given back.
 pub fn slot_released() {
     metrics::gauge!(NETSUITE_IN_FLIGHT).decrement(1.0);
+    crate::ops::signals::record_netsuite_slot(false);
 }
 
 /// The configured limit, and the limit in force now.
 pub fn limits(configured: usize, effective: usize) {
     metrics::gauge!(NETSUITE_CONCURRENCY_LIMIT).set(configured as f64);
     metrics::gauge!(NETSUITE_EFFECTIVE_LIMIT).set(effective as f64);
+    crate::ops::signals::record_netsuite_limits(configured as u64, effective as u64);
 }

@@ -2,7 +2,8 @@
 //! admin token, so it needs no storage, differs per session and dies with it. A POST whose
 //! field does not match is refused before anything is done.
 
-use super::session::{mac, same};
+use super::session::mac;
+use crate::http::admin_token::same;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

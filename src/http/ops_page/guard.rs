@@ -6,6 +6,7 @@
 use super::errors::PageError;
 use super::{LOGIN, csrf, session};
 use crate::http::AppState;
+use crate::http::admin_token::{bearer_token, same};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -126,7 +127,7 @@ impl IntoResponse for Refusal {
 
 fn authenticate(headers: &HeaderMap, admin_token: &str) -> Result<Session, Refusal> {
     if let Some(given) = bearer_token(headers) {
-        return if session::same(given, admin_token) {
+        return if same(given, admin_token) {
             Ok(Session::Bearer)
         } else {
             Err(Refusal::WrongBearer)
@@ -142,14 +143,6 @@ fn authenticate(headers: &HeaderMap, admin_token: &str) -> Result<Session, Refus
         }
         _ => Err(Refusal::NoSession),
     }
-}
-
-/// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::guard::ActionForm;
 use super::layout::{self, bare_page};
 use super::{LOGIN, PAGE, login_throttle, session};
 use crate::http::AppState;
+use crate::http::admin_token::same;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -56,7 +57,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
     let given = ActionForm::parse(&body);
     let given = given.get("token").unwrap_or_default();
-    if !session::same(given.trim(), admin_token.expose()) {
+    if !same(given.trim(), admin_token.expose()) {
         login_throttle::failed(now);
         tracing::warn!("ops page: a log-in with a wrong admin token was refused");
         let page = form(

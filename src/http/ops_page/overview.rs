@@ -45,7 +45,7 @@ pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageErro
         .await
         .inspect_err(|error| tracing::warn!(%error, "ops page: the queue depth could not be read"))
         .ok();
-    let vendors = vendors::read(&state.metrics);
+    let vendors = vendors::read();
     Ok(html! {
         section { h2 { "Flows, last hour" } (flow_table(&flows, viewer)) }
         div.grid {

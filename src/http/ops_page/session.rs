@@ -2,11 +2,11 @@
 //! accepts it: `<expiry>.<HMAC-SHA256 of the expiry>` under a key derived from the token.
 //! A new admin token ends every session; logging out clears the cookie.
 
+use crate::http::admin_token::same;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use sha2::Sha256;
 
 /// The cookie's name; it is sent only to `/ops` pages.
 pub const COOKIE: &str = "tandem_ops_session";
@@ -21,13 +21,6 @@ pub fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         mac.update(part);
     }
     mac.finalize().into_bytes().into()
-}
-
-/// Equal strings, in time that depends on neither their contents nor their lengths.
-pub fn same(given: &str, expected: &str) -> bool {
-    let given = Sha256::digest(given.as_bytes());
-    let expected = Sha256::digest(expected.as_bytes());
-    given.as_slice().ct_eq(expected.as_slice()).into()
 }
 
 fn signature(admin_token: &str, expiry: i64) -> String {

@@ -1,13 +1,8 @@
-//! What the overview shows of both vendors' limits: Salesforce's API calls against the org's
-//! 24-hour allowance (`ops::signals`), NetSuite's requests in flight against the concurrency
-//! limit (the connector's gauges, read back from the process's metrics) and its recent 429s
-//! (the process-wide count, sampled here into a short window).
+//! What the overview shows of both vendors' limits, from `ops::signals`: Salesforce's API calls
+//! against the org's 24-hour allowance, NetSuite's requests in flight against the concurrency
+//! limit, and its recent 429s (the process-wide count, sampled here into a short window).
 
-use crate::ops::metrics::{
-    NETSUITE_CONCURRENCY_LIMIT, NETSUITE_EFFECTIVE_LIMIT, NETSUITE_IN_FLIGHT,
-};
 use crate::ops::signals;
-use metrics_exporter_prometheus::PrometheusHandle;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,16 +34,17 @@ static SAMPLES: Mutex<VecDeque<(Instant, u64)>> = Mutex::new(VecDeque::new());
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
 /// Every reading, now.
-pub fn read(metrics: &PrometheusHandle) -> VendorReadings {
+pub fn read() -> VendorReadings {
     let signals = signals::read();
-    let text = metrics.render();
+    // The connector sets its limit when it starts; before that (sync off) nothing is known.
+    let started = signals.netsuite_limit > 0;
     let (recently, sampled_for) = throttled_recently(Instant::now(), signals.netsuite_throttled);
     VendorReadings {
         salesforce_used: signals.salesforce_api_used,
         salesforce_limit: signals.salesforce_api_limit,
-        netsuite_in_flight: gauge(&text, NETSUITE_IN_FLIGHT),
-        netsuite_limit: gauge(&text, NETSUITE_CONCURRENCY_LIMIT),
-        netsuite_effective_limit: gauge(&text, NETSUITE_EFFECTIVE_LIMIT),
+        netsuite_in_flight: started.then_some(signals.netsuite_in_flight),
+        netsuite_limit: started.then_some(signals.netsuite_limit),
+        netsuite_effective_limit: started.then_some(signals.netsuite_effective_limit),
         netsuite_throttled: signals.netsuite_throttled,
         netsuite_throttled_recently: recently,
         sampled_for,
@@ -80,27 +76,9 @@ fn sample(samples: &mut VecDeque<(Instant, u64)>, now: Instant, count: u64) {
     }
 }
 
-/// The value of an unlabelled gauge in Prometheus text, when the process has set it.
-fn gauge(text: &str, name: &str) -> Option<u64> {
-    text.lines().find_map(|line| {
-        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
-        let value: f64 = value.trim().parse().ok()?;
-        Some(value.max(0.0).round() as u64)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_gauge_is_read_by_its_exact_name() {
-        let text = "# HELP x y\ntandem_netsuite_requests_in_flight 3\n\
-                    tandem_netsuite_requests_in_flight_peak 9\ntandem_netsuite_concurrency_limit 10\n";
-        assert_eq!(gauge(text, NETSUITE_IN_FLIGHT), Some(3));
-        assert_eq!(gauge(text, NETSUITE_CONCURRENCY_LIMIT), Some(10));
-        assert_eq!(gauge(text, NETSUITE_EFFECTIVE_LIMIT), None);
-    }
 
     #[test]
     fn samples_older_than_the_window_are_dropped_and_close_ones_skipped() {
