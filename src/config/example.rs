@@ -54,6 +54,7 @@ mod tests {
                 ("visibility_timeout", Written),
                 ("max_deliveries", Written),
                 ("dedupe_retention", Written),
+                ("max_pending", Written),
             ],
         ),
         ("store", &[("url", Written)]),

@@ -147,6 +147,11 @@ pub struct QueueConfig {
     /// Default `48h` (Salesforce redelivers Outbound Messages for 24 hours).
     #[serde(with = "humantime_serde")]
     pub dedupe_retention: Duration,
+    /// Webhook requests that may wait for the queue to make their events durable (the broker's
+    /// confirms, or the embedded queue's next commit); past it, 503 `queue_busy` at once.
+    /// Default 128.
+    #[serde(deserialize_with = "text::number")]
+    pub max_pending: usize,
 }
 
 impl Default for QueueConfig {
@@ -161,6 +166,7 @@ impl Default for QueueConfig {
             visibility_timeout: Duration::from_secs(300),
             max_deliveries: 20,
             dedupe_retention: Duration::from_secs(48 * 3600),
+            max_pending: 128,
         }
     }
 }

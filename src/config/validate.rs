@@ -107,6 +107,9 @@ impl Config {
         if queue.prefetch == 0 {
             return Err(ConfigError::new("queue.prefetch", "must be at least 1"));
         }
+        if queue.max_pending == 0 {
+            return Err(ConfigError::new("queue.max_pending", "must be at least 1"));
+        }
         if queue.max_deliveries == 0 {
             return Err(ConfigError::new(
                 "queue.max_deliveries",

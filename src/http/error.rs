@@ -26,6 +26,10 @@ pub enum ApiError {
     Busy,
     #[error("the queue cannot accept events now; retry later")]
     QueueUnavailable,
+    /// The queue is behind: `queue.max_pending` events already wait to be made durable, or the
+    /// broker blocked publishing (a memory or disk alarm). Answered at once.
+    #[error("{0}; retry later")]
+    QueueBusy(String),
     #[error("the store cannot be reached now; retry later")]
     StoreUnavailable,
     /// A resource that does not exist, named in the message (`no dead letter 42`).
@@ -52,9 +56,10 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Busy | ApiError::QueueUnavailable | ApiError::StoreUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Busy
+            | ApiError::QueueUnavailable
+            | ApiError::QueueBusy(_)
+            | ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UnknownResource(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -73,6 +78,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Busy => "busy",
             ApiError::QueueUnavailable => "queue_unavailable",
+            ApiError::QueueBusy(_) => "queue_busy",
             ApiError::StoreUnavailable => "store_unavailable",
             ApiError::UnknownResource(_) | ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -89,13 +95,16 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": self.code(), "message": self.to_string() })),
         )
             .into_response();
-        if matches!(
-            self,
-            ApiError::Busy | ApiError::QueueUnavailable | ApiError::StoreUnavailable
-        ) {
+        let retry_after = match self {
+            ApiError::Busy | ApiError::QueueUnavailable | ApiError::StoreUnavailable => Some("30"),
+            // A moment behind, not an outage: come back soon.
+            ApiError::QueueBusy(_) => Some("1"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("30"));
+                .insert("retry-after", axum::http::HeaderValue::from_static(seconds));
         }
         response
     }

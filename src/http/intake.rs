@@ -2,10 +2,11 @@
 
 use super::{ApiError, AppState};
 use crate::domain::System;
+use crate::ingress::shown::shown;
 use crate::ops::metrics::{
     ENQUEUE_DURATION, EVENTS_RECEIVED, OTHER, REQUESTS_REJECTED, object_label,
 };
-use crate::queue::{Delivery, EnqueueOutcome};
+use crate::queue::{Delivery, EnqueueOutcome, QueueError};
 use std::time::Instant;
 
 /// Makes the deliveries durable; `Ok` means every event is safe and the sender may be answered.
@@ -14,11 +15,20 @@ pub async fn enqueue(
     source: System,
     deliveries: Vec<Delivery>,
 ) -> Result<EnqueueOutcome, ApiError> {
+    // For the log line of a failure (the request's span is debug-level).
+    let first_delivery = deliveries.first().map(|d| d.dedupe_key.clone());
     // One request carries events of one object in practice; label by the first.
     let object = deliveries
         .first()
         .and_then(|delivery| delivery.events.first())
         .map_or(OTHER, |event| object_label(source, &event.object));
+    // Shed load at once rather than let requests wait behind a queue that is behind.
+    let Ok(_pending) = state.pending_enqueues.clone().try_acquire_owned() else {
+        return Err(ApiError::QueueBusy(format!(
+            "{} requests already wait for the queue to make their events durable",
+            state.config.queue.max_pending
+        )));
+    };
     let started = Instant::now();
     let result = state.queue.enqueue(deliveries).await;
     metrics::histogram!(ENQUEUE_DURATION, "backend" => state.queue.backend())
@@ -35,8 +45,9 @@ pub async fn enqueue(
             count("duplicate", outcome.duplicates);
             Ok(outcome)
         }
+        Err(QueueError::Busy(reason)) => Err(ApiError::QueueBusy(reason)),
         Err(error) => {
-            tracing::error!(%error, %source, "could not queue events; answering 503");
+            tracing::error!(%error, %source, delivery = ?first_delivery.as_deref().map(shown), "could not queue events; answering 503");
             Err(ApiError::QueueUnavailable)
         }
     }

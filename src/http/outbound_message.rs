@@ -24,7 +24,7 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(notifications))]
+#[tracing::instrument(level = "debug", skip_all, fields(notifications))]
 pub async fn receive(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,

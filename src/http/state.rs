@@ -9,6 +9,7 @@ use crate::queue::Queue;
 use crate::store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct AppState {
     pub refusals: Arc<RefusalLog>,
     /// Request body bytes held in memory at once, across every request.
     pub body_budget: BodyBudget,
+    /// Requests waiting for the queue to make their events durable (`queue.max_pending`).
+    pub pending_enqueues: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
             netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
             body_budget: BodyBudget::new(config.server.max_buffered_body_bytes),
+            pending_enqueues: Arc::new(Semaphore::new(config.queue.max_pending)),
             queue,
             store,
             config,

@@ -5,7 +5,7 @@ use crate::domain::{ChangeEvent, ChangeKind, System};
 use crate::ingress::shown::shown_up_to;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, Deserializer};
+use serde::de::{self, Deserializer, IgnoredAny};
 use serde_json::{Map, Value};
 
 /// Most events one request may carry.
@@ -35,6 +35,9 @@ struct WireEvent {
     role: Option<String>,
     #[serde(default)]
     fields: Map<String, Value>,
+    /// Only noticed: a body with `events` (whatever its value) is a batch (see `parse`).
+    #[serde(default, deserialize_with = "present")]
+    events: bool,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,14 @@ pub fn parse(
     delivery_id: &str,
     received_at: DateTime<Utc>,
 ) -> Result<Vec<ChangeEvent>, JsonEventError> {
+    // The common case, one valid event, straight from the bytes. Anything else (a batch, or an
+    // error to explain with its path) takes the general way below.
+    if let Ok(event) = serde_json::from_slice::<WireEvent>(body)
+        && !event.events
+    {
+        let id = format!("{source}:{delivery_id}#0");
+        return into_event(event, id, source, received_at, "").map(|event| vec![event]);
+    }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| JsonEventError(format!("body is not valid JSON: {e}")))?;
     let is_batch = value.as_object().is_some_and(|o| o.contains_key("events"));
@@ -135,6 +146,11 @@ fn into_event(
         received_at,
         attempt: 0,
     })
+}
+
+/// `true` for a key that is there, whatever its value.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 /// SuiteScript hands record ids and user ids over as numbers; both forms mean the same id.

@@ -72,6 +72,10 @@ pub enum QueueError {
     /// The queue cannot take or hand out events now (disk full, broker down); senders retry.
     #[error("queue unavailable: {0}")]
     Unavailable(String),
+    /// The queue is up but cannot take more now (the broker blocked publishing); senders retry
+    /// soon.
+    #[error("{0}")]
+    Busy(String),
     /// The lease expired and the event was handed to another worker.
     #[error("lease lost: the event was handed out again")]
     LeaseLost,

@@ -176,16 +176,6 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets processed event ids older than `before_ms`; returns how many.
     async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError>;
 
-    /// Which of these ingress delivery ids were received before (queue backends without their
-    /// own memory of them, such as RabbitMQ, ask before publishing).
-    async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError>;
-
-    /// Remembers delivery ids once their events are safely queued.
-    async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError>;
-
-    /// Forgets delivery ids older than `before_ms`; returns how many.
-    async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError>;
-
     /// Takes or renews the claim on a record: granted when nobody holds it, when `claim.owner`
     /// already does, or when the holder's claim lapsed (`now_ms` past its time).
     async fn claim_record(

@@ -63,20 +63,6 @@ pub fn dead_letter() -> String {
 pub const EDIT_DEAD_LETTER: &str = "UPDATE dead_letters SET edited_event = ?2 WHERE id = ?1";
 pub const MOVE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET status = ?3 WHERE id = ?1 AND status = ?2";
-/// Which of a request's delivery ids were seen, in one statement.
-pub fn deliveries_seen(condition: &str) -> String {
-    format!("SELECT dedupe_key FROM received_deliveries WHERE {condition}")
-}
-/// `count` delivery ids in one statement: `?1` is the time, the ids follow.
-pub fn remember_deliveries(count: usize) -> String {
-    let rows: Vec<String> = (2..count + 2).map(|n| format!("(?{n}, ?1)")).collect();
-    format!(
-        "INSERT INTO received_deliveries (dedupe_key, received_at) VALUES {}
-         ON CONFLICT (dedupe_key) DO NOTHING",
-        rows.join(", ")
-    )
-}
-pub const PRUNE_DELIVERIES: &str = "DELETE FROM received_deliveries WHERE received_at < ?1";
 pub const INSERT_CLAIM: &str =
     "INSERT INTO record_claims (record_key, owner, event_id, until_ms) VALUES (?1, ?2, ?3, ?4)
      ON CONFLICT (record_key) DO NOTHING";

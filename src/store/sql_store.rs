@@ -23,9 +23,6 @@ impl<D: Driver> SqlStore<D> {
     }
 }
 
-/// Delivery ids per statement (a request's worth, well under either database's parameter limit).
-const REMEMBERED_AT_ONCE: usize = 500;
-
 pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -486,40 +483,6 @@ impl<D: Driver> Store for SqlStore<D> {
     async fn prune_processed(&self, before_ms: i64) -> Result<u64, StoreError> {
         self.driver
             .execute(sql::PRUNE_PROCESSED, values![before_ms])
-            .await
-    }
-
-    async fn deliveries_seen(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        // One round trip for the whole request, on the reader: never behind a write.
-        let (condition, values) = self.driver.dialect().any_of("dedupe_key", keys);
-        let rows = self
-            .driver
-            .read(&sql::deliveries_seen(&condition), values)
-            .await?;
-        let found: std::collections::HashSet<String> = rows
-            .iter()
-            .map(|row| row.text(0))
-            .collect::<Result<_, _>>()?;
-        Ok(keys.iter().map(|key| found.contains(key)).collect())
-    }
-
-    async fn remember_deliveries(&self, keys: &[String]) -> Result<(), StoreError> {
-        let mut tx = self.driver.begin().await?;
-        for chunk in keys.chunks(REMEMBERED_AT_ONCE) {
-            let mut remembered = values![now_ms()];
-            remembered.extend(chunk.iter().map(Value::from));
-            let statement = sql::remember_deliveries(chunk.len());
-            tx.execute(&statement, remembered).await?;
-        }
-        tx.commit().await
-    }
-
-    async fn prune_deliveries(&self, before_ms: i64) -> Result<u64, StoreError> {
-        self.driver
-            .execute(sql::PRUNE_DELIVERIES, values![before_ms])
             .await
     }
 

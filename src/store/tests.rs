@@ -180,12 +180,6 @@ async fn a_refused_completion_rolls_back_and_the_next_one_commits() {
         );
         let history = store.history(&account.key(), 10).await.unwrap();
         assert_eq!(history.len(), 2, "{}", store.backend());
-        // The ingress reader sees what was committed on the writer.
-        store.remember_deliveries(&["k".to_owned()]).await.unwrap();
-        assert_eq!(
-            store.deliveries_seen(&["k".to_owned()]).await.unwrap(),
-            [true]
-        );
     }
 }
 
@@ -354,31 +348,6 @@ async fn opening_twice_runs_migrations_once() {
         open("mysql://x").await,
         Err(StoreError::Unavailable(_))
     ));
-}
-
-#[tokio::test]
-async fn delivery_ids_are_remembered_and_pruned() {
-    for (store, _dir) in backends().await {
-        let keys = vec![
-            "netsuite:webhook:a".to_owned(),
-            "salesforce:notification:b".to_owned(),
-        ];
-        assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [false, false]);
-        store.remember_deliveries(&keys[..1]).await.unwrap();
-        store.remember_deliveries(&keys[..1]).await.unwrap();
-        assert_eq!(
-            store.deliveries_seen(&keys).await.unwrap(),
-            [true, false],
-            "{}",
-            store.backend()
-        );
-        let pruned = store
-            .prune_deliveries(chrono::Utc::now().timestamp_millis() + 1)
-            .await
-            .unwrap();
-        assert_eq!(pruned, 1, "{}", store.backend());
-        assert_eq!(store.deliveries_seen(&keys).await.unwrap(), [false, false]);
-    }
 }
 
 /// tandem.example.toml documents this libpq form for keeping the tables in a schema of their own.

@@ -19,8 +19,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// How long processed event ids are kept: Salesforce redelivers for 24 hours. (Ingress delivery
-/// ids are the queue's: it keeps them for `queue.dedupe_retention`.)
+/// How long processed event ids are kept at least: Salesforce redelivers for 24 hours. Never
+/// less than `queue.dedupe_retention`, since a redelivery the queue does not recognise (the
+/// RabbitMQ backend remembers ids in memory only) is stopped here.
 const PROCESSED_RETENTION: Duration = Duration::from_secs(48 * 3600);
 /// How long a record claim outlives its holder: what a record waits after a worker died while
 /// applying one of its events. Renewed every third of it while the event is applied.
@@ -89,17 +90,21 @@ pub async fn start(
             .then(|| Claims::new(store.clone(), CLAIM_LIFETIME)),
     });
     worker.spawn(workers, stop.clone(), tracker);
-    tracker.spawn(prune_processed(store, stop));
+    tracker.spawn(prune_processed(
+        store,
+        PROCESSED_RETENTION.max(config.queue.dedupe_retention),
+        stop,
+    ));
     Ok(SyncStatus::Running { workers })
 }
 
-async fn prune_processed(store: Arc<dyn Store>, stop: CancellationToken) {
+async fn prune_processed(store: Arc<dyn Store>, retention: Duration, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
-        let before = chrono::Utc::now().timestamp_millis() - PROCESSED_RETENTION.as_millis() as i64;
+        let before = chrono::Utc::now().timestamp_millis() - retention.as_millis() as i64;
         match store.prune_processed(before).await {
             Ok(count) => tracing::debug!(count, "forgot old processed event ids"),
             Err(error) => tracing::warn!(%error, "could not prune processed event ids"),

@@ -298,3 +298,44 @@ pub async fn close_active_consumer_connections(prefix: &str) -> usize {
     .await
     .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// A memory alarm raised on purpose (`set_vm_memory_high_watermark 0` blocks every publishing
+/// connection at once); dropped, it puts the node's watermark back.
+pub struct MemoryAlarm {
+    watermark: String,
+}
+
+impl MemoryAlarm {
+    pub async fn raise() -> MemoryAlarm {
+        let watermark = blocking(|| {
+            rabbitmqctl(&["eval", "vm_memory_monitor:get_vm_memory_high_watermark()."])
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let watermark = watermark.trim().to_owned();
+        assert!(
+            watermark.parse::<f64>().is_ok_and(|w| w > 0.0),
+            "the node's watermark is a fraction to restore later: {watermark:?}"
+        );
+        let alarm = MemoryAlarm { watermark };
+        blocking(|| rabbitmqctl(&["set_vm_memory_high_watermark", "0"]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        alarm
+    }
+
+    /// Clears the alarm (also done on drop).
+    pub async fn clear(self) {
+        let watermark = self.watermark.clone();
+        drop(self);
+        eprintln!("memory watermark back to {watermark}");
+    }
+}
+
+impl Drop for MemoryAlarm {
+    fn drop(&mut self) {
+        if let Err(error) = rabbitmqctl(&["set_vm_memory_high_watermark", &self.watermark]) {
+            eprintln!("could not restore the memory watermark: {error}");
+        }
+    }
+}

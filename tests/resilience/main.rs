@@ -9,6 +9,7 @@ mod load;
 mod oracle;
 mod world;
 
+mod broker_blocked;
 mod broker_refusing;
 mod broker_restart;
 mod consumer_lost;

@@ -51,9 +51,30 @@ pub fn install() -> PrometheusHandle {
             // only renders what it sees, which is still a valid exposition.
             let _ = metrics::set_global_recorder(recorder);
             describe();
+            spawn_upkeep(handle.clone());
             handle
         })
         .clone()
+}
+
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Histogram samples are kept raw until upkeep folds them into buckets; without it they pile
+/// up between scrapes (8 bytes a request, for ever when nothing scrapes). A thread of its own,
+/// since the recorder outlives any one runtime.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "could not start metrics upkeep; histograms fold only on scrape");
+    }
 }
 
 /// Gives every metric of the catalogue its HELP text and unit, on the current recorder.

@@ -30,7 +30,6 @@ use lapin::ExchangeKind;
 use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use publisher::Publisher;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -56,8 +55,8 @@ pub struct RabbitSettings {
     /// Whether to consume the shard queues; off for a process that only publishes (`tandem
     /// dlq replay`), so that it never takes deliveries away from the running instances.
     pub consume: bool,
-    /// How long ingress delivery ids stay in the store to refuse redeliveries
-    /// (`queue.dedupe_retention`); a consuming instance forgets older ones.
+    /// How long this instance remembers ingress delivery ids to answer redeliveries as
+    /// duplicates (`queue.dedupe_retention`; see `memory` for the bound on how many).
     pub dedupe_retention: Duration,
 }
 
@@ -127,17 +126,12 @@ impl RabbitQueue {
         };
         if settings.consume {
             tokio::spawn(consumers.run(stop.clone()));
-            tokio::spawn(memory::forget_old_deliveries(
-                store.clone(),
-                settings.dedupe_retention,
-                stop.clone(),
-            ));
         }
         Ok(Self {
             topology,
             publisher,
             dispatch,
-            memory: memory::DeliveryMemory::start(store.clone()),
+            memory: memory::DeliveryMemory::new(settings.dedupe_retention),
             store,
             consumers_up,
             visibility_timeout: settings.visibility_timeout,
@@ -187,25 +181,17 @@ impl Queue for RabbitQueue {
         "rabbitmq"
     }
 
-    /// Skips deliveries seen before, publishes every event of the others with confirms, and
-    /// only then remembers their ids. A crash between the confirms and remembering can queue
-    /// an event twice; workers are idempotent by event id.
+    /// Skips deliveries this instance queued recently, publishes every event of the others
+    /// with confirms, and only then remembers their ids (in memory: see `memory`). A redelivery
+    /// it does not recognise is queued again, and the worker applies its events once.
     async fn enqueue(&self, deliveries: Vec<Delivery>) -> Result<EnqueueOutcome, QueueError> {
-        let keys: Vec<String> = deliveries.iter().map(|d| d.dedupe_key.clone()).collect();
-        // Pending ids first: one written to the store and dropped from memory after the store
-        // was read would otherwise be missed by both.
-        let pending: Vec<bool> = keys.iter().map(|k| self.memory.is_pending(k)).collect();
-        let seen = self
-            .store
-            .deliveries_seen(&keys)
-            .await
-            .map_err(store_unavailable)?;
+        let keys: Vec<&str> = deliveries.iter().map(|d| d.dedupe_key.as_str()).collect();
+        let seen = self.memory.seen(&keys);
         let mut outcome = EnqueueOutcome::default();
-        let mut fresh = Vec::new();
-        let mut in_this_call = HashSet::new();
+        let mut fresh: Vec<&str> = Vec::with_capacity(deliveries.len());
         let mut batch = Vec::new();
-        for ((delivery, seen), pending) in deliveries.into_iter().zip(seen).zip(pending) {
-            if seen || pending || !in_this_call.insert(delivery.dedupe_key.clone()) {
+        for (delivery, seen) in deliveries.iter().zip(seen) {
+            if seen || fresh.contains(&delivery.dedupe_key.as_str()) {
                 outcome.duplicates += 1;
                 continue;
             }
@@ -215,7 +201,7 @@ impl Queue for RabbitQueue {
                 batch.push(self.message(self.topology.events_exchange(), event, body, headers));
             }
             outcome.accepted += delivery.events.len();
-            fresh.push(delivery.dedupe_key);
+            fresh.push(&delivery.dedupe_key);
         }
         self.publisher.publish(batch).await?;
         self.memory.remember(fresh);

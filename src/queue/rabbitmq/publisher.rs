@@ -142,12 +142,27 @@ impl Publisher {
 
     /// Publishes every message, then waits for all their confirms. Succeeds only if each was
     /// routed to a queue and acked; a nack, an unroutable return, a closed channel or no
-    /// answer within the timeout is `Unavailable`.
+    /// answer within the timeout is `Unavailable`. While the broker blocks publishing (a
+    /// memory or disk alarm) nothing is sent and the answer is `Busy` at once: the publish
+    /// would only wait for the alarm to clear.
     pub(super) async fn publish(&self, batch: Vec<Outgoing>) -> Result<(), QueueError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let channel = self.channel().await?;
+        // Asked first: a blocked connection is not read by the broker at all, so even opening
+        // a channel on it would wait for the alarm to clear.
+        if self.connection().await?.status().blocked() {
+            return Err(QueueError::Busy(
+                "RabbitMQ blocked publishing (a memory or disk alarm)".into(),
+            ));
+        }
+        let channel = tokio::time::timeout(CONFIRM_TIMEOUT, self.channel())
+            .await
+            .map_err(|_| {
+                QueueError::Unavailable(format!(
+                    "RabbitMQ did not open a channel within {CONFIRM_TIMEOUT:?}"
+                ))
+            })??;
         match tokio::time::timeout(CONFIRM_TIMEOUT, publish_on(&channel, batch)).await {
             Ok(result) => result,
             Err(_) => {

@@ -17,24 +17,6 @@ pub fn amqp_url() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-/// A PostgreSQL store in a fresh schema of the test database (`TANDEM_TEST_POSTGRES_URL`,
-/// default the local one).
-pub async fn postgres_store() -> Arc<dyn Store> {
-    let url = std::env::var("TANDEM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is required for this test: {e}"));
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
-    crate::store::open(&url).await.unwrap()
-}
-
 /// A queue on its own objects, with a store in a temporary directory. Dropping it stops the
 /// consumers, then deletes the objects.
 pub struct Fixture {
