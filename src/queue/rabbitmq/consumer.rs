@@ -47,6 +47,8 @@ pub(super) struct Consumers {
     /// The shards to consume, kept up to date by the membership.
     pub assignment: Assignment,
     pub visibility_timeout: Duration,
+    /// Where the shards held now are reported.
+    pub owned: super::owned::Report,
 }
 
 impl Consumers {
@@ -86,6 +88,7 @@ impl Consumers {
             connected,
             assignment,
             visibility_timeout,
+            owned: report,
         } = self;
         // The first assignment, before anything is consumed (readiness waits for it).
         tokio::select! {
@@ -99,7 +102,7 @@ impl Consumers {
         let name = format!("{}-consumer", topology.prefix());
         let connection = connect(url, &name).await?;
         let lost = Arc::new(Notify::new());
-        let mut owned = OwnedShards::default();
+        let mut owned = OwnedShards::new(report.clone());
         // The mirror's channel and consumer close when dropped: keep them for the session.
         let mut mirror: Option<(Channel, Consumer)> = None;
         let drain_limit = (*visibility_timeout).min(DRAIN_AT_MOST);

@@ -98,6 +98,8 @@ pub struct RabbitQueue {
     visibility_timeout: Duration,
     /// Stops the consumers when the queue is dropped.
     stop: CancellationToken,
+    /// The shards the consumer session holds now.
+    owned: owned::Report,
     /// The membership and consumer tasks, awaited by `close` (so the membership row is gone
     /// before the process exits).
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -130,6 +132,7 @@ impl RabbitQueue {
         let consumers_up = Arc::new(AtomicBool::new(false));
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
+        let owned = owned::Report::default();
         // A process that only publishes (`consume` off) is no member: it takes no shard.
         if settings.consume {
             let membership = membership::Membership {
@@ -147,6 +150,7 @@ impl RabbitQueue {
                 connected: consumers_up.clone(),
                 assignment,
                 visibility_timeout: settings.visibility_timeout,
+                owned: owned.clone(),
             };
             tasks.push(members);
             tasks.push(tokio::spawn(consumers.run(stop.clone())));
@@ -165,6 +169,7 @@ impl RabbitQueue {
             consumers_up,
             visibility_timeout: settings.visibility_timeout,
             stop,
+            owned,
             tasks: std::sync::Mutex::new(tasks),
         })
     }

@@ -12,7 +12,7 @@ use crate::ops::metrics::QUEUE_SHARDS_OWNED;
 use crate::queue::QueueError;
 use lapin::Connection;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -32,13 +32,37 @@ struct Draining {
     since: Instant,
 }
 
-#[derive(Default)]
+/// The shards held now, as the queue reports them (`RabbitQueue::owned_shards`).
+pub(super) type Report = Arc<Mutex<Vec<u16>>>;
+
 pub(super) struct OwnedShards {
     held: BTreeMap<u16, ShardChannel>,
     draining: Vec<Draining>,
+    report: Report,
+}
+
+impl super::RabbitQueue {
+    /// The shards this instance consumes now: its share among the live instances.
+    pub fn owned_shards(&self) -> Vec<u16> {
+        self.owned.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 impl OwnedShards {
+    pub(super) fn new(report: Report) -> Self {
+        Self {
+            held: BTreeMap::new(),
+            draining: Vec::new(),
+            report,
+        }
+    }
+
+    fn publish(&self) {
+        let held: Vec<u16> = self.held().collect();
+        metrics::gauge!(QUEUE_SHARDS_OWNED).set(held.len() as f64);
+        *self.report.lock().unwrap_or_else(|e| e.into_inner()) = held;
+    }
+
     /// The shards consumed and handed out now (not those draining).
     pub(super) fn held(&self) -> impl Iterator<Item = u16> + '_ {
         self.held.keys().copied()
@@ -72,6 +96,8 @@ impl OwnedShards {
                 since: Instant::now(),
             });
         }
+        // A shard let go of stops counting as soon as it stops handing out.
+        self.publish();
         self.finish_drains(opener.dispatch, drain_limit).await;
         for &shard in wanted {
             let draining = self.draining.iter().any(|d| d.channel.shard == shard);
@@ -90,7 +116,7 @@ impl OwnedShards {
             .await?;
             self.held.insert(shard, channel);
         }
-        metrics::gauge!(QUEUE_SHARDS_OWNED).set(self.held.len() as f64);
+        self.publish();
         Ok(())
     }
 
@@ -137,6 +163,6 @@ impl OwnedShards {
         dispatch.close_sessions(&sessions);
         self.held.clear();
         self.draining.clear();
-        metrics::gauge!(QUEUE_SHARDS_OWNED).set(0.0);
+        self.publish();
     }
 }
