@@ -16,7 +16,7 @@ const ACCOUNTS: usize = 24;
 const WORKERS: u16 = 8;
 
 /// The account as Salesforce puts it in an Outbound Message (scalar fields only).
-fn notification_fields(record: &Value) -> Map<String, Value> {
+pub fn notification_fields(record: &Value) -> Map<String, Value> {
     record
         .as_object()
         .expect("an account is an object")
