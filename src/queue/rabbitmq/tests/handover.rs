@@ -139,3 +139,40 @@ async fn a_closing_instance_leaves_its_shards_to_the_other_at_once() {
         "took {taken_over:?} to take the shards over"
     );
 }
+
+#[tokio::test]
+async fn a_publish_only_queue_takes_no_shard_from_the_consuming_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        crate::store::SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .unwrap(),
+    );
+    let prefix = format!("tandem-test-{}", uuid::Uuid::new_v4().simple());
+    // `tandem dlq replay` opens the queue like this, before or while instances run.
+    let settings = RabbitSettings {
+        prefix: prefix.clone(),
+        // The fixture's settings, which declare the same objects.
+        shards: 2,
+        max_deliveries: 5,
+        retry_tiers: vec![Duration::from_secs(1)],
+        consume: false,
+        ..RabbitSettings::new(&fixture::amqp_url())
+    };
+    let publisher = RabbitQueue::connect(settings, store.clone()).await.unwrap();
+    let consuming = Fixture::with_store(|s| s.prefix = prefix.clone(), Some(store.clone())).await;
+    consuming
+        .eventually(|| async { (consuming.queue.owned_shards() == vec![0, 1]).then_some(()) })
+        .await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let members = store
+        .heartbeat_member(&prefix, "probe", now, now - 10_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        members.len(),
+        2,
+        "the consuming queue and the probe only: {members:?}"
+    );
+    assert!(publisher.owned_shards().is_empty());
+}
