@@ -171,9 +171,17 @@ impl App {
             workers.wait().await;
             served
         };
-        match tokio::time::timeout(grace, drained).await {
-            Ok(joined) => joined.context("server task failed")?,
-            Err(_) => tracing::warn!("in-flight work did not finish within the grace period"),
+        let joined = match tokio::time::timeout(grace, drained).await {
+            Ok(joined) => Some(joined),
+            Err(_) => {
+                tracing::warn!("in-flight work did not finish within the grace period");
+                None
+            }
+        };
+        // The other instances take this one's shards over now rather than when it ages out.
+        self.queue.close().await;
+        if let Some(joined) = joined {
+            joined.context("server task failed")?;
         }
         tracing::info!("stopped");
         Ok(())

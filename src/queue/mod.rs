@@ -128,6 +128,10 @@ pub trait Queue: Send + Sync + 'static {
 
     /// Cheap readiness probe.
     async fn check(&self) -> Result<(), QueueError>;
+
+    /// Stops consuming before the process exits, once the workers are done: a backend shared
+    /// by several instances lets the others take over this one's share at once.
+    async fn close(&self) {}
 }
 
 /// The ordering shard of a record key: stable across processes and releases (FNV-1a).

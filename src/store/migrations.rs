@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, V9, V9),
     (10, V10, V10),
     (11, V11, V11),
+    (12, V12, V12),
 ];
 
 /// Resolving conflicts: the record the candidates are for, the operator's decision, the events
@@ -147,6 +148,14 @@ CREATE TABLE concurrency_slots (
 const V3: &str = "
 CREATE TABLE record_claims (
     record_key TEXT PRIMARY KEY, owner TEXT NOT NULL, event_id TEXT NOT NULL, until_ms BIGINT NOT NULL);
+";
+
+/// The instances consuming a RabbitMQ topology (`prefix`), each a row it heartbeats; the live
+/// ones share the work queues' shards among them (`queue::rabbitmq::membership`).
+const V12: &str = "
+CREATE TABLE queue_members (
+    prefix TEXT NOT NULL, member TEXT NOT NULL, seen_ms BIGINT NOT NULL,
+    PRIMARY KEY (prefix, member));
 ";
 
 /// Delivery ids seen at ingress, for queue backends that cannot remember them themselves.

@@ -6,6 +6,7 @@ mod conflict_store;
 mod conflict_types;
 mod dead_letter_query;
 mod driver;
+mod members;
 mod migrations;
 mod postgres;
 mod slots;
@@ -207,6 +208,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives a slot back (nothing when the lease lapsed and another holder took it).
     async fn release_slot(&self, lease: &SlotLease, slot: u32) -> Result<(), StoreError>;
+
+    /// Heartbeats `member` of the instances consuming the RabbitMQ topology `prefix` at
+    /// `now_ms`, and returns that topology's live members, sorted: those whose last heartbeat
+    /// is at `live_since_ms` or later (older rows are deleted).
+    async fn heartbeat_member(
+        &self,
+        prefix: &str,
+        member: &str,
+        now_ms: i64,
+        live_since_ms: i64,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Deletes `member`'s row: the others share its shards out at once.
+    async fn leave_members(&self, prefix: &str, member: &str) -> Result<(), StoreError>;
 
     /// Per flow, the events that failed since `since_ms` and wait for a retry (neither finished
     /// nor a dead letter).

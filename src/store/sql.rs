@@ -88,6 +88,15 @@ pub const RENEW_SLOT: &str =
     "UPDATE concurrency_slots SET until_ms = ?4 WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
 pub const RELEASE_SLOT: &str =
     "DELETE FROM concurrency_slots WHERE pool = ?1 AND slot = ?2 AND holder = ?3";
+/// A consuming instance says it is alive (its first heartbeat adds its row).
+pub const HEARTBEAT_MEMBER: &str =
+    "INSERT INTO queue_members (prefix, member, seen_ms) VALUES (?1, ?2, ?3)
+     ON CONFLICT (prefix, member) DO UPDATE SET seen_ms = excluded.seen_ms";
+pub const LIVE_MEMBERS: &str =
+    "SELECT member FROM queue_members WHERE prefix = ?1 AND seen_ms >= ?2 ORDER BY member";
+pub const REMOVE_MEMBER: &str = "DELETE FROM queue_members WHERE prefix = ?1 AND member = ?2";
+/// Rows of instances long dead (a live one writes its row again within a second or so).
+pub const PRUNE_MEMBERS: &str = "DELETE FROM queue_members WHERE prefix = ?1 AND seen_ms < ?2";
 pub const INSERT_ATTEMPT: &str = "INSERT INTO event_attempts (event_id, attempt, error, error_code, at, flow) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub const ATTEMPTS: &str = "SELECT event_id, attempt, error, error_code, at, flow FROM event_attempts WHERE event_id = ?1 ORDER BY id";
 pub const PAUSE_FLOW: &str =

@@ -549,6 +549,20 @@ impl<D: Driver> Store for SqlStore<D> {
         self.release_held_slot(lease, slot).await
     }
 
+    async fn heartbeat_member(
+        &self,
+        prefix: &str,
+        member: &str,
+        now_ms: i64,
+        live_since_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        self.beat(prefix, member, now_ms, live_since_ms).await
+    }
+
+    async fn leave_members(&self, prefix: &str, member: &str) -> Result<(), StoreError> {
+        self.leave(prefix, member).await
+    }
+
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.counts_by_flow(sql::FLOW_FAILURES, since_ms).await
     }

@@ -30,6 +30,7 @@ mod records;
 mod sandbox_binary;
 mod sandbox_cli;
 mod secret_hygiene;
+mod shard_balance;
 mod shared_netsuite_limit;
 mod signature_corpus;
 mod slow_clients;

@@ -16,7 +16,7 @@ const ACCOUNTS: usize = 24;
 const WORKERS: u16 = 8;
 
 /// The account as Salesforce puts it in an Outbound Message (scalar fields only).
-fn notification_fields(record: &Value) -> Map<String, Value> {
+pub fn notification_fields(record: &Value) -> Map<String, Value> {
     record
         .as_object()
         .expect("an account is an object")
@@ -66,8 +66,9 @@ async fn two_instances_on_one_store_never_exceed_the_accounts_netsuite_limit_and
         config.sync.workers = WORKERS;
     };
     let synced = spawn_synced_with(Backend::RabbitPostgres, sandbox_config, limits).await;
-    // The second instance: the same store and broker, under work queues of its own (single
-    // active consumers would hand every shard of one set of queues to the first instance).
+    // The second instance: the same store and broker, under work queues of its own, so each
+    // instance syncs exactly the accounts posted to it (on one prefix they would share the
+    // shards; see shard_balance).
     let mut backing = Backing::new(Backend::RabbitPostgres).await;
     let second = spawn_app_with(|config| {
         configure_for(config, &synced.sandbox);

@@ -96,6 +96,13 @@ catalogue! {
     QUEUE_OLDEST_AGE = "tandem_queue_oldest_event_age_seconds", Gauge, Some(Unit::Seconds),
         [],
         "How long the oldest queued event has waited (embedded queue only)";
+    /// Work-queue shards this instance consumes: on RabbitMQ its share of `queue.shards` among
+    /// the live instances on the broker prefix. A shard counts for its new owner from when its
+    /// consumer is attached (it may wait briefly behind the old owner's); the embedded queue
+    /// does not set it.
+    QUEUE_SHARDS_OWNED = "tandem_queue_shards_owned", Gauge, Some(Unit::Count),
+        [],
+        "Work-queue shards this instance consumes (RabbitMQ: its share among the live instances)";
     /// Dead letters waiting for an operator (replay or discard); not part of the queue depth.
     DEAD_LETTERS = "tandem_dead_letters_events", Gauge, Some(Unit::Count),
         [],

@@ -1,28 +1,25 @@
-//! Consuming: one consumer per shard queue (single active consumer makes it the only one among
-//! tandem's instances), manual acks and a prefetch from config, plus the dead-letter mirror;
-//! and the supervisor that reconnects with a bounded, jittered backoff when the broker goes away.
+//! Consuming: the shard queues this instance is assigned (see `membership`), each on a channel
+//! of its own with manual acks and a prefetch from config, plus the dead-letter mirror; and the
+//! supervisor that reconnects with a bounded, jittered backoff when the broker goes away.
+//! Single-active-consumer stays on the queues as a safety net: a shard taken over while its
+//! previous owner still consumes it waits as the non-active consumer until that one lets go.
 
 use super::connection::{Backoff, connect, unavailable};
-use super::dispatch::{Dispatch, Incoming};
-use super::headers::{self, LAST_ERROR};
+use super::dispatch::Dispatch;
+use super::membership::Assignment;
 use super::mirror;
+use super::owned::{Opener, OwnedShards};
 use super::topology::Topology;
-use crate::domain::Envelope;
 use crate::queue::QueueError;
 use crate::store::Store;
-use lapin::message::DeliveryResult;
-use lapin::options::{
-    BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions, QueueDeclareOptions,
-};
+use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
-use lapin::{Channel, Connection, Consumer};
-use std::future::Future;
-use std::pin::Pin;
+use lapin::{Channel, Consumer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio::time::Instant;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
@@ -34,6 +31,10 @@ const STABLE_AFTER: Duration = Duration::from_secs(60);
 const HEALTH_EVERY: Duration = Duration::from_secs(1);
 /// Every this many health ticks, the broker is asked whether each shard still lists a consumer.
 const CONSUMERS_CHECK_EVERY: u32 = 5;
+/// How often a shard being handed over looks whether its leases settled.
+const DRAIN_POLL: Duration = Duration::from_millis(50);
+/// The longest a shard being handed over waits for its leases (at most the visibility timeout).
+const DRAIN_AT_MOST: Duration = Duration::from_secs(30);
 
 pub(super) struct Consumers {
     pub url: String,
@@ -43,13 +44,16 @@ pub(super) struct Consumers {
     pub store: Arc<dyn Store>,
     /// Whether every consumer is attached now (readiness).
     pub connected: Arc<AtomicBool>,
+    /// The shards to consume, kept up to date by the membership.
+    pub assignment: Assignment,
+    pub visibility_timeout: Duration,
+    /// Where the shards held now are reported.
+    pub owned: super::owned::Report,
 }
-
-type Boxed = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl Consumers {
     /// Runs sessions until `stop`, reconnecting after each failure.
-    pub(super) async fn run(self, stop: CancellationToken) {
+    pub(super) async fn run(mut self, stop: CancellationToken) {
         let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);
         loop {
             let started = Instant::now();
@@ -72,39 +76,69 @@ impl Consumers {
         }
     }
 
-    /// One connection's life: declare, consume every shard and the dead letters, then wait
-    /// until the connection or a consumer fails, or `stop`.
-    async fn session(&self, stop: &CancellationToken) -> Result<(), QueueError> {
-        let name = format!("{}-consumer", self.topology.prefix());
-        let connection = connect(&self.url, &name).await?;
+    /// One connection's life: declare, consume the assigned shards and the dead letters, follow
+    /// the assignment, until the connection or a consumer fails, or `stop`.
+    async fn session(&mut self, stop: &CancellationToken) -> Result<(), QueueError> {
+        let Consumers {
+            url,
+            topology,
+            prefetch,
+            dispatch,
+            store,
+            connected,
+            assignment,
+            visibility_timeout,
+            owned: report,
+        } = self;
+        // The first assignment, before anything is consumed (readiness waits for it).
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            known = assignment.wait_for(Option::is_some) => {
+                if known.is_err() {
+                    return Ok(()); // the membership stopped: so are we
+                }
+            }
+        }
+        let name = format!("{}-consumer", topology.prefix());
+        let connection = connect(url, &name).await?;
         let lost = Arc::new(Notify::new());
-        let mut sessions = Vec::new();
-        // Channels and consumers close when dropped: keep them for the session's life.
-        let mut held: Vec<(Channel, Consumer)> = Vec::new();
+        let mut owned = OwnedShards::new(report.clone());
+        // The mirror's channel and consumer close when dropped: keep them for the session.
+        let mut mirror: Option<(Channel, Consumer)> = None;
+        let drain_limit = (*visibility_timeout).min(DRAIN_AT_MOST);
+        let opener = Opener {
+            connection: &connection,
+            topology,
+            prefetch: *prefetch,
+            dispatch,
+            lost: &lost,
+        };
         let result = async {
             let setup = connection
                 .create_channel()
                 .await
                 .map_err(unavailable("open a channel"))?;
-            self.topology
+            topology
                 .declare(&setup)
                 .await
                 .map_err(unavailable("declare the topology"))?;
-            for shard in 0..self.topology.shards() {
-                let session = self.dispatch.open_session();
-                sessions.push(session);
-                held.push(self.consume_shard(&connection, shard, session, &lost).await?);
-            }
-            held.push(
-                mirror::start(&connection, &self.topology, self.store.clone(), lost.clone())
+            let wanted = assignment.borrow_and_update().clone().unwrap_or_default();
+            owned.follow(&wanted, &opener, drain_limit).await?;
+            mirror = Some(
+                mirror::start(&connection, topology, store.clone(), lost.clone())
                     .await
                     .map_err(unavailable("consume the dead-letter queue"))?,
             );
-            self.connected.store(true, Ordering::Release);
+            connected.store(true, Ordering::Release);
             tracing::info!(
-                shards = self.topology.shards(),
+                shards = topology.shards(),
+                consumed = ?owned.held().collect::<Vec<_>>(),
                 "consuming from RabbitMQ"
             );
+            let mut health = tokio::time::interval(HEALTH_EVERY);
+            health.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            health.reset();
+            let mut drain_poll = tokio::time::interval(DRAIN_POLL);
             let mut ticks: u32 = 0;
             loop {
                 tokio::select! {
@@ -112,22 +146,37 @@ impl Consumers {
                     _ = lost.notified() => {
                         return Err(QueueError::Unavailable("a consumer was cancelled or its channel closed".into()));
                     }
-                    _ = tokio::time::sleep(HEALTH_EVERY) => {
+                    changed = assignment.changed() => {
+                        if changed.is_err() {
+                            return Ok(()); // the membership stopped: so are we
+                        }
+                        let wanted = assignment.borrow_and_update().clone().unwrap_or_default();
+                        owned.follow(&wanted, &opener, drain_limit).await?;
+                    }
+                    _ = drain_poll.tick(), if owned.is_draining() => {
+                        owned.finish_drains(dispatch, drain_limit).await;
+                        if !owned.is_draining() {
+                            // A shard assigned back while it drained is consumed again now.
+                            let wanted = assignment.borrow().clone().unwrap_or_default();
+                            owned.follow(&wanted, &opener, drain_limit).await?;
+                        }
+                    }
+                    _ = health.tick() => {
                         if !connection.status().connected() {
                             return Err(QueueError::Unavailable("the connection closed".into()));
                         }
                         ticks += 1;
                         if ticks.is_multiple_of(CONSUMERS_CHECK_EVERY) {
-                            self.check_registered(&setup).await?;
+                            check_registered(topology, &setup, owned.held().collect()).await?;
                         }
                     }
                 }
             }
         }
         .await;
-        self.connected.store(false, Ordering::Release);
-        self.dispatch.close_sessions(&sessions);
-        drop(held);
+        connected.store(false, Ordering::Release);
+        owned.release_all(dispatch);
+        drop(mirror);
         // Unacknowledged deliveries go back to their queues when the connection closes.
         let _ = tokio::time::timeout(
             Duration::from_secs(2),
@@ -136,121 +185,33 @@ impl Consumers {
         .await;
         result
     }
-
-    /// Every shard queue must list at least this instance's consumer (active or waiting): a
-    /// queue that lost it without telling (a queue restarting with the broker) would otherwise
-    /// never deliver again. A missing one ends the session, and the reconnect consumes afresh.
-    async fn check_registered(&self, channel: &Channel) -> Result<(), QueueError> {
-        // passive: look the queue up only (its counts); never create it.
-        let options = QueueDeclareOptions {
-            passive: true,
-            ..QueueDeclareOptions::default()
-        };
-        for shard in 0..self.topology.shards() {
-            let queue = self.topology.work_queue(shard);
-            let declared = channel
-                .queue_declare(queue.as_str().into(), options, FieldTable::default())
-                .await
-                .map_err(unavailable("look up a work queue"))?;
-            if declared.consumer_count() == 0 {
-                return Err(QueueError::Unavailable(format!(
-                    "{queue} lists no consumer although this instance consumes it"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    async fn consume_shard(
-        &self,
-        connection: &Connection,
-        shard: u16,
-        session: u64,
-        lost: &Arc<Notify>,
-    ) -> Result<(Channel, Consumer), QueueError> {
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(unavailable("open a channel"))?;
-        // At most `prefetch` unacknowledged deliveries for this consumer (global=false: per
-        // consumer; quorum queues do not support a channel-wide limit).
-        channel
-            .basic_qos(self.prefetch.max(1), BasicQosOptions { global: false })
-            .await
-            .map_err(unavailable("set the prefetch"))?;
-        let options = BasicConsumeOptions {
-            no_local: false,  // ignored by RabbitMQ
-            no_ack: false,    // manual acks: a delivery is settled only after its side effect
-            exclusive: false, // single-active-consumer arbitrates between instances instead
-            nowait: false,    // wait for consume-ok, so a missing queue fails the session
-        };
-        let queue = self.topology.work_queue(shard);
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                format!("tandem-{queue}-{session}").into(),
-                options,
-                FieldTable::default(),
-            )
-            .await
-            .map_err(unavailable("consume a work queue"))?;
-        let dispatch = self.dispatch.clone();
-        let lost = lost.clone();
-        // The delegate is called in delivery order; its synchronous part hands the delivery
-        // over, so the order is kept (the returned future runs as a separate task).
-        consumer.set_delegate(move |result: DeliveryResult| -> Boxed {
-            match result {
-                Ok(Some(delivery)) => offer(&dispatch, session, delivery),
-                Ok(None) => {
-                    lost.notify_one();
-                    Box::pin(async {})
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "RabbitMQ consumer failed");
-                    lost.notify_one();
-                    Box::pin(async {})
-                }
-            }
-        });
-        Ok((channel, consumer))
-    }
 }
 
-/// Decodes a delivery and hands it to the dispatch. An unreadable body is rejected without
-/// requeue: the broker dead-letters it, and the mirror logs it.
-fn offer(dispatch: &Dispatch, session: u64, delivery: lapin::message::Delivery) -> Boxed {
-    let mut event = match Envelope::decode(&delivery.data) {
-        Ok(event) => event,
-        Err(error) => {
-            tracing::error!(%error, delivery_tag = delivery.delivery_tag, "unreadable message on a work queue; dead-lettering it");
-            let acker = delivery.acker;
-            return Box::pin(async move {
-                // requeue=false: drop from the work queue, which dead-letters it.
-                let _ = acker.reject(BasicRejectOptions { requeue: false }).await;
-            });
-        }
+/// Every shard queue this instance consumes must list at least its consumer (active or
+/// waiting): a queue that lost it without telling (a queue restarting with the broker) would
+/// otherwise never deliver again. A missing one ends the session, and the reconnect consumes
+/// afresh. Shards assigned elsewhere are not looked at.
+async fn check_registered(
+    topology: &Topology,
+    channel: &Channel,
+    shards: Vec<u16>,
+) -> Result<(), QueueError> {
+    // passive: look the queue up only (its counts); never create it.
+    let options = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
     };
-    event.attempt = headers::attempt(&delivery.properties);
-    let incoming = Incoming {
-        session,
-        delivery_tag: delivery.delivery_tag,
-        last_error: headers::read_text(&delivery.properties, LAST_ERROR),
-        acker: delivery.acker,
-        body: delivery.data,
-        event,
-    };
-    match dispatch.offer(incoming) {
-        Ok(()) => Box::pin(async {}),
-        Err(acker) => {
-            tracing::error!("RabbitMQ delivery buffer is full; handing the delivery back");
-            Box::pin(async move {
-                // requeue=true: back to the head of its queue.
-                let options = BasicNackOptions {
-                    multiple: false, // this delivery only
-                    requeue: true,   // back to its queue, counting as a delivery
-                };
-                let _ = acker.nack(options).await;
-            })
+    for shard in shards {
+        let queue = topology.work_queue(shard);
+        let declared = channel
+            .queue_declare(queue.as_str().into(), options, FieldTable::default())
+            .await
+            .map_err(unavailable("look up a work queue"))?;
+        if declared.consumer_count() == 0 {
+            return Err(QueueError::Unavailable(format!(
+                "{queue} lists no consumer although this instance consumes it"
+            )));
         }
     }
+    Ok(())
 }

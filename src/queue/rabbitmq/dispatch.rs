@@ -2,7 +2,8 @@
 //! a pending list kept in arrival order, and each is handed out only when no other event of its
 //! record is out, so a record's events are applied one at a time and in order even though a
 //! shard's consumer prefetches several. A lease remembers the channel session and delivery tag
-//! that settle it.
+//! that settle it. A session being drained (its shard is handed to another instance) hands
+//! nothing more out while its leases settle.
 
 use crate::domain::ChangeEvent;
 use crate::queue::{Lease, LeaseToken, QueueError};
@@ -54,6 +55,8 @@ struct State {
     leases: HashMap<(u64, u64), Held>,
     /// Consumer channels still open; deliveries of closed ones are redelivered by the broker.
     live: HashSet<u64>,
+    /// Open channels whose deliveries are no longer handed out (their leases still settle).
+    draining: HashSet<u64>,
 }
 
 impl Dispatch {
@@ -68,6 +71,7 @@ impl Dispatch {
                 busy: HashSet::new(),
                 leases: HashMap::new(),
                 live: HashSet::new(),
+                draining: HashSet::new(),
             }),
             changed: Notify::new(),
             sessions: AtomicU64::new(0),
@@ -93,9 +97,29 @@ impl Dispatch {
         state.drain_inbox();
         for session in sessions {
             state.live.remove(session);
+            state.draining.remove(session);
         }
         let State { pending, live, .. } = &mut *state;
         pending.retain(|incoming| live.contains(&incoming.session));
+    }
+
+    /// Hands nothing more out of `session`: its buffered deliveries are dropped (unacknowledged,
+    /// they go back to the queue when the channel closes) and so are any that still arrive.
+    /// Its leases out stay valid until settled.
+    pub(super) fn stop_handing_out(&self, session: u64) {
+        let mut state = self.state();
+        state.drain_inbox();
+        state.draining.insert(session);
+        state.pending.retain(|incoming| incoming.session != session);
+    }
+
+    /// Leases of `session` not yet settled.
+    pub(super) fn leases_of(&self, session: u64) -> usize {
+        self.state()
+            .leases
+            .values()
+            .filter(|held| held.session == session)
+            .count()
     }
 
     /// Called in delivery order by a consumer; if the channel is full, gives back the acker
@@ -124,7 +148,10 @@ impl Dispatch {
         let mut index = 0;
         while index < state.pending.len() && leases.len() < max {
             let incoming = &state.pending[index];
-            if !state.live.contains(&incoming.session) || !incoming.acker.usable() {
+            if !state.live.contains(&incoming.session)
+                || state.draining.contains(&incoming.session)
+                || !incoming.acker.usable()
+            {
                 state.pending.remove(index);
                 continue;
             }

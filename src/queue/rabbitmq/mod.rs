@@ -4,18 +4,27 @@
 //! is mirrored into the store. `topology` names and declares the objects, `publisher` publishes,
 //! `consumer` consumes and reconnects, `dispatch` keeps a record's events one at a time.
 //!
+//! Several instances on one prefix share the shards: each consuming instance is a member in the
+//! store (`membership`), the live members split the shards by a pure function of their sorted
+//! ids (`assignment`), and an instance consumes only its own (`owned`), draining a shard before
+//! it lets go. Single-active-consumer stays on as the safety net during a hand-over.
+//!
 //! Unlike the embedded queue, a retried event does not hold back later events of its record:
 //! they are handed out while it waits in its tier, and the worker's stale-version check skips
 //! the retried event if a newer one was applied meanwhile.
 
+mod assignment;
 mod connection;
 mod consumer;
 mod dispatch;
 mod headers;
+mod membership;
 mod memory;
 mod mirror;
+mod owned;
 mod publisher;
 mod settle;
+mod shard_channel;
 pub mod topology;
 
 pub use topology::{DEFAULT_RETRY_TIERS, Topology};
@@ -88,6 +97,11 @@ pub struct RabbitQueue {
     visibility_timeout: Duration,
     /// Stops the consumers when the queue is dropped.
     stop: CancellationToken,
+    /// The shards the consumer session holds now.
+    owned: owned::Report,
+    /// The membership and consumer tasks, awaited by `close` (so the membership row is gone
+    /// before the process exits).
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl RabbitQueue {
@@ -116,16 +130,29 @@ impl RabbitQueue {
         let dispatch = Arc::new(Dispatch::new(capacity + 64));
         let consumers_up = Arc::new(AtomicBool::new(false));
         let stop = CancellationToken::new();
-        let consumers = consumer::Consumers {
-            url: settings.amqp_url.clone(),
-            topology: topology.clone(),
-            prefetch: settings.prefetch,
-            dispatch: dispatch.clone(),
-            store: store.clone(),
-            connected: consumers_up.clone(),
-        };
+        let mut tasks = Vec::new();
+        let owned = owned::Report::default();
+        // A process that only publishes (`consume` off) is no member: it takes no shard.
         if settings.consume {
-            tokio::spawn(consumers.run(stop.clone()));
+            let membership = membership::Membership {
+                store: store.clone(),
+                prefix: settings.prefix.clone(),
+                shards: topology.shards(),
+            };
+            let (assignment, members) = membership.start(stop.clone());
+            let consumers = consumer::Consumers {
+                url: settings.amqp_url.clone(),
+                topology: topology.clone(),
+                prefetch: settings.prefetch,
+                dispatch: dispatch.clone(),
+                store: store.clone(),
+                connected: consumers_up.clone(),
+                assignment,
+                visibility_timeout: settings.visibility_timeout,
+                owned: owned.clone(),
+            };
+            tasks.push(members);
+            tasks.push(tokio::spawn(consumers.run(stop.clone())));
         }
         Ok(Self {
             topology,
@@ -136,6 +163,8 @@ impl RabbitQueue {
             consumers_up,
             visibility_timeout: settings.visibility_timeout,
             stop,
+            owned,
+            tasks: std::sync::Mutex::new(tasks),
         })
     }
 
@@ -290,6 +319,16 @@ impl Queue for RabbitQueue {
             oldest_age_ms: None,
             consumers: Some(consumers),
         })
+    }
+
+    /// Leaves the consumers: the membership row is deleted (the others take the shards over at
+    /// once) and the consumer connection closes, returning what it had not acknowledged.
+    async fn close(&self) {
+        self.stop.cancel();
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
     }
 
     /// The consumers are attached and the publisher's connection answers a passive declare.

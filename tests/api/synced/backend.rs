@@ -94,6 +94,35 @@ impl Backing {
         ));
     }
 
+    /// What `configure` sets, as `TANDEM_<SECTION>__<KEY>` overrides for a `tandem` binary,
+    /// with `shards` work queues (RabbitPostgres only): several binaries started with them
+    /// share one store and one set of broker objects.
+    pub fn binary_env(&mut self, shards: u16) -> Vec<(String, String)> {
+        assert_eq!(
+            self.backend,
+            Backend::RabbitPostgres,
+            "binaries share RabbitMQ and PostgreSQL"
+        );
+        let mut config = Config::default();
+        self.configure(&mut config);
+        self.shards = shards;
+        let defaults = QueueConfig::default();
+        [
+            ("QUEUE__BACKEND", "rabbitmq".to_owned()),
+            ("QUEUE__AMQP_URL", amqp_url()),
+            ("QUEUE__PREFIX", self.name.clone()),
+            ("QUEUE__SHARDS", shards.to_string()),
+            (
+                "QUEUE__PREFETCH",
+                (defaults.shards * defaults.prefetch / shards).to_string(),
+            ),
+            ("STORE__URL", config.store.url.expose().to_owned()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (format!("TANDEM_{key}"), value))
+        .collect()
+    }
+
     /// Fails the test unless the store's tables landed in the test's own schema.
     pub async fn assert_isolated(&self) {
         if self.backend == Backend::Embedded {

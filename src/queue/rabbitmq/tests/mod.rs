@@ -3,6 +3,7 @@
 //! even when it fails.
 
 mod fixture;
+mod handover;
 mod offline;
 mod reconnect;
 
