@@ -32,14 +32,20 @@ fn header() {
     );
 }
 
+/// One table row; a raw lapin row has no tandem CPU.
 fn row(name: &str, outcome: &mut Outcome) {
+    let tandem_us = if outcome.cpu.tandem > 0.0 {
+        outcome.tandem_us_per_ok()
+    } else {
+        f64::NAN
+    };
     println!(
         "{:<34} {:>9.0} {:>8} {:>8} {:>9} {:>9}  {}",
         name,
         outcome.accepted_per_second(),
         cell(outcome.ok_ms(0.5), 2),
         cell(outcome.ok_ms(0.99), 2),
-        cell(outcome.tandem_us_per_ok(), 1),
+        cell(tandem_us, 1),
         cell(outcome.generator_us_per_request(), 1),
         outcome.errors()
     );

@@ -1,7 +1,7 @@
 //! Section `worker`: how fast the workers apply events against the sandbox (no added latency).
-//! 5,000 NetSuite customers are created in the sandbox; their creations are queued with the
+//! 3,000 NetSuite customers are created in the sandbox; their creations are queued with the
 //! workers off, then drained (each: two matching queries, an Account upsert, the link written
-//! back to NetSuite); then 5,000 credit-limit updates of the now-linked customers are queued and
+//! back to NetSuite); then 3,000 credit-limit updates of the now-linked customers are queued and
 //! drained (each: one Account update). Beside it, a bare lapin consumer acking as many messages
 //! at tandem's prefetch from one quorum queue.
 
@@ -13,7 +13,7 @@ use crate::synced::{Drain, Synced, credit_limit, event};
 use crate::tandem_process::Backend;
 use serde_json::json;
 
-pub const EVENTS: usize = 5000;
+pub const EVENTS: usize = 3000;
 const TARGET_RATIO: f64 = 0.7;
 
 fn row(name: &str, drain: &Drain) {
@@ -32,7 +32,7 @@ fn row(name: &str, drain: &Drain) {
     );
 }
 
-/// 5,000 updates of linked customers, each a credit limit not sent before.
+/// One update per linked customer, each a credit limit not sent before.
 pub fn updates(synced: &Synced, base: u64) -> Vec<String> {
     synced
         .customers
