@@ -27,8 +27,8 @@ fn header() {
         MEASURE.as_secs()
     );
     println!(
-        "{:<34} {:>9} {:>8} {:>8} {:>9} {:>9}  {}",
-        "series", "ok/s", "p50 ms", "p99 ms", "tandem µs", "client µs", "errors"
+        "{:<34} {:>9} {:>8} {:>8} {:>9} {:>9}  errors",
+        "series", "ok/s", "p50 ms", "p99 ms", "tandem µs", "client µs"
     );
 }
 
@@ -140,10 +140,10 @@ pub async fn run(bench: &mut Bench) {
                 "raw_lapin".into(),
                 json!({
                     "channels_used": channels,
-                    "one_channel": raw_one.clone().to_json(),
-                    "four_channels": raw_four.clone().to_json(),
-                    "chosen_before": first_raw.to_json(),
-                    "chosen_after": again.to_json(),
+                    "one_channel": raw_one.clone().figures(),
+                    "four_channels": raw_four.clone().figures(),
+                    "chosen_before": first_raw.figures(),
+                    "chosen_after": again.figures(),
                     "ceiling_per_second": ceiling,
                     "client_cpu_us_per_message": (first_raw.generator_us_per_request() + again.generator_us_per_request()) / 2.0,
                 }),
@@ -161,7 +161,7 @@ pub async fn run(bench: &mut Bench) {
         );
         results.insert(
             backend.name().into(),
-            json!({ "json": json_run.to_json(), "soap": soap_run.to_json() }),
+            json!({ "json": json_run.figures(), "soap": soap_run.figures() }),
         );
     }
     results.insert("peak_rss_kib".into(), json!(peak_rss_kib));

@@ -103,7 +103,7 @@ impl Outcome {
         }
     }
 
-    pub fn to_json(&mut self) -> Value {
+    pub fn figures(&mut self) -> Value {
         json!({
             "seconds": self.seconds,
             "ok": self.ok.len(),

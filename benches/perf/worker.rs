@@ -47,8 +47,8 @@ pub async fn run(bench: &mut Bench) {
         "== worker: {EVENTS} events pre-loaded with the workers off, then drained (default workers and prefetch)"
     );
     println!(
-        "{:<34} {:>7} {:>10} {:>11}  {}",
-        "series", "events", "applied/s", "tandem µs", "outcomes"
+        "{:<34} {:>7} {:>10} {:>11}  outcomes",
+        "series", "events", "applied/s", "tandem µs"
     );
     let prefetch = tandem::config::QueueConfig::default().prefetch;
     for backend in [Backend::Rabbitmq, Backend::Embedded] {
