@@ -111,6 +111,10 @@ fn main() {
             );
             bench.report.save();
         }
+        // Sandboxes `worker` left for an `e2e` that did not run: stop their tandem, delete its queues.
+        for synced in std::mem::take(&mut bench.synced) {
+            synced.finish().await;
+        }
         println!("\nfigures: {}", report::path().display());
     });
 }

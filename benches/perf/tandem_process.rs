@@ -137,7 +137,7 @@ impl Tandem {
 
     async fn wait_ready(&mut self, dir: &Path) {
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
@@ -153,7 +153,10 @@ impl Tandem {
             if matches!(ready, Ok(r) if r.status().is_success()) {
                 return;
             }
-            assert!(Instant::now() < deadline, "tandem not ready within 90 s");
+            assert!(
+                Instant::now() < deadline,
+                "tandem not ready within 180 s (a busy broker declares 64 quorum queues slowly)"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
