@@ -1,7 +1,8 @@
 //! Open loop: requests leave on a fixed schedule whether or not earlier ones were answered, each
-//! on an idle keep-alive connection or a new one; latency counts from the scheduled time, so a
-//! stalled server cannot hide its queue. Requests not answered within the time-out count as
-//! time-outs.
+//! on an idle keep-alive connection or a new one, with at most `CONNECTIONS` open at once (as a
+//! sender's HTTP client pool: a request waits for a free connection); latency counts from the
+//! scheduled time, so neither a stalled server nor the wait for a connection can hide a queue.
+//! Requests not answered within the time-out count as time-outs.
 
 use crate::connection::Connection;
 use crate::outcome::{Answer, Outcome};
@@ -10,6 +11,11 @@ use crate::requests::MakeRequest;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Connections the generator holds open at most: tandem's default `server.max_connections`, so
+/// the overload arrives as requests, never as connections refused at accept.
+pub const CONNECTIONS: usize = 512;
 
 /// A rate held for a time.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +42,7 @@ impl OpenLoop {
         sent: Option<Arc<dyn Fn(u64) + Send + Sync>>,
     ) -> Vec<Outcome> {
         let idle: Idle = Arc::default();
+        let slots = Arc::new(Semaphore::new(CONNECTIONS));
         let mut results = Vec::new();
         let mut tasks = Vec::new();
         let mut n = 0u64;
@@ -54,10 +61,15 @@ impl OpenLoop {
                         sent(n);
                     }
                     let request = make(n);
-                    let (idle, outcome, address, timeout) =
-                        (idle.clone(), outcome.clone(), self.address, self.timeout);
+                    let (idle, slots, outcome, address, timeout) = (
+                        idle.clone(),
+                        slots.clone(),
+                        outcome.clone(),
+                        self.address,
+                        self.timeout,
+                    );
                     tasks.push(tokio::spawn(async move {
-                        let answer = send(address, &idle, request, timeout).await;
+                        let answer = send(address, &idle, &slots, request, timeout).await;
                         let latency = scheduled.elapsed();
                         lock(&outcome).record(answer, latency);
                     }));
@@ -90,10 +102,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn send(
     address: SocketAddr,
     idle: &Idle,
+    slots: &Semaphore,
     request: hyper::Request<http_body_util::Full<bytes::Bytes>>,
     timeout: Duration,
 ) -> Answer {
     let exchange = async {
+        let Ok(_slot) = slots.acquire().await else {
+            return Answer::Failed;
+        };
         let reused = lock(idle).pop();
         let mut connection = match reused {
             Some(connection) => connection,

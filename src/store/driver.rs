@@ -107,7 +107,57 @@ pub trait Driver: Send + Sync + 'static {
         self.query(sql, values).await
     }
 
+    /// A point read on a worker's path (by key, a row or none): SQLite answers it on the
+    /// calling thread when its read connection is free, sparing a hand-off to a blocking thread.
+    async fn lookup(&self, sql: &str, values: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        self.read(sql, values).await
+    }
+
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+
+    /// Runs `steps` in one transaction: every one commits, or none (the first failing step,
+    /// or a required change that did not happen, rolls back). The rows each step changed.
+    async fn transact(&self, steps: Vec<Step>) -> Result<Vec<u64>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut changed = Vec::with_capacity(steps.len());
+        for step in steps {
+            let rows = tx.execute(step.sql, step.values).await?;
+            if rows == 0
+                && let Some(error) = step.unless_unchanged
+            {
+                // Dropped without commit: rolled back.
+                return Err(error);
+            }
+            changed.push(rows);
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
+
+/// One statement of [`Driver::transact`].
+#[derive(Debug)]
+pub struct Step {
+    pub sql: &'static str,
+    pub values: Vec<Value>,
+    /// When set and the statement changes no row, the transaction rolls back with this error.
+    pub unless_unchanged: Option<StoreError>,
+}
+
+impl Step {
+    pub fn new(sql: &'static str, values: Vec<Value>) -> Self {
+        Self {
+            sql,
+            values,
+            unless_unchanged: None,
+        }
+    }
+
+    /// The transaction goes no further unless this statement changes a row.
+    pub fn must_change(mut self, otherwise: StoreError) -> Self {
+        self.unless_unchanged = Some(otherwise);
+        self
+    }
 }
 
 /// Statements that commit together or not at all; dropped without `commit`, it rolls back.

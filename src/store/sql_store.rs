@@ -1,7 +1,7 @@
 //! The store's logic, written once over a [`Driver`]: which statements each operation runs,
 //! in which transaction, and how rows become the store's types.
 
-use super::driver::{Driver, Row, Value, values};
+use super::driver::{Driver, Row, Step, Value, values};
 use super::*;
 use crate::domain::{ChangeEvent, Envelope, System};
 
@@ -107,7 +107,7 @@ impl<D: Driver> Store for SqlStore<D> {
     async fn was_processed(&self, event_id: &str) -> Result<bool, StoreError> {
         let rows = self
             .driver
-            .query(sql::WAS_PROCESSED, values![event_id])
+            .lookup(sql::WAS_PROCESSED, values![event_id])
             .await?;
         Ok(!rows.is_empty())
     }
@@ -115,19 +115,18 @@ impl<D: Driver> Store for SqlStore<D> {
     async fn complete(&self, completion: Completion) -> Result<(), StoreError> {
         let now = now_ms();
         let event_id = &completion.event_id;
-        let mut tx = self.driver.begin().await?;
+        let mut steps =
+            Vec::with_capacity(3 + completion.writes.len() + 2 * completion.links.len());
         if completion.processed {
-            let marked = tx
-                .execute(sql::MARK_PROCESSED, values![event_id, now])
-                .await?;
-            if marked == 0 {
-                return Err(StoreError::AlreadyProcessed(event_id.clone()));
-            }
+            steps.push(
+                Step::new(sql::MARK_PROCESSED, values![event_id, now])
+                    .must_change(StoreError::AlreadyProcessed(event_id.clone())),
+            );
         }
         if let Some((record, version)) = &completion.applied {
             let mut applied = record_values(record);
             applied.extend(values![*version, event_id, now]);
-            tx.execute(sql::APPLY_VERSION, applied).await?;
+            steps.push(Step::new(sql::APPLY_VERSION, applied));
         }
         for write in &completion.writes {
             let mut written = record_values(&write.record);
@@ -137,14 +136,14 @@ impl<D: Driver> Store for SqlStore<D> {
                 event_id,
                 now
             ]);
-            tx.execute(sql::RECORD_WRITE, written).await?;
+            steps.push(Step::new(sql::RECORD_WRITE, written));
         }
         for link in &completion.links {
             let pair = values![link.kind.as_str(), &link.salesforce_id, &link.netsuite_id];
-            tx.execute(sql::DELETE_LINK_PAIRS, pair.clone()).await?;
+            steps.push(Step::new(sql::DELETE_LINK_PAIRS, pair.clone()));
             let mut inserted = pair;
             inserted.push(Value::Int(now));
-            tx.execute(sql::INSERT_LINK, inserted).await?;
+            steps.push(Step::new(sql::INSERT_LINK, inserted));
         }
         let h = &completion.history;
         // `source:object:id`: the id is what follows the second colon.
@@ -166,14 +165,14 @@ impl<D: Driver> Store for SqlStore<D> {
             flow,
             completion.latency_ms.map_or(Value::Null, Value::Int)
         ];
-        tx.execute(sql::INSERT_HISTORY, entry).await?;
-        tx.commit().await
+        steps.push(Step::new(sql::INSERT_HISTORY, entry));
+        self.driver.transact(steps).await.map(|_| ())
     }
 
     async fn applied_version(&self, record: &RecordRef) -> Result<Option<i64>, StoreError> {
         let rows = self
             .driver
-            .query(sql::APPLIED_VERSION, record_values(record))
+            .lookup(sql::APPLIED_VERSION, record_values(record))
             .await?;
         first(rows, |row| row.int(0))
     }
@@ -181,7 +180,7 @@ impl<D: Driver> Store for SqlStore<D> {
     async fn written(&self, record: &RecordRef) -> Result<Option<LedgerWrite>, StoreError> {
         let rows = self
             .driver
-            .query(sql::WRITTEN, record_values(record))
+            .lookup(sql::WRITTEN, record_values(record))
             .await?;
         first(rows, |row| {
             Ok(LedgerWrite {
@@ -202,7 +201,10 @@ impl<D: Driver> Store for SqlStore<D> {
             LinkSide::Salesforce => sql::LINKED_NETSUITE,
             LinkSide::Netsuite => sql::LINKED_SALESFORCE,
         };
-        let rows = self.driver.query(query, values![kind.as_str(), id]).await?;
+        let rows = self
+            .driver
+            .lookup(query, values![kind.as_str(), id])
+            .await?;
         first(rows, |row| row.text(0))
     }
 
@@ -348,7 +350,7 @@ impl<D: Driver> Store for SqlStore<D> {
     }
 
     async fn flow_paused(&self, flow: &str) -> Result<bool, StoreError> {
-        let rows = self.driver.query(sql::FLOW_PAUSED, values![flow]).await?;
+        let rows = self.driver.lookup(sql::FLOW_PAUSED, values![flow]).await?;
         Ok(!rows.is_empty())
     }
 
@@ -491,11 +493,16 @@ impl<D: Driver> Store for SqlStore<D> {
         claim: &RecordClaim,
         now_ms: i64,
     ) -> Result<ClaimOutcome, StoreError> {
-        let mut tx = self.driver.begin().await?;
-        if tx.execute(sql::INSERT_CLAIM, claim_values(claim)).await? == 1 {
-            tx.commit().await?;
+        // The usual case, a free record, in one statement of its own.
+        if self
+            .driver
+            .execute(sql::INSERT_CLAIM, claim_values(claim))
+            .await?
+            == 1
+        {
             return Ok(ClaimOutcome::Claimed { in_doubt: false });
         }
+        let mut tx = self.driver.begin().await?;
         // Locked until the end of the transaction: two takers cannot both see it lapsed.
         let holder = format!("{}{}", sql::CLAIM_HOLDER, self.driver.dialect().lock_rows());
         let rows = tx.query(&holder, values![&claim.record_key]).await?;
