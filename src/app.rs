@@ -151,10 +151,15 @@ impl App {
         // The admin listener has its own connection slots, so a flood of the webhook port
         // never delays a probe or a scrape there.
         let admin_serving = self.admin.map(|(listener, router)| {
+            let limits = crate::serve::Limits {
+                // Ops traffic is light: it is never refused for a busy runtime.
+                max_scheduling_delay: None,
+                ..crate::serve::Limits::from_config(&self.config.server)
+            };
             tokio::spawn(crate::serve::serve(
                 listener,
                 router,
-                crate::serve::Limits::from_config(&self.config.server),
+                limits,
                 stopping.clone(),
             ))
         });

@@ -39,6 +39,7 @@ mod tests {
                 ("body_read_timeout", Written),
                 ("max_connections", Written),
                 ("max_in_flight", Written),
+                ("max_scheduling_delay", Written),
                 ("shutdown_stall_timeout", Written),
             ],
         ),

@@ -85,6 +85,11 @@ pub struct ServerConfig {
     /// (`/healthz` and `/readyz` are exempt). Default 256.
     #[serde(deserialize_with = "text::number")]
     pub max_in_flight: usize,
+    /// When ready work waits longer than this for a CPU (the cores are saturated), webhook
+    /// requests get 503 `overloaded` with `Retry-After` at once, before their body is read, so
+    /// the requests already admitted finish quickly. Default `25ms`.
+    #[serde(with = "humantime_serde")]
+    pub max_scheduling_delay: Duration,
     /// On shutdown, a connection without a request being handled (or whose request body makes
     /// no progress) for this long is closed instead of waiting for `shutdown_grace`. Default `1s`.
     #[serde(with = "humantime_serde")]
@@ -107,6 +112,7 @@ impl Default for ServerConfig {
             body_read_timeout: Duration::from_secs(30),
             max_connections: 512,
             max_in_flight: 256,
+            max_scheduling_delay: Duration::from_millis(25),
             shutdown_stall_timeout: Duration::from_secs(1),
         }
     }

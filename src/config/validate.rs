@@ -50,6 +50,7 @@ impl Config {
         for (key, value) in [
             ("server.header_read_timeout", server.header_read_timeout),
             ("server.body_read_timeout", server.body_read_timeout),
+            ("server.max_scheduling_delay", server.max_scheduling_delay),
             (
                 "server.shutdown_stall_timeout",
                 server.shutdown_stall_timeout,

@@ -27,6 +27,7 @@ const SHUTDOWN_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 pub(super) struct Shared {
     pub router: axum::Router,
     pub in_flight: Arc<Semaphore>,
+    pub scheduling_delay: super::SchedulingDelay,
     pub limits: Limits,
     pub stopping: CancellationToken,
 }
@@ -98,6 +99,11 @@ async fn handle(
     let _handling = Handling::begin(&activity);
     let path = request.uri().path().to_owned();
     let exempt = path == "/healthz" || path == "/readyz";
+    // The cores are saturated: refusing now is what keeps the admitted requests fast.
+    if path.starts_with(WEBHOOKS) && shared.scheduling_delay.exceeded() {
+        metrics::counter!(crate::ops::metrics::REQUESTS_OVERLOADED).increment(1);
+        return overloaded(&path);
+    }
     let _permit = if exempt {
         None
     } else {
@@ -127,6 +133,9 @@ async fn handle(
     }
     response
 }
+
+/// The routes senders retry on a 503, so the ones refused when the cores are saturated.
+const WEBHOOKS: &str = "/webhooks/";
 
 /// The SOAP endpoint answers Faults, every other one JSON `{"error","message"}`.
 const SOAP_PATH: &str = "/webhooks/salesforce/outbound-message";

@@ -4,8 +4,10 @@
 
 mod body;
 mod connection;
+mod lag;
 
 pub use body::BodyTimeout;
+pub use lag::SchedulingDelay;
 
 use crate::config::ServerConfig;
 use std::io;
@@ -33,6 +35,8 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     pub max_connections: usize,
     pub max_in_flight: usize,
+    /// Past it, webhook requests are refused at once (see [`SchedulingDelay`]); `None`: never.
+    pub max_scheduling_delay: Option<Duration>,
     pub shutdown_stall_timeout: Duration,
 }
 
@@ -43,6 +47,7 @@ impl Limits {
             body_read_timeout: server.body_read_timeout,
             max_connections: server.max_connections,
             max_in_flight: server.max_in_flight,
+            max_scheduling_delay: Some(server.max_scheduling_delay),
             shutdown_stall_timeout: server.shutdown_stall_timeout,
         }
     }
@@ -58,9 +63,14 @@ pub async fn serve(
 ) {
     let regular = Arc::new(Semaphore::new(limits.max_connections));
     let quick = Arc::new(Semaphore::new(QUICK_SLOTS));
+    let scheduling_delay = match limits.max_scheduling_delay {
+        Some(limit) => SchedulingDelay::watch(limit, stopping.clone()),
+        None => SchedulingDelay::unmeasured(),
+    };
     let shared = Arc::new(connection::Shared {
         router,
         in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+        scheduling_delay,
         limits,
         stopping: stopping.clone(),
     });

@@ -1,4 +1,5 @@
-//! Past `server.max_in_flight`, webhooks get a fast 503 `overloaded` while health checks are
+//! Past `server.max_in_flight`, or when the cores are saturated past
+//! `server.max_scheduling_delay`, webhooks get a fast 503 `overloaded` while health checks are
 //! still answered; a body past `server.body_read_timeout` gets 408 in its endpoint's format;
 //! running out of descriptors pauses the accept loop instead of ending it.
 
@@ -84,6 +85,57 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
+}
+
+/// A limit no runtime meets (a timer fires about a millisecond late at best) stands in for
+/// saturated cores: every webhook is refused at once, the probes and `/metrics` are not.
+#[tokio::test]
+async fn past_max_scheduling_delay_webhooks_get_503_overloaded_and_the_rest_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with(dir.path(), "max_scheduling_delay = \"1us\"");
+    let tandem = RunningBinary::start(&config, &[]).await;
+    let client = reqwest::Client::new();
+    let url = tandem.url("/webhooks/netsuite/events");
+    let body = netsuite_event("1", "2026-11-27T10:00:00Z");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut accepted = 0;
+    let response = loop {
+        let id = format!("late_{accepted}");
+        let response = post_signed_to(&client, &url, NETSUITE_SECRET, &id, &body)
+            .await
+            .unwrap();
+        // The probe's first measurement may not have come yet.
+        if response.status() != 202 || Instant::now() > deadline {
+            break response;
+        }
+        accepted += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "overloaded", "{error}");
+    for probe in ["/healthz", "/readyz"] {
+        let response = client.get(tandem.url(probe)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{probe} is never refused for it");
+    }
+    let metrics = tandem.metrics(&client).await;
+    let overloaded = metrics
+        .lines()
+        .find(|line| line.starts_with("tandem_requests_overloaded_total"))
+        .unwrap_or_else(|| panic!("no overload count: {metrics}"));
+    assert!(!overloaded.ends_with(" 0"), "{overloaded}");
+    let queued = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("tandem_events_received_total")
+                && line.contains("outcome=\"accepted\"")
+        })
+        .map_or(0, |line| line.rsplit(' ').next().unwrap().parse().unwrap());
+    assert_eq!(
+        queued, accepted,
+        "the refused event was not queued: {metrics}"
+    );
 }
 
 #[tokio::test]

@@ -291,10 +291,12 @@ fn claim(
         let mut event: ChangeEvent =
             Envelope::decode(&payload).map_err(|e| QueueError::Corrupt(event_id, e.to_string()))?;
         event.attempt = deliveries.min(settings.max_deliveries) + 1;
-        c.execute(
+        c.prepare_cached(
             "UPDATE events SET deliveries = MIN(deliveries + 1, ?4), lease_nonce = ?2, lease_until = ?3 WHERE seq = ?1",
-            params![seq, token.nonce, lease_until, settings.max_deliveries],
         )
+        .and_then(|mut update| {
+            update.execute(params![seq, token.nonce, lease_until, settings.max_deliveries])
+        })
         .map_err(unavailable)?;
         leases.push(Lease {
             token,
@@ -306,14 +308,13 @@ fn claim(
 }
 
 fn next_due(c: &Connection, now: i64) -> Result<Option<i64>, QueueError> {
-    c.query_row(
+    c.prepare_cached(
         "SELECT MIN(due) FROM (
              SELECT MIN(available_at) AS due FROM events WHERE available_at > ?1
              UNION ALL
              SELECT MIN(lease_until) FROM events WHERE lease_until > ?1)",
-        [now],
-        |row| row.get(0),
     )
+    .and_then(|mut due| due.query_row([now], |row| row.get(0)))
     .map_err(unavailable)
 }
 
