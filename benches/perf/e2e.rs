@@ -133,7 +133,7 @@ pub async fn run(bench: &mut Bench) {
         "{:<10} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "backend", "offered/s", "events", "arrived", "p50 ms", "p99 ms", "max ms", "ingest 2xx"
     );
-    for backend in [Backend::Rabbitmq, Backend::Embedded] {
+    for backend in Backend::chosen() {
         let mut synced = synced_for(bench, backend).await;
         let mut rates = vec![RATE];
         if let Some(applied) =

@@ -111,7 +111,7 @@ pub async fn run(bench: &mut Bench) {
         };
     let mut results = serde_json::Map::new();
     let mut peak_rss_kib = 0;
-    for backend in [Backend::Rabbitmq, Backend::Embedded] {
+    for backend in Backend::chosen() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (tandem, prefix) = start(bench, backend, dir.path()).await;
         let mut json_run = closed(&tandem, Kind::Json, 0, MEASURE).await;

@@ -1,6 +1,7 @@
 //! Section `overload`: open loop at 0.9 × the rate a backend sustained in `ingest` for 5 s, then
 //! at twice that for 5 s. What a client sees when tandem is pushed past its capacity: 2xx kept
 //! fast, the excess refused early with 503, nothing left hanging until the 10 s client time-out.
+//! The `tandem` and `client` columns are the cores each used over the phase (of two).
 
 use crate::ingest::{closed, start};
 use crate::open_loop::{OpenLoop, Phase};
@@ -16,8 +17,11 @@ const PHASE: Duration = Duration::from_secs(5);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn row(name: &str, offered: f64, outcome: &mut Outcome) {
+    // Cores busy over the phase: how much of the two the server and the generator took.
+    let cpu = outcome.cpu;
+    let cores = |seconds: f64| seconds / cpu.seconds.max(f64::EPSILON);
     println!(
-        "{:<22} {:>8.0} {:>8.0} {:>8} {:>8} {:>7} {:>9} {:>8}  {}",
+        "{:<22} {:>8.0} {:>8.0} {:>8} {:>8} {:>7} {:>9} {:>8} {:>6.2} {:>6.2}  {}",
         name,
         offered,
         outcome.accepted_per_second(),
@@ -26,6 +30,8 @@ fn row(name: &str, offered: f64, outcome: &mut Outcome) {
         outcome.refused.len(),
         cell(outcome.refused_ms(0.99), 2),
         outcome.timeouts,
+        cores(cpu.tandem),
+        cores(cpu.generator),
         outcome.errors()
     );
 }
@@ -38,10 +44,19 @@ pub async fn run(bench: &mut Bench) {
         CLIENT_TIMEOUT.as_secs()
     );
     println!(
-        "{:<22} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8}  all errors",
-        "backend, phase", "offered", "2xx/s", "p50 ms", "p99 ms", "503s", "503 p99", "timeouts",
+        "{:<22} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8} {:>6} {:>6}  all errors",
+        "backend, phase",
+        "offered",
+        "2xx/s",
+        "p50 ms",
+        "p99 ms",
+        "503s",
+        "503 p99",
+        "timeouts",
+        "tandem",
+        "client",
     );
-    for backend in [Backend::Rabbitmq, Backend::Embedded] {
+    for backend in Backend::chosen() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (tandem, prefix) = start(bench, backend, dir.path()).await;
         let sustained = match bench.sustained(backend) {

@@ -15,6 +15,19 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backends a section measures: both, or those named in `TANDEM_BENCH_BACKENDS`
+    /// (`rabbitmq`, `embedded`, comma-separated).
+    pub fn chosen() -> Vec<Backend> {
+        let all = [Backend::Rabbitmq, Backend::Embedded];
+        match std::env::var("TANDEM_BENCH_BACKENDS") {
+            Ok(names) => all
+                .into_iter()
+                .filter(|backend| names.split(',').any(|name| name.trim() == backend.name()))
+                .collect(),
+            Err(_) => all.to_vec(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Rabbitmq => "rabbitmq",

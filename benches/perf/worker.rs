@@ -51,7 +51,7 @@ pub async fn run(bench: &mut Bench) {
         "series", "events", "applied/s", "tandem µs"
     );
     let prefetch = tandem::config::QueueConfig::default().prefetch;
-    for backend in [Backend::Rabbitmq, Backend::Embedded] {
+    for backend in Backend::chosen() {
         let mut synced = Synced::new(bench, backend, EVENTS).await;
         let creates = synced.link_all().await;
         row(
