@@ -15,7 +15,7 @@ const PERIOD: Duration = Duration::from_millis(5);
 /// The scheduling delay last measured, shared with every connection.
 #[derive(Clone)]
 pub struct SchedulingDelay {
-    /// Microseconds; the latest probe's lateness, kept high until a probe runs on time again.
+    /// Microseconds; the lesser lateness of the last two probes, kept until the next one.
     micros: Arc<AtomicU64>,
     limit: Duration,
 }
@@ -31,13 +31,17 @@ impl SchedulingDelay {
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(PERIOD);
             ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut previous = Duration::ZERO;
             loop {
                 let due = tokio::select! {
                     _ = stopping.cancelled() => return,
                     due = ticks.tick() => due,
                 };
                 let late = Instant::now().saturating_duration_since(due);
-                micros.store(late.as_micros() as u64, Ordering::Relaxed);
+                // The lesser of two probes in a row: one hiccup (the process descheduled
+                // once) refuses nothing; saturated cores make every probe late.
+                micros.store(late.min(previous).as_micros() as u64, Ordering::Relaxed);
+                previous = late;
             }
         });
         delay
@@ -72,7 +76,10 @@ mod tests {
         let delay = SchedulingDelay::watch(Duration::from_millis(20), stopping.clone());
         // Let the probe take its first tick.
         tokio::time::sleep(PERIOD * 2).await;
-        // Hold the only runtime thread, as a saturated core would.
+        // Hold the only runtime thread twice, as saturated cores would: one stall alone is
+        // a hiccup, two probes late in a row are not.
+        std::thread::sleep(Duration::from_millis(80));
+        tokio::task::yield_now().await;
         std::thread::sleep(Duration::from_millis(80));
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while !delay.exceeded() {
@@ -91,6 +98,23 @@ mod tests {
             );
             tokio::time::sleep(PERIOD).await;
         }
+        stopping.cancel();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn one_stall_alone_refuses_nothing() {
+        let stopping = CancellationToken::new();
+        let delay = SchedulingDelay::watch(Duration::from_millis(20), stopping.clone());
+        tokio::time::sleep(PERIOD * 2).await;
+        std::thread::sleep(Duration::from_millis(80));
+        let until = std::time::Instant::now() + Duration::from_millis(60);
+        let mut probes_seen = 0;
+        while std::time::Instant::now() < until {
+            assert!(!delay.exceeded(), "a single stall was taken for saturation");
+            tokio::time::sleep(PERIOD).await;
+            probes_seen += 1;
+        }
+        assert!(probes_seen >= 3, "the probe had time to run: {probes_seen}");
         stopping.cancel();
     }
 
