@@ -16,6 +16,9 @@ const LOG_CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
+    /// The request's number, from 1 (since the last reset): a reader paging with `after`
+    /// sees from a gap that older requests left the log before it read them.
+    pub seq: u64,
     pub at: DateTime<Utc>,
     pub method: String,
     /// Path and query.
@@ -76,9 +79,11 @@ impl Journal {
         f(&mut inner)
     }
 
-    pub fn record(&self, record: RequestRecord) {
+    /// Logs a request, numbering it (its `seq` is set here).
+    pub fn record(&self, mut record: RequestRecord) {
         self.with(|inner| {
             inner.counters.requests += 1;
+            record.seq = inner.counters.requests;
             *inner.counters.by_status.entry(record.status).or_default() += 1;
             if inner.log.len() == LOG_CAPACITY {
                 inner.log.pop_front();
@@ -141,6 +146,14 @@ impl Journal {
         })
     }
 
+    /// Up to `limit` requests numbered after `after`, oldest first.
+    pub fn requests_after(&self, after: u64, limit: usize) -> Vec<RequestRecord> {
+        self.with(|inner| {
+            let start = inner.log.partition_point(|record| record.seq <= after);
+            inner.log.iter().skip(start).take(limit).cloned().collect()
+        })
+    }
+
     /// Zeroes counters and the log (peak included).
     pub fn reset(&self) {
         self.with(|inner| *inner = Inner::default());
@@ -172,6 +185,7 @@ pub async fn log_requests(
     let started = Instant::now();
     let response = next.run(request).await;
     journal.record(RequestRecord {
+        seq: 0,
         at: Utc::now(),
         method,
         path,
@@ -204,6 +218,7 @@ mod tests {
         let journal = Journal::default();
         for status in [200, 201, 429] {
             journal.record(RequestRecord {
+                seq: 0,
                 at: Utc::now(),
                 method: "GET".into(),
                 path: "/x".into(),
@@ -215,5 +230,28 @@ mod tests {
         let last_two: Vec<_> = journal.requests(2).iter().map(|r| r.status).collect();
         assert_eq!(last_two, [201, 429]);
         assert_eq!(journal.counters().by_status[&429], 1);
+    }
+
+    #[test]
+    fn requests_after_a_number_page_on_from_it() {
+        let journal = Journal::default();
+        for status in [200, 201, 204, 429] {
+            journal.record(RequestRecord {
+                seq: 0,
+                at: Utc::now(),
+                method: "GET".into(),
+                path: "/x".into(),
+                status,
+                call_options: None,
+                duration_ms: 0,
+            });
+        }
+        let page: Vec<_> = journal
+            .requests_after(1, 2)
+            .iter()
+            .map(|r| (r.seq, r.status))
+            .collect();
+        assert_eq!(page, [(2, 201), (3, 204)]);
+        assert!(journal.requests_after(4, 10).is_empty());
     }
 }

@@ -1,12 +1,13 @@
 //! Did every accepted event get applied exactly once, in order? Waits until the store has a
 //! final history entry for every accepted event and the broker holds nothing of the prefix,
 //! then compares three records: what the senders were told (2xx), what tandem's store says it
-//! did with each event, and what the downstream (the Salesforce sandbox) received and holds.
+//! did with each event, and what the downstream received and holds — the Salesforce account
+//! for a NetSuite event, the NetSuite customer for a relayed Salesforce one.
 
 use crate::broker;
-use crate::load::Planned;
+use crate::load::{Planned, Source};
 use crate::world::World;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tandem::store::{HistoryEntry, PostgresStore, Store};
 use tokio::time::Instant;
@@ -38,8 +39,13 @@ pub struct Verdict {
     pub downstream_missing: usize,
     /// What the broker still held when the wait for it to drain ran out.
     pub undrained: Option<String>,
-    /// The accounts that received more updates than events written to them.
+    /// The records that received more updates than events written to them.
     pub updated_again: Vec<String>,
+    /// Requests that left a sandbox's log before they were counted (the downstream counts
+    /// mean nothing unless this is 0).
+    pub downstream_unread: u64,
+    /// Accepted and applied exactly once, by source.
+    pub by_source: BTreeMap<Source, (usize, usize)>,
 }
 
 impl Verdict {
@@ -48,7 +54,8 @@ impl Verdict {
         eprintln!(
             "[{scenario}] accepted {} | applied exactly once {} (written {}, skipped as stale {}) | \
              lost {} | recorded twice {} | strange {} | out of order {} | wrong final state {} | \
-             downstream updates {} (extra {}, missing {})",
+             downstream updates {} (extra {}, missing {}, unread {}) | by source (accepted, \
+             applied once): {:?}",
             self.accepted,
             self.applied_once,
             self.written,
@@ -61,6 +68,8 @@ impl Verdict {
             self.downstream_updates,
             self.downstream_extra,
             self.downstream_missing,
+            self.downstream_unread,
+            self.by_source,
         );
     }
 
@@ -88,6 +97,10 @@ impl Verdict {
         if let Some(held) = &self.undrained {
             panic!("{held}");
         }
+        assert_eq!(
+            self.downstream_unread, 0,
+            "requests left the sandbox's log unread: the downstream counts are incomplete"
+        );
         assert!(
             self.lost.is_empty(),
             "accepted but never applied: {:?}",
@@ -164,10 +177,10 @@ async fn judge(
         ..Verdict::default()
     };
     let mut entries: HashMap<u64, Vec<String>> = HashMap::new();
-    // Per record: the newest `n` written so far, and how many writes.
-    let mut newest_written: HashMap<usize, u64> = HashMap::new();
+    // Per record: the newest `n` written so far.
+    let mut newest_written: HashMap<(Source, usize), u64> = HashMap::new();
     // Per record: the distinct events written (a second entry for one is counted apart).
-    let mut written_per_record: HashMap<usize, HashSet<u64>> = HashMap::new();
+    let mut written_per_record: HashMap<(Source, usize), HashSet<u64>> = HashMap::new();
     for entry in history {
         let Some(event) = by_id.get(&entry.event_id) else {
             verdict
@@ -175,6 +188,7 @@ async fn judge(
                 .push(format!("entry for unknown event {}", entry.event_id));
             continue;
         };
+        let record = (event.source, event.record);
         entries
             .entry(event.n)
             .or_default()
@@ -190,19 +204,19 @@ async fn judge(
                 event.n, entry.action, entry.detail
             ));
         }
-        let newest = newest_written.entry(event.record).or_default();
+        let newest = newest_written.entry(record).or_default();
         match entry.action.as_str() {
             "written" => {
                 verdict.written += 1;
                 written_per_record
-                    .entry(event.record)
+                    .entry(record)
                     .or_default()
                     .insert(event.n);
                 // The same event again is a repeat (counted as recorded twice), not disorder.
                 if event.n < *newest {
                     verdict.out_of_order.push(format!(
-                        "record {}: event {} written after event {}",
-                        event.record, event.n, newest
+                        "{record:?}: event {} written after event {}",
+                        event.n, newest
                     ));
                 }
                 *newest = (*newest).max(event.n);
@@ -211,53 +225,82 @@ async fn judge(
                 verdict.skipped_stale += 1;
                 if event.n > *newest {
                     verdict.out_of_order.push(format!(
-                        "record {}: event {} skipped as stale, but the newest written was {}",
-                        event.record, event.n, newest
+                        "{record:?}: event {} skipped as stale, but the newest written was {}",
+                        event.n, newest
                     ));
                 }
             }
             _ => {}
         }
     }
+    let source_of: HashMap<u64, Source> = plan.iter().map(|p| (p.n, p.source)).collect();
     for n in accepted {
+        let counts = verdict.by_source.entry(source_of[n]).or_default();
+        counts.0 += 1;
         match entries.get(n).map_or(0, Vec::len) {
             0 => verdict.lost.push(*n),
-            1 => verdict.applied_once += 1,
+            1 => {
+                verdict.applied_once += 1;
+                counts.1 += 1;
+            }
             _ => verdict.recorded_twice.push((*n, entries[n].clone())),
         }
     }
     verdict.lost.sort_unstable();
     verdict.recorded_twice.sort_unstable();
 
-    let limits = world.credit_limits().await;
-    let updates = world.account_updates().await;
-    for (record, account) in world.accounts.iter().enumerate() {
-        let newest = plan
-            .iter()
-            .filter(|p| p.record == record && accepted.contains(&p.n))
-            .map(|p| p.n)
-            .max();
-        let holds = limits[record];
-        if newest.map(|n| n as f64) != holds {
-            verdict.wrong_final_state.push(format!(
-                "account {} holds {holds:?}, its newest accepted event is {newest:?}",
-                account.account_id
-            ));
+    let seen = world.downstream.seen().await;
+    verdict.downstream_unread = seen.salesforce.unread + seen.netsuite.unread;
+    let sources = [
+        (
+            Source::Netsuite,
+            world.credit_limits().await,
+            &world.accounts,
+            &seen.salesforce.updates,
+        ),
+        (
+            Source::Salesforce,
+            world.customer_arr().await,
+            &world.relayed,
+            &seen.netsuite.updates,
+        ),
+    ];
+    for (source, values, pairs, updates) in sources {
+        if !plan.iter().any(|p| p.source == source) {
+            continue;
         }
-        let received = updates
-            .get(&account.account_id)
-            .copied()
-            .unwrap_or_default();
-        let written = written_per_record.get(&record).map_or(0, HashSet::len);
-        verdict.downstream_updates += received;
-        verdict.downstream_extra += received.saturating_sub(written);
-        if received > written {
-            verdict.updated_again.push(format!(
-                "account {} received {received} updates for {written} events written",
-                account.account_id
-            ));
+        for (record, pair) in pairs.iter().enumerate() {
+            // What the event changes lives on the other side: the account for a NetSuite
+            // event, the customer for a Salesforce one.
+            let target = match source {
+                Source::Netsuite => &pair.account_id,
+                Source::Salesforce => &pair.customer_id,
+            };
+            let newest = plan
+                .iter()
+                .filter(|p| p.source == source && p.record == record && accepted.contains(&p.n))
+                .map(|p| p.n)
+                .max();
+            let holds = values[record];
+            if newest.map(|n| n as f64) != holds {
+                verdict.wrong_final_state.push(format!(
+                    "{target} holds {holds:?}, its newest accepted {} event is {newest:?}",
+                    source.name()
+                ));
+            }
+            let received = updates.get(target).copied().unwrap_or_default();
+            let written = written_per_record
+                .get(&(source, record))
+                .map_or(0, HashSet::len);
+            verdict.downstream_updates += received;
+            verdict.downstream_extra += received.saturating_sub(written);
+            if received > written {
+                verdict.updated_again.push(format!(
+                    "{target} received {received} updates for {written} events written"
+                ));
+            }
+            verdict.downstream_missing += written.saturating_sub(received);
         }
-        verdict.downstream_missing += written.saturating_sub(received);
     }
     verdict
 }
