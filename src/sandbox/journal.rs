@@ -1,11 +1,16 @@
 //! What the sandbox saw: a bounded request log and counters (requests by status, 429s, auth
-//! failures, in-flight and peak in-flight), for tests, the demo and curious users.
+//! failures, in-flight and peak in-flight), for tests, the demo and curious users. A write's
+//! log entry names the event whose origin stamp it carried, so a reader can tell which event
+//! caused which write.
 
+use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +18,8 @@ use std::time::Instant;
 
 /// Most requests kept in the log; older ones are dropped.
 const LOG_CAPACITY: usize = 10_000;
+/// Largest write body read for its origin stamp; a larger one is logged without it.
+const MAX_STAMPED_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
@@ -27,6 +34,9 @@ pub struct RequestRecord {
     /// The `Sforce-Call-Options` header, when sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_options: Option<String>,
+    /// The origin stamp a write's JSON body carried (tandem's event id), when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -183,6 +193,10 @@ pub async fn log_requests(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let started = Instant::now();
+    let (request, origin) = match stamped_write(request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
     let response = next.run(request).await;
     journal.record(RequestRecord {
         seq: 0,
@@ -191,9 +205,42 @@ pub async fn log_requests(
         path,
         status: response.status().as_u16(),
         call_options,
+        origin,
         duration_ms: started.elapsed().as_millis() as u64,
     });
     response
+}
+
+/// A write (`POST`, `PUT`, `PATCH`) of known, modest length is read for its origin stamp and
+/// handed on with the same bytes; anything else passes untouched.
+async fn stamped_write(request: Request) -> Result<(Request, Option<String>), Response> {
+    let is_write = matches!(request.method().as_str(), "POST" | "PUT" | "PATCH");
+    let length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if !is_write || length.is_none_or(|length| length > MAX_STAMPED_BODY) {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_STAMPED_BODY)
+        .await
+        .map_err(|_| axum::http::StatusCode::BAD_REQUEST.into_response())?;
+    let origin = origin_stamp(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), origin))
+}
+
+/// tandem's origin stamp in a JSON body: a top-level field named like `Tandem_Sync_Origin__c`
+/// or `custentity_tandem_origin` holding text.
+fn origin_stamp(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value.as_object()?.iter().find_map(|(name, value)| {
+        let name = name.to_ascii_lowercase();
+        (name.contains("tandem") && name.contains("origin"))
+            .then(|| value.as_str().map(str::to_owned))
+            .flatten()
+    })
 }
 
 #[cfg(test)]
@@ -224,6 +271,7 @@ mod tests {
                 path: "/x".into(),
                 status,
                 call_options: None,
+                origin: None,
                 duration_ms: 0,
             });
         }
@@ -243,6 +291,7 @@ mod tests {
                 path: "/x".into(),
                 status,
                 call_options: None,
+                origin: None,
                 duration_ms: 0,
             });
         }
@@ -253,5 +302,16 @@ mod tests {
             .collect();
         assert_eq!(page, [(2, 201), (3, 204)]);
         assert!(journal.requests_after(4, 10).is_empty());
+    }
+
+    #[test]
+    fn a_write_names_the_event_whose_origin_stamp_it_carried() {
+        let salesforce = br#"{"Credit_Limit__c": 5, "Tandem_Sync_Origin__c": "netsuite:w-1#0"}"#;
+        assert_eq!(origin_stamp(salesforce).as_deref(), Some("netsuite:w-1#0"));
+        let netsuite = br#"{"custentity_arr": 5, "custentity_tandem_origin": "salesforce:w-2#0"}"#;
+        assert_eq!(origin_stamp(netsuite).as_deref(), Some("salesforce:w-2#0"));
+        assert_eq!(origin_stamp(br#"{"Tandem_Sync_Origin__c": null}"#), None);
+        assert_eq!(origin_stamp(br#"{"records": []}"#), None);
+        assert_eq!(origin_stamp(b"not json"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! What the downstream received: both emulators' request logs read as they fill, in the
 //! background (each keeps only its newest 10,000 requests, fewer than a long run makes), so
-//! that every successful update of a record is counted once and a request that left a log
-//! unread is noticed rather than missed.
+//! that every successful update of a record is counted once, by record and by the event whose
+//! origin stamp it carried, and a request that left a log unread is noticed rather than missed.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +23,8 @@ pub struct Log {
     pub unread: u64,
     /// Successful `PATCH`es of a record, by record id.
     pub updates: HashMap<String, usize>,
+    /// The same, by the event id in their origin stamp (`None`: unstamped).
+    pub updates_by_event: HashMap<Option<String>, usize>,
     /// Every API answer, by status.
     pub statuses: BTreeMap<u16, u64>,
 }
@@ -45,6 +47,8 @@ impl Log {
                 && let Some(id) = updated(method, path)
             {
                 *self.updates.entry(id).or_default() += 1;
+                let origin = request["origin"].as_str().map(str::to_owned);
+                *self.updates_by_event.entry(origin).or_default() += 1;
             }
         }
     }
@@ -160,7 +164,7 @@ mod tests {
     fn a_gap_in_the_numbers_counts_as_unread_and_only_successful_updates_count() {
         let mut log = Log::default();
         let page = [
-            json!({ "seq": 1, "method": "PATCH", "path": "/services/data/v62.0/sobjects/Account/001A", "status": 204 }),
+            json!({ "seq": 1, "method": "PATCH", "path": "/services/data/v62.0/sobjects/Account/001A", "status": 204, "origin": "netsuite:w#0" }),
             json!({ "seq": 4, "method": "PATCH", "path": "/services/data/v62.0/sobjects/Account/001A", "status": 503 }),
             json!({ "seq": 5, "method": "GET", "path": "/services/data/v62.0/sobjects/Account/001A?fields=Id", "status": 200 }),
             json!({ "seq": 6, "method": "PATCH", "path": "/services/data/v62.0/sobjects/Account/NetSuite_Id__c/9001", "status": 200 }),
@@ -169,6 +173,10 @@ mod tests {
         assert_eq!(log.unread, 2);
         assert_eq!(log.updates.get("001A"), Some(&1));
         assert_eq!(log.updates.len(), 1);
+        assert_eq!(
+            log.updates_by_event.get(&Some("netsuite:w#0".into())),
+            Some(&1)
+        );
         assert_eq!(log.answered(503), 1);
     }
 }

@@ -9,6 +9,7 @@ mod instance;
 mod load;
 mod oracle;
 mod timeline;
+mod verdict;
 mod world;
 
 mod broker_blocked;

@@ -154,10 +154,15 @@ async fn run(shape: Shape) {
     let figures = Figures::gather(&world, &[&a, &b], &probe, &faults, &tally, &plan).await;
     figures.print(&shape, &faults, &verdict, start, load_ended, drained);
     verdict.print(shape.name);
-    if !verdict.updated_again.is_empty() {
+    if !verdict.applied_twice.is_empty() || !verdict.written_unrecorded.is_empty() {
         eprintln!(
-            "[{}] updated again: {:?}",
-            shape.name, verdict.updated_again
+            "[{}] applied twice {:?} (recorded {:?}, written {:?}); written by a worker that died \
+             before recording them {:?}",
+            shape.name,
+            verdict.applied_twice,
+            verdict.recorded_twice,
+            verdict.written_twice,
+            verdict.written_unrecorded
         );
         for instance in [&a, &b] {
             for line in instance.lines_with("died while applying it") {
@@ -265,8 +270,9 @@ impl Figures {
              sandbox: Salesforce 503 {sf503}, NetSuite 503 {ns503}, NetSuite 429 {ns429}\n\
              faults (from the start of the load):\n{steps}\n\
              accounting: applied once {once}, lost {lost}, applied twice {twice} (recorded twice \
-             {recorded}, downstream updates beyond events written {extra}), out of order \
-             {disorder}, wrong final state {wrong}\n\
+             {recorded}, written downstream twice {written_twice}; written by a worker that died \
+             before recording them {unrecorded}), out of order {disorder}, wrong final state \
+             {wrong}\n\
              time to drain after the last fault: {after_fault:.1} s",
             name = shape.name,
             load = load_ended.saturating_duration_since(start).as_secs_f64(),
@@ -289,9 +295,10 @@ impl Figures {
             steps = faults.describe(start),
             once = verdict.applied_once,
             lost = verdict.lost.len(),
-            twice = verdict.recorded_twice.len() + verdict.downstream_extra,
+            twice = verdict.applied_twice.len(),
             recorded = verdict.recorded_twice.len(),
-            extra = verdict.downstream_extra,
+            written_twice = verdict.written_twice.len(),
+            unrecorded = verdict.written_unrecorded.len(),
             disorder = verdict.out_of_order.len(),
             wrong = verdict.wrong_final_state.len(),
             after_fault = drained.saturating_duration_since(last_fault).as_secs_f64(),
