@@ -7,7 +7,7 @@
 use crate::world::Account;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -175,6 +175,8 @@ pub struct Tally {
     pub accepted: Mutex<HashSet<u64>>,
     /// When each 2xx came, in order.
     pub accepted_at: Mutex<Vec<Instant>>,
+    /// When each event was accepted, by `n`.
+    pub accepted_when: Mutex<HashMap<u64, Instant>>,
     pub unavailable: AtomicU64,
     /// Connection refused, reset or timed out: the outcome is unknown, so the event is resent.
     pub unreachable: AtomicU64,
@@ -208,10 +210,15 @@ impl Tally {
             accepted.insert(n);
             accepted.len()
         };
+        let now = Instant::now();
         self.accepted_at
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Instant::now());
+            .push(now);
+        self.accepted_when
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(n, now);
         if let Some(progress) = &*self.progress.lock().unwrap_or_else(|p| p.into_inner()) {
             progress.send_replace(count);
         }

@@ -99,6 +99,9 @@ async fn judge(
                 event.n, entry.action, entry.detail
             ));
         }
+        if FINAL.contains(&entry.action.as_str()) {
+            verdict.settled_ms.entry(event.n).or_insert(entry.at_ms);
+        }
         let newest = newest_written.entry(record).or_default();
         match entry.action.as_str() {
             "written" => {

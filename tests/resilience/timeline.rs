@@ -70,16 +70,19 @@ impl Record {
         self.steps.iter().map(|step| step.done).max()
     }
 
-    /// One line per step, as offsets from `start`.
-    pub fn describe(&self, start: Instant) -> String {
+    /// One line per step, as offsets from `start`, with how long after the step took effect
+    /// everything accepted until then was applied (`drained_after`).
+    pub fn describe(&self, start: Instant, drained_after: impl Fn(Instant) -> Duration) -> String {
         self.steps
             .iter()
             .map(|step| {
                 format!(
-                    "  {:>7.1} s  {} (in effect at {:.1} s)",
+                    "  {:>7.1} s  {} (in effect at {:.1} s; what was accepted by then was all \
+                     applied {:.1} s later)",
                     step.issued.saturating_duration_since(start).as_secs_f64(),
                     step.what,
                     step.done.saturating_duration_since(start).as_secs_f64(),
+                    drained_after(step.done).as_secs_f64(),
                 )
             })
             .collect::<Vec<_>>()

@@ -3,7 +3,7 @@
 //! order and final state of each record, and the assertions a scenario makes on them.
 
 use crate::load::Source;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Default)]
 pub struct Verdict {
@@ -42,6 +42,8 @@ pub struct Verdict {
     pub undrained: Option<String>,
     /// Accepted and applied exactly once, by source.
     pub by_source: BTreeMap<Source, (usize, usize)>,
+    /// When the store recorded each accepted event's first final entry (ms since the epoch).
+    pub settled_ms: HashMap<u64, i64>,
 }
 
 impl Verdict {
