@@ -47,7 +47,7 @@ fn delays(count: usize, delay: Duration) -> Vec<Duration> {
     vec![delay; count]
 }
 
-/// About 40 s of load with every fault scaled down, for the test command.
+/// 34 s of load with every fault scaled down (about 40 s in all), for the test command.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_short_mixed_run_with_every_fault_loses_nothing_and_applies_nothing_twice() {
     // 800 ms jitters to at most 960 ms and waits in the 1 s retry tier; 4 s in the 5 s one.
