@@ -40,7 +40,7 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
     let _ = writeln!(
         text,
         "Inspect: GET <url>/_sandbox/records/<type>, /_sandbox/requests, /_sandbox/counters; \
-         POST /_sandbox/faults; PUT /_sandbox/latency"
+         POST /_sandbox/faults; PUT /_sandbox/latency; PUT <netsuite>/_sandbox/concurrency"
     );
     let _ = writeln!(
         text,

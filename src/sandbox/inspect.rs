@@ -17,8 +17,10 @@ pub struct Inspection {
 }
 
 #[derive(Deserialize)]
-struct Limit {
+struct Page {
     limit: Option<usize>,
+    /// Only requests numbered after this one (their `seq`), oldest first.
+    after: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -37,10 +39,13 @@ pub fn routes<S: Clone + Send + Sync + 'static>(inspection: Inspection) -> Route
         .with_state(inspection)
 }
 
-async fn requests(State(inspection): State<Inspection>, Query(limit): Query<Limit>) -> Json<Value> {
-    Json(json!(
-        inspection.journal.requests(limit.limit.unwrap_or(1000))
-    ))
+async fn requests(State(inspection): State<Inspection>, Query(page): Query<Page>) -> Json<Value> {
+    let limit = page.limit.unwrap_or(1000);
+    let requests = match page.after {
+        Some(after) => inspection.journal.requests_after(after, limit),
+        None => inspection.journal.requests(limit),
+    };
+    Json(json!(requests))
 }
 
 async fn counters(State(inspection): State<Inspection>) -> Json<Value> {

@@ -1,11 +1,16 @@
 //! What the sandbox saw: a bounded request log and counters (requests by status, 429s, auth
-//! failures, in-flight and peak in-flight), for tests, the demo and curious users.
+//! failures, in-flight and peak in-flight), for tests, the demo and curious users. A write's
+//! log entry names the event whose origin stamp it carried, so a reader can tell which event
+//! caused which write.
 
+use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,9 +18,14 @@ use std::time::Instant;
 
 /// Most requests kept in the log; older ones are dropped.
 const LOG_CAPACITY: usize = 10_000;
+/// Largest write body read for its origin stamp; a larger one is logged without it.
+const MAX_STAMPED_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
+    /// The request's number, from 1 (since the last reset): a reader paging with `after`
+    /// sees from a gap that older requests left the log before it read them.
+    pub seq: u64,
     pub at: DateTime<Utc>,
     pub method: String,
     /// Path and query.
@@ -24,6 +34,9 @@ pub struct RequestRecord {
     /// The `Sforce-Call-Options` header, when sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_options: Option<String>,
+    /// The origin stamp a write's JSON body carried (tandem's event id), when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -76,9 +89,11 @@ impl Journal {
         f(&mut inner)
     }
 
-    pub fn record(&self, record: RequestRecord) {
+    /// Logs a request, numbering it (its `seq` is set here).
+    pub fn record(&self, mut record: RequestRecord) {
         self.with(|inner| {
             inner.counters.requests += 1;
+            record.seq = inner.counters.requests;
             *inner.counters.by_status.entry(record.status).or_default() += 1;
             if inner.log.len() == LOG_CAPACITY {
                 inner.log.pop_front();
@@ -141,6 +156,14 @@ impl Journal {
         })
     }
 
+    /// Up to `limit` requests numbered after `after`, oldest first.
+    pub fn requests_after(&self, after: u64, limit: usize) -> Vec<RequestRecord> {
+        self.with(|inner| {
+            let start = inner.log.partition_point(|record| record.seq <= after);
+            inner.log.iter().skip(start).take(limit).cloned().collect()
+        })
+    }
+
     /// Zeroes counters and the log (peak included).
     pub fn reset(&self) {
         self.with(|inner| *inner = Inner::default());
@@ -170,16 +193,54 @@ pub async fn log_requests(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let started = Instant::now();
+    let (request, origin) = match stamped_write(request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
     let response = next.run(request).await;
     journal.record(RequestRecord {
+        seq: 0,
         at: Utc::now(),
         method,
         path,
         status: response.status().as_u16(),
         call_options,
+        origin,
         duration_ms: started.elapsed().as_millis() as u64,
     });
     response
+}
+
+/// A write (`POST`, `PUT`, `PATCH`) of known, modest length is read for its origin stamp and
+/// handed on with the same bytes; anything else passes untouched.
+async fn stamped_write(request: Request) -> Result<(Request, Option<String>), Response> {
+    let is_write = matches!(request.method().as_str(), "POST" | "PUT" | "PATCH");
+    let length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if !is_write || length.is_none_or(|length| length > MAX_STAMPED_BODY) {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_STAMPED_BODY)
+        .await
+        .map_err(|_| axum::http::StatusCode::BAD_REQUEST.into_response())?;
+    let origin = origin_stamp(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), origin))
+}
+
+/// tandem's origin stamp in a JSON body: a top-level field named like `Tandem_Sync_Origin__c`
+/// or `custentity_tandem_origin` holding text.
+fn origin_stamp(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value.as_object()?.iter().find_map(|(name, value)| {
+        let name = name.to_ascii_lowercase();
+        (name.contains("tandem") && name.contains("origin"))
+            .then(|| value.as_str().map(str::to_owned))
+            .flatten()
+    })
 }
 
 #[cfg(test)]
@@ -204,16 +265,53 @@ mod tests {
         let journal = Journal::default();
         for status in [200, 201, 429] {
             journal.record(RequestRecord {
+                seq: 0,
                 at: Utc::now(),
                 method: "GET".into(),
                 path: "/x".into(),
                 status,
                 call_options: None,
+                origin: None,
                 duration_ms: 0,
             });
         }
         let last_two: Vec<_> = journal.requests(2).iter().map(|r| r.status).collect();
         assert_eq!(last_two, [201, 429]);
         assert_eq!(journal.counters().by_status[&429], 1);
+    }
+
+    #[test]
+    fn requests_after_a_number_page_on_from_it() {
+        let journal = Journal::default();
+        for status in [200, 201, 204, 429] {
+            journal.record(RequestRecord {
+                seq: 0,
+                at: Utc::now(),
+                method: "GET".into(),
+                path: "/x".into(),
+                status,
+                call_options: None,
+                origin: None,
+                duration_ms: 0,
+            });
+        }
+        let page: Vec<_> = journal
+            .requests_after(1, 2)
+            .iter()
+            .map(|r| (r.seq, r.status))
+            .collect();
+        assert_eq!(page, [(2, 201), (3, 204)]);
+        assert!(journal.requests_after(4, 10).is_empty());
+    }
+
+    #[test]
+    fn a_write_names_the_event_whose_origin_stamp_it_carried() {
+        let salesforce = br#"{"Credit_Limit__c": 5, "Tandem_Sync_Origin__c": "netsuite:w-1#0"}"#;
+        assert_eq!(origin_stamp(salesforce).as_deref(), Some("netsuite:w-1#0"));
+        let netsuite = br#"{"custentity_arr": 5, "custentity_tandem_origin": "salesforce:w-2#0"}"#;
+        assert_eq!(origin_stamp(netsuite).as_deref(), Some("salesforce:w-2#0"));
+        assert_eq!(origin_stamp(br#"{"Tandem_Sync_Origin__c": null}"#), None);
+        assert_eq!(origin_stamp(br#"{"records": []}"#), None);
+        assert_eq!(origin_stamp(b"not json"), None);
     }
 }

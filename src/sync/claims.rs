@@ -3,12 +3,18 @@
 //! the first is still writing it. The second waits until the claim is released — by then the
 //! event is recorded as processed and is acknowledged as a duplicate — or until it lapses,
 //! because its holder died.
+//!
+//! A claim taken over from a dead holder on the same event is in doubt: the dead worker may
+//! have written it. If that attempt fails before it settles the doubt, the doubt stays: the
+//! claim is left to lapse rather than released (another instance taking the retry finds it in
+//! doubt too), and this process remembers the event for its own retry.
 
 use crate::domain::ChangeEvent;
 use crate::ops::metrics::EVENTS_IN_DOUBT;
 use crate::store::{ClaimOutcome, RecordClaim, Store, StoreError};
+use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The first wait between two looks at a claim held elsewhere; it doubles up to `MAX_POLL`.
@@ -20,6 +26,9 @@ pub struct Claims {
     store: Arc<dyn Store>,
     owner: String,
     lifetime: Duration,
+    /// Events this process took over in doubt whose attempt failed: their retry here is still
+    /// in doubt (the store's claim, owned by this process, no longer says so).
+    doubted: Mutex<HashSet<String>>,
 }
 
 /// A record held by this process while one event of it is applied.
@@ -44,7 +53,13 @@ impl Claims {
             store,
             owner,
             lifetime,
+            doubted: Mutex::default(),
         }
+    }
+
+    fn doubted(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // A set of ids; a panic elsewhere cannot leave it half-written.
+        self.doubted.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits until the event's record is this process's (released or lapsed elsewhere).
@@ -55,6 +70,7 @@ impl Claims {
         loop {
             match self.ask(&record_key, &event.id).await? {
                 ClaimOutcome::Claimed { in_doubt } => {
+                    let in_doubt = in_doubt || self.doubted().contains(&event.id);
                     if waited {
                         tracing::info!(record_key, "claim released elsewhere; going on");
                     }
@@ -117,9 +133,18 @@ impl Claim<'_> {
         }
     }
 
+    /// The attempt failed while the event was in doubt, perhaps before it could look whether
+    /// the dead worker's write landed: the claim is left to lapse, so that whichever instance
+    /// takes the retry finds the event in doubt still.
+    pub fn keep_in_doubt(self) {
+        tracing::info!(record_key = %self.record_key, "the attempt in doubt failed; the retry stays in doubt");
+        self.claims.doubted().insert(self.event_id);
+    }
+
     /// Gives the record up; if that fails, the claim lapses on its own.
     pub async fn release(self) {
         let claims = self.claims;
+        claims.doubted().remove(&self.event_id);
         if let Err(error) = claims
             .store
             .release_record(&self.record_key, &claims.owner, &self.event_id)

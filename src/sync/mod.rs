@@ -19,6 +19,7 @@ pub mod pause;
 pub mod retry;
 pub mod settle;
 pub mod settled;
+pub mod stamps;
 pub mod start;
 pub mod worker;
 

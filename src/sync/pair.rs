@@ -6,6 +6,7 @@ use super::context::SyncContext;
 use super::fields::text;
 use super::ledger::{self, unchanged};
 use super::outcome::{Applied, SyncError};
+use super::stamps::{netsuite_origin, netsuite_stamped, salesforce_stamped};
 use crate::config::DeletePolicy;
 use crate::connectors::netsuite::RecordId;
 use crate::connectors::salesforce::Select;
@@ -171,10 +172,14 @@ impl Pair {
     ) -> Result<(), SyncError> {
         match &self.target {
             Target::Netsuite { record_type } => {
-                let id = RecordId::Internal(id.to_owned());
-                ctx.netsuite
-                    .patch(record_type, &id, &Value::Object(body), None)
-                    .await?;
+                if in_doubt && netsuite_stamped(ctx, record_type, id, &event.id).await? {
+                    tracing::info!(%id, "the record already holds this event's write; not writing it again");
+                } else {
+                    let id = RecordId::Internal(id.to_owned());
+                    ctx.netsuite
+                        .patch(record_type, &id, &Value::Object(body), None)
+                        .await?;
+                }
             }
             Target::Salesforce { object, .. } => {
                 if in_doubt && salesforce_stamped(ctx, object, id, &event.id).await? {
@@ -339,16 +344,6 @@ fn origin_of_source(ctx: &SyncContext, write_back: &WriteBack) -> String {
     }
 }
 
-/// NetSuite keeps one origin field per record family: entities, transactions, items.
-fn netsuite_origin(ctx: &SyncContext, record_type: &str) -> String {
-    let names = ctx.mapping.record_fields();
-    match record_type.to_ascii_lowercase().as_str() {
-        "salesorder" | "invoice" | "customerpayment" => names.netsuite_transaction_origin.clone(),
-        kind if kind.ends_with("item") => names.netsuite_item_origin.clone(),
-        _ => names.netsuite_entity_origin.clone(),
-    }
-}
-
 /// The store's side for a source system.
 pub fn side_of(system: System) -> LinkSide {
     match system {
@@ -385,15 +380,5 @@ pub async fn netsuite_id_by_external_id(
     })
 }
 
-/// Whether a Salesforce record carries `event_id` as its origin stamp: the event's write
-/// reached it (made by a worker that died before recording it).
-pub async fn salesforce_stamped(
-    ctx: &SyncContext,
-    object: &str,
-    id: &str,
-    event_id: &str,
-) -> Result<bool, SyncError> {
-    let origin = &ctx.mapping.record_fields().salesforce_origin;
-    let record = ctx.salesforce.get(object, id, &[origin.as_str()]).await?;
-    Ok(text(&record, origin).as_deref() == Some(event_id))
-}
+#[cfg(test)]
+mod tests;

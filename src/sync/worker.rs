@@ -106,9 +106,13 @@ impl Worker {
             Some(claims) => match claims.acquire(&lease.event).await {
                 Ok(claim) => {
                     let processed = claim.hold(self.process(&lease.event, claim.in_doubt)).await;
-                    // Released before settling: the record's next event (handed out as soon as
-                    // this one settles) then finds it free.
-                    claim.release().await;
+                    if claim.in_doubt && processed.is_err() {
+                        claim.keep_in_doubt();
+                    } else {
+                        // Released before settling: the record's next event (handed out as
+                        // soon as this one settles) then finds it free.
+                        claim.release().await;
+                    }
                     self.settle(&lease, processed).await
                 }
                 Err(error) => self.settler.fail(&lease, error.into()).await,

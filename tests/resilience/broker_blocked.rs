@@ -38,8 +38,9 @@ async fn a_memory_alarm_gets_fast_503_queue_busy_and_nothing_lost() {
     let send = |events: &[Planned]| {
         let (tally, _) = Tally::new();
         let senders = Senders {
-            targets: vec![tandem.url("/webhooks/netsuite/events")],
-            secret: world.netsuite_secret(),
+            targets: vec![tandem.url("")],
+            secrets: world.secrets(),
+            pace: None,
             concurrency: SENDERS,
             deadline: Instant::now() + Duration::from_secs(30),
         };
@@ -55,7 +56,7 @@ async fn a_memory_alarm_gets_fast_503_queue_busy_and_nothing_lost() {
     let alarm = MemoryAlarm::raise().await;
     let raised = Instant::now();
     let url = tandem.url("/webhooks/netsuite/events");
-    let key = SigningKey::parse(&world.netsuite_secret()).unwrap();
+    let key = SigningKey::parse(&world.secrets().netsuite).unwrap();
     // The broker tells publishing connections at once; poll with one event until tandem
     // refuses it as busy (a publish sent before the notice may wait for its confirm).
     let mut first_busy = None;

@@ -39,7 +39,8 @@ async fn a_stopped_broker_gets_every_event_refused_with_503_and_none_queued() {
         let (tally, _) = Tally::new();
         let senders = Senders {
             targets,
-            secret: world.netsuite_secret(),
+            secrets: world.secrets(),
+            pace: None,
             concurrency: SENDERS,
             deadline: Instant::now() + Duration::from_secs(20),
         };
@@ -49,7 +50,7 @@ async fn a_stopped_broker_gets_every_event_refused_with_503_and_none_queued() {
             tally
         }
     };
-    let warmed = send(warm_up, vec![url.clone()]).await;
+    let warmed = send(warm_up, vec![tandem.url("")]).await;
     let verdict = oracle::settle(
         &world,
         &store,
@@ -67,7 +68,7 @@ async fn a_stopped_broker_gets_every_event_refused_with_503_and_none_queued() {
         let mut posts = tokio::task::JoinSet::new();
         for event in chunk.iter().cloned() {
             let (client, url) = (client.clone(), url.clone());
-            let key = SigningKey::parse(&world.netsuite_secret()).unwrap();
+            let key = SigningKey::parse(&world.secrets().netsuite).unwrap();
             posts.spawn(async move {
                 let sent = Instant::now();
                 let response = post(&client, &url, &key, &event)
@@ -105,7 +106,7 @@ async fn a_stopped_broker_gets_every_event_refused_with_503_and_none_queued() {
     let held = broker::messages_under(&world.prefix).await;
     // Back up: the refused events, sent again, are accepted and applied once.
     let recovered = world.start_instance("b").await;
-    let resent = send(refused, vec![recovered.url("/webhooks/netsuite/events")]).await;
+    let resent = send(refused, vec![recovered.url("")]).await;
     let mut accepted: HashSet<u64> = warmed.accepted();
     accepted.extend(resent.accepted());
     let verdict = oracle::settle(

@@ -37,8 +37,9 @@ async fn a_broker_restart_mid_burst_loses_nothing_acknowledged_and_applies_it_on
     let sampler = ReadySampler::start(probe.clone(), tandem.url("/readyz"));
     let sending = tokio::spawn(
         Senders {
-            targets: vec![tandem.url("/webhooks/netsuite/events")],
-            secret: world.netsuite_secret(),
+            targets: vec![tandem.url("")],
+            secrets: world.secrets(),
+            pace: None,
             concurrency: SENDERS,
             deadline: started + Duration::from_secs(50),
         }

@@ -124,6 +124,16 @@ impl Instance {
             .count()
     }
 
+    /// Every log line whose message contains `text`, for failure messages.
+    pub fn lines_with(&self, text: &str) -> Vec<String> {
+        self.logs
+            .lines()
+            .iter()
+            .filter(|l| message(l).contains(text))
+            .map(Value::to_string)
+            .collect()
+    }
+
     /// The last `n` log lines, for failure messages.
     pub fn tail(&self, n: usize) -> String {
         let lines = self.logs.lines();
@@ -133,6 +143,34 @@ impl Instance {
             .map(Value::to_string)
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// The sum of the samples of metric `name` whose labels contain `matching` (0 when it has
+    /// none yet); `None` when the instance does not answer.
+    pub async fn metric(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        matching: &str,
+    ) -> Option<f64> {
+        let text = client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let sum = text
+            .lines()
+            .filter(|line| {
+                line.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(['{', ' ']))
+                    && line.contains(matching)
+            })
+            .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .fold(0.0, |sum, sample| sum + sample);
+        Some(sum)
     }
 
     /// `kill -9`: no shutdown, no acknowledgements, no goodbye to the broker.

@@ -41,11 +41,9 @@ async fn killing_the_consuming_instance_loses_nothing_and_keeps_each_record_in_o
     let (tally, mut progress) = Tally::new();
     let sending = tokio::spawn(
         Senders {
-            targets: vec![
-                a.url("/webhooks/netsuite/events"),
-                b.url("/webhooks/netsuite/events"),
-            ],
-            secret: world.netsuite_secret(),
+            targets: vec![a.url(""), b.url("")],
+            secrets: world.secrets(),
+            pace: None,
             concurrency: SENDERS,
             deadline: started + Duration::from_secs(40),
         }

@@ -4,9 +4,12 @@
 //! test binaries; its scenarios hold `SERIAL`, so they never overlap each other.
 
 mod broker;
+mod downstream;
 mod instance;
 mod load;
 mod oracle;
+mod timeline;
+mod verdict;
 mod world;
 
 mod broker_blocked;
@@ -14,6 +17,7 @@ mod broker_refusing;
 mod broker_restart;
 mod consumer_lost;
 mod instance_killed;
+mod mixed_run;
 
 /// Every scenario holds this for its whole run: each stops the one shared broker.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

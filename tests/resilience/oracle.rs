@@ -1,10 +1,13 @@
 //! Did every accepted event get applied exactly once, in order? Waits until the store has a
 //! final history entry for every accepted event and the broker holds nothing of the prefix,
 //! then compares three records: what the senders were told (2xx), what tandem's store says it
-//! did with each event, and what the downstream (the Salesforce sandbox) received and holds.
+//! did with each event, and what the downstream received (each update names the event whose
+//! origin stamp it carried) and holds — the Salesforce account for a NetSuite event, the
+//! NetSuite customer for a relayed Salesforce one.
 
 use crate::broker;
-use crate::load::Planned;
+use crate::load::{Planned, Source};
+pub use crate::verdict::Verdict;
 use crate::world::World;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -13,99 +16,6 @@ use tokio::time::Instant;
 
 /// The history actions that end an event's processing.
 const FINAL: [&str; 3] = ["written", "skipped_stale", "echo_dropped"];
-
-#[derive(Debug, Default)]
-pub struct Verdict {
-    pub accepted: usize,
-    /// Accepted events with exactly one final history entry.
-    pub applied_once: usize,
-    pub written: usize,
-    pub skipped_stale: usize,
-    /// Accepted events with no history entry at all.
-    pub lost: Vec<u64>,
-    /// Events with more than one history entry, with their actions in order.
-    pub recorded_twice: Vec<(u64, Vec<String>)>,
-    /// Entries that are not a final action, or for events never accepted.
-    pub strange: Vec<String>,
-    /// A write of an older version after a newer one, or a "stale" skip of a newer one.
-    pub out_of_order: Vec<String>,
-    /// Accounts not holding the credit limit of their newest accepted event.
-    pub wrong_final_state: Vec<String>,
-    /// Successful account updates the sandbox served, and how many more (or fewer) there were
-    /// than distinct events the store says were written.
-    pub downstream_updates: usize,
-    pub downstream_extra: usize,
-    pub downstream_missing: usize,
-    /// What the broker still held when the wait for it to drain ran out.
-    pub undrained: Option<String>,
-    /// The accounts that received more updates than events written to them.
-    pub updated_again: Vec<String>,
-}
-
-impl Verdict {
-    /// The figures, one line each.
-    pub fn print(&self, scenario: &str) {
-        eprintln!(
-            "[{scenario}] accepted {} | applied exactly once {} (written {}, skipped as stale {}) | \
-             lost {} | recorded twice {} | strange {} | out of order {} | wrong final state {} | \
-             downstream updates {} (extra {}, missing {})",
-            self.accepted,
-            self.applied_once,
-            self.written,
-            self.skipped_stale,
-            self.lost.len(),
-            self.recorded_twice.len(),
-            self.strange.len(),
-            self.out_of_order.len(),
-            self.wrong_final_state.len(),
-            self.downstream_updates,
-            self.downstream_extra,
-            self.downstream_missing,
-        );
-    }
-
-    /// Exactly once: nothing lost, nothing processed twice, nothing written downstream twice,
-    /// order and final state kept; details on failure.
-    pub fn assert_exactly_once_in_order(&self) {
-        self.assert_nothing_lost_in_order();
-        assert!(
-            self.recorded_twice.is_empty(),
-            "processed twice: {:?}",
-            self.recorded_twice
-        );
-        assert_eq!(self.applied_once, self.accepted);
-        assert_eq!(
-            self.downstream_extra, 0,
-            "the downstream received more updates than events were written: {:?}",
-            self.updated_again
-        );
-    }
-
-    /// Nothing lost; no event written after a newer one of its record, or skipped as stale
-    /// when it was not; every record ends at its newest event. An event may have been processed
-    /// again (a repeat of the same version).
-    pub fn assert_nothing_lost_in_order(&self) {
-        if let Some(held) = &self.undrained {
-            panic!("{held}");
-        }
-        assert!(
-            self.lost.is_empty(),
-            "accepted but never applied: {:?}",
-            self.lost
-        );
-        assert!(self.strange.is_empty(), "{:?}", self.strange);
-        assert!(self.out_of_order.is_empty(), "{:?}", self.out_of_order);
-        assert!(
-            self.wrong_final_state.is_empty(),
-            "{:?}",
-            self.wrong_final_state
-        );
-        assert_eq!(
-            self.downstream_missing, 0,
-            "written per the store but never received downstream"
-        );
-    }
-}
 
 /// Every history entry, oldest first.
 async fn all_history(store: &PostgresStore) -> Vec<HistoryEntry> {
@@ -164,10 +74,8 @@ async fn judge(
         ..Verdict::default()
     };
     let mut entries: HashMap<u64, Vec<String>> = HashMap::new();
-    // Per record: the newest `n` written so far, and how many writes.
-    let mut newest_written: HashMap<usize, u64> = HashMap::new();
-    // Per record: the distinct events written (a second entry for one is counted apart).
-    let mut written_per_record: HashMap<usize, HashSet<u64>> = HashMap::new();
+    // Per record: the newest `n` written so far.
+    let mut newest_written: HashMap<(Source, usize), u64> = HashMap::new();
     for entry in history {
         let Some(event) = by_id.get(&entry.event_id) else {
             verdict
@@ -175,6 +83,7 @@ async fn judge(
                 .push(format!("entry for unknown event {}", entry.event_id));
             continue;
         };
+        let record = (event.source, event.record);
         entries
             .entry(event.n)
             .or_default()
@@ -190,19 +99,18 @@ async fn judge(
                 event.n, entry.action, entry.detail
             ));
         }
-        let newest = newest_written.entry(event.record).or_default();
+        if FINAL.contains(&entry.action.as_str()) {
+            verdict.settled_ms.entry(event.n).or_insert(entry.at_ms);
+        }
+        let newest = newest_written.entry(record).or_default();
         match entry.action.as_str() {
             "written" => {
                 verdict.written += 1;
-                written_per_record
-                    .entry(event.record)
-                    .or_default()
-                    .insert(event.n);
                 // The same event again is a repeat (counted as recorded twice), not disorder.
                 if event.n < *newest {
                     verdict.out_of_order.push(format!(
-                        "record {}: event {} written after event {}",
-                        event.record, event.n, newest
+                        "{record:?}: event {} written after event {}",
+                        event.n, newest
                     ));
                 }
                 *newest = (*newest).max(event.n);
@@ -211,53 +119,102 @@ async fn judge(
                 verdict.skipped_stale += 1;
                 if event.n > *newest {
                     verdict.out_of_order.push(format!(
-                        "record {}: event {} skipped as stale, but the newest written was {}",
-                        event.record, event.n, newest
+                        "{record:?}: event {} skipped as stale, but the newest written was {}",
+                        event.n, newest
                     ));
                 }
             }
             _ => {}
         }
     }
-    for n in accepted {
-        match entries.get(n).map_or(0, Vec::len) {
-            0 => verdict.lost.push(*n),
-            1 => verdict.applied_once += 1,
-            _ => verdict.recorded_twice.push((*n, entries[n].clone())),
+
+    let seen = world.downstream.seen().await;
+    verdict.downstream_unread = seen.salesforce.unread + seen.netsuite.unread;
+    // Updates of the records each source's events change: the Salesforce account for a
+    // NetSuite event, the NetSuite customer for a Salesforce one.
+    let mut stamped: HashMap<u64, usize> = HashMap::new();
+    for log in [&seen.salesforce, &seen.netsuite] {
+        for (origin, updates) in &log.updates_by_event {
+            verdict.downstream_updates += updates;
+            match origin.as_deref().and_then(|id| by_id.get(id)) {
+                Some(event) => *stamped.entry(event.n).or_default() += updates,
+                None => verdict.strange.push(format!(
+                    "{updates} updates stamped {origin:?}, no event of the plan"
+                )),
+            }
         }
     }
-    verdict.lost.sort_unstable();
-    verdict.recorded_twice.sort_unstable();
 
-    let limits = world.credit_limits().await;
-    let updates = world.account_updates().await;
-    for (record, account) in world.accounts.iter().enumerate() {
-        let newest = plan
-            .iter()
-            .filter(|p| p.record == record && accepted.contains(&p.n))
-            .map(|p| p.n)
-            .max();
-        let holds = limits[record];
-        if newest.map(|n| n as f64) != holds {
-            verdict.wrong_final_state.push(format!(
-                "account {} holds {holds:?}, its newest accepted event is {newest:?}",
-                account.account_id
-            ));
+    let source_of: HashMap<u64, Source> = plan.iter().map(|p| (p.n, p.source)).collect();
+    for n in accepted {
+        let recorded = entries.get(n).cloned().unwrap_or_default();
+        let writes = stamped.get(n).copied().unwrap_or_default();
+        let written = recorded.iter().any(|action| action == "written");
+        if written && writes == 0 {
+            verdict.downstream_missing.push(*n);
         }
-        let received = updates
-            .get(&account.account_id)
-            .copied()
-            .unwrap_or_default();
-        let written = written_per_record.get(&record).map_or(0, HashSet::len);
-        verdict.downstream_updates += received;
-        verdict.downstream_extra += received.saturating_sub(written);
-        if received > written {
-            verdict.updated_again.push(format!(
-                "account {} received {received} updates for {written} events written",
-                account.account_id
-            ));
+        if !written && writes == 1 {
+            verdict.written_unrecorded.push(*n);
         }
-        verdict.downstream_missing += written.saturating_sub(received);
+        if recorded.len() > 1 {
+            verdict.recorded_twice.push((*n, recorded.clone()));
+        }
+        if writes > 1 {
+            verdict.written_twice.push((*n, writes));
+        }
+        let counts = verdict.by_source.entry(source_of[n]).or_default();
+        counts.0 += 1;
+        if recorded.is_empty() {
+            verdict.lost.push(*n);
+        } else if recorded.len() > 1 || writes > 1 {
+            verdict.applied_twice.push(*n);
+        } else {
+            verdict.applied_once += 1;
+            counts.1 += 1;
+        }
+    }
+    for list in [
+        &mut verdict.lost,
+        &mut verdict.applied_twice,
+        &mut verdict.downstream_missing,
+        &mut verdict.written_unrecorded,
+    ] {
+        list.sort_unstable();
+    }
+    verdict.recorded_twice.sort_unstable();
+    verdict.written_twice.sort_unstable();
+
+    let finals = [
+        (
+            Source::Netsuite,
+            world.credit_limits().await,
+            &world.accounts,
+        ),
+        (
+            Source::Salesforce,
+            world.customer_arr().await,
+            &world.relayed,
+        ),
+    ];
+    for (source, values, pairs) in finals {
+        for (record, pair) in pairs.iter().enumerate() {
+            let newest = plan
+                .iter()
+                .filter(|p| p.source == source && p.record == record && accepted.contains(&p.n))
+                .map(|p| p.n)
+                .max();
+            let holds = values[record];
+            if newest.map(|n| n as f64) != holds {
+                let target = match source {
+                    Source::Netsuite => &pair.account_id,
+                    Source::Salesforce => &pair.customer_id,
+                };
+                verdict.wrong_final_state.push(format!(
+                    "{target} holds {holds:?}, its newest accepted {} event is {newest:?}",
+                    source.name()
+                ));
+            }
+        }
     }
     verdict
 }

@@ -46,7 +46,6 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use store::{Key, Records};
-use tokio::sync::Semaphore;
 use write::{Actor, Written};
 
 /// The modifier NetSuite reports for changes made through web services by the integration.
@@ -64,7 +63,7 @@ pub struct NetsuiteState {
     records: Arc<Mutex<Records>>,
     base_url: Arc<RwLock<String>>,
     /// The account's concurrency slots.
-    permits: Arc<Semaphore>,
+    slots: Arc<governance::Slots>,
     nonces: Arc<tba::Nonces>,
     tokens: Arc<m2m::Tokens>,
     /// The account's custom fields; writes naming any other are refused.
@@ -80,7 +79,7 @@ impl NetsuiteState {
             echo,
             records: Arc::default(),
             base_url: Arc::new(RwLock::new("http://127.0.0.1".into())),
-            permits: Arc::new(Semaphore::new(config.netsuite_concurrency)),
+            slots: Arc::new(governance::Slots::new(config.netsuite_concurrency)),
             nonces: Arc::default(),
             tokens: Arc::default(),
             custom_fields: Arc::new(custom_fields::CustomFields::declared(&config.fields)),
@@ -281,6 +280,7 @@ pub fn router(state: NetsuiteState) -> Router {
         .fallback(unknown_path)
         .with_state(state.clone())
         .merge(human::routes(state.clone()))
+        .merge(governance::routes(state.clone()))
         .merge(inspect::routes(inspection))
         .layer(from_fn_with_state(
             state.journal.clone(),

@@ -141,7 +141,7 @@ impl SalesforceState {
         &self.inner.credentials
     }
 
-    fn journal(&self) -> &Journal {
+    pub fn journal(&self) -> &Journal {
         &self.inner.journal
     }
 

@@ -103,3 +103,148 @@ async fn an_event_handed_out_too_often_becomes_a_dead_letter_in_the_store_unappl
         "settled"
     );
 }
+
+/// Notes whether each attempt it is asked to make is in doubt; fails the first `failing` of
+/// them (as a vendor outage fails the look at the origin stamp).
+struct InDoubt {
+    failing: usize,
+    seen: std::sync::Mutex<Vec<bool>>,
+}
+
+impl InDoubt {
+    fn failing(failing: usize) -> Arc<Self> {
+        Arc::new(Self {
+            failing,
+            seen: std::sync::Mutex::default(),
+        })
+    }
+
+    fn seen(&self) -> Vec<bool> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl Apply for InDoubt {
+    async fn apply(&self, _event: &ChangeEvent, in_doubt: bool) -> Result<Applied, SyncError> {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push(in_doubt);
+        if seen.len() <= self.failing {
+            return Err(SyncError::Connector(
+                crate::connectors::ConnectorError::new(
+                    System::Salesforce,
+                    crate::connectors::ErrorClass::Retry,
+                    "503 SERVER_UNAVAILABLE",
+                ),
+            ));
+        }
+        Ok(Applied::Ignored {
+            detail: "applied".into(),
+        })
+    }
+}
+
+/// A queue and a store shared by instances.
+struct Shared {
+    _dir: tempfile::TempDir,
+    queue: Arc<dyn Queue>,
+    store: Arc<dyn Store>,
+}
+
+impl Shared {
+    async fn open() -> Shared {
+        let dir = tempfile::tempdir().unwrap();
+        let queue: Arc<dyn Queue> = Arc::new(
+            EmbeddedQueue::open(EmbeddedSettings {
+                path: dir.path().join("queue.db"),
+                shards: 4,
+                visibility_timeout: Duration::from_secs(30),
+                max_deliveries: 10,
+                dedupe_retention: Duration::from_secs(3600),
+            })
+            .await
+            .unwrap(),
+        );
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.path().join("store.db"))
+                .await
+                .unwrap(),
+        );
+        Shared {
+            _dir: dir,
+            queue,
+            store,
+        }
+    }
+
+    /// An instance of its own (its own claim owner) applying through `flows`.
+    fn instance(&self, flows: Arc<InDoubt>) -> Worker {
+        Worker {
+            settler: Settler {
+                queue: self.queue.clone(),
+                store: self.store.clone(),
+                policy: RetryPolicy::new(vec![Duration::from_millis(10); 3]),
+                conflicts: crate::config::ConflictPolicy::Park,
+            },
+            flows,
+            takers: vec![],
+            claims: Some(Claims::new(self.store.clone(), Duration::from_millis(300))),
+        }
+    }
+
+    /// Queues an event whose record another instance claimed for it (and may have written it)
+    /// before it died; that claim lapses after 100 ms.
+    async fn died_applying(&self, id: &str) {
+        let change = event(id, "7");
+        let dead = Claims::new(self.store.clone(), Duration::from_millis(100));
+        drop(dead.acquire(&change).await.unwrap());
+        self.queue
+            .enqueue(vec![delivery(id, vec![change])])
+            .await
+            .unwrap();
+    }
+
+    /// The next lease, waiting up to 10 s for it.
+    async fn next_lease(&self) -> Lease {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no lease came");
+            if let Some(lease) = self
+                .queue
+                .receive(1, Duration::from_millis(200))
+                .await
+                .unwrap()
+                .pop()
+            {
+                return lease;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_retry_of_an_event_taken_over_in_doubt_is_still_in_doubt() {
+    let shared = Shared::open().await;
+    shared.died_applying("written-then-died").await;
+    let flows = InDoubt::failing(1);
+    let survivor = shared.instance(flows.clone());
+    survivor.handle(shared.next_lease().await).await;
+    survivor.handle(shared.next_lease().await).await;
+    assert_eq!(flows.seen(), [true, true]);
+}
+
+#[tokio::test]
+async fn another_instance_taking_that_retry_finds_it_in_doubt_too() {
+    let shared = Shared::open().await;
+    shared.died_applying("written-then-died").await;
+    let (first, second) = (InDoubt::failing(1), InDoubt::failing(0));
+    shared
+        .instance(first.clone())
+        .handle(shared.next_lease().await)
+        .await;
+    shared
+        .instance(second.clone())
+        .handle(shared.next_lease().await)
+        .await;
+    assert_eq!((first.seen(), second.seen()), (vec![true], vec![true]));
+}

@@ -141,3 +141,74 @@ async fn a_lock_fault_answers_record_has_been_changed() {
         "RCRD_HAS_BEEN_CHANGED"
     );
 }
+
+/// Six requests at once, each held 200 ms by the service latency: how many were admitted.
+async fn admitted_of_six(api: &Api) -> usize {
+    let start = Arc::new(Barrier::new(6));
+    let calls: Vec<_> = (0..6)
+        .map(|_| {
+            let request = api.signed(Method::GET, "customer/101");
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                request.send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for call in calls {
+        match call.await.unwrap() {
+            200 => admitted += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    admitted
+}
+
+#[tokio::test]
+async fn the_concurrency_limit_can_drop_and_rise_while_the_account_is_in_use() {
+    let api = Api::start_with(SandboxConfig {
+        netsuite_concurrency: 3,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let concurrency = format!("{}/_sandbox/concurrency", api.url);
+    let latency = api
+        .http
+        .put(format!("{}/_sandbox/latency", api.url))
+        .json(&json!({ "ms": 200 }));
+    assert!(latency.send().await.unwrap().status().is_success());
+    assert_eq!(admitted_of_six(&api).await, 3);
+
+    // Lowered while a request holds a slot: the call answers once the lower limit holds.
+    let holding = api.signed(Method::GET, "customer/101").send();
+    let holding = tokio::spawn(holding);
+    let lowered = api
+        .http
+        .put(&concurrency)
+        .json(&json!({ "limit": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lowered.status(), 200);
+    assert_eq!(holding.await.unwrap().unwrap().status(), 200);
+    let shown: Value = api
+        .http
+        .get(&concurrency)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["limit"], 1);
+    assert_eq!(admitted_of_six(&api).await, 1);
+
+    let raised = api.http.put(&concurrency).json(&json!({ "limit": 4 }));
+    assert_eq!(raised.send().await.unwrap().status(), 200);
+    assert_eq!(admitted_of_six(&api).await, 4);
+
+    let refused = api.http.put(&concurrency).json(&json!({ "limit": 0 }));
+    assert_eq!(refused.send().await.unwrap().status(), 400);
+}
