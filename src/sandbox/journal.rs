@@ -260,20 +260,25 @@ mod tests {
         assert_eq!(counters.peak_in_flight, 2);
     }
 
+    /// A `GET /x` answered with `status`.
+    fn get_x(status: u16) -> RequestRecord {
+        RequestRecord {
+            seq: 0,
+            at: Utc::now(),
+            method: "GET".into(),
+            path: "/x".into(),
+            status,
+            call_options: None,
+            origin: None,
+            duration_ms: 0,
+        }
+    }
+
     #[test]
     fn the_log_keeps_the_newest_requests() {
         let journal = Journal::default();
         for status in [200, 201, 429] {
-            journal.record(RequestRecord {
-                seq: 0,
-                at: Utc::now(),
-                method: "GET".into(),
-                path: "/x".into(),
-                status,
-                call_options: None,
-                origin: None,
-                duration_ms: 0,
-            });
+            journal.record(get_x(status));
         }
         let last_two: Vec<_> = journal.requests(2).iter().map(|r| r.status).collect();
         assert_eq!(last_two, [201, 429]);
@@ -284,16 +289,7 @@ mod tests {
     fn requests_after_a_number_page_on_from_it() {
         let journal = Journal::default();
         for status in [200, 201, 204, 429] {
-            journal.record(RequestRecord {
-                seq: 0,
-                at: Utc::now(),
-                method: "GET".into(),
-                path: "/x".into(),
-                status,
-                call_options: None,
-                origin: None,
-                duration_ms: 0,
-            });
+            journal.record(get_x(status));
         }
         let page: Vec<_> = journal
             .requests_after(1, 2)

@@ -22,25 +22,31 @@ impl Apply for Counting {
     }
 }
 
+/// An embedded queue and a SQLite store in `dir`.
+async fn open(
+    dir: &tempfile::TempDir,
+    visibility_timeout: Duration,
+    max_deliveries: u32,
+) -> (Arc<dyn Queue>, Arc<dyn Store>) {
+    let queue = EmbeddedQueue::open(EmbeddedSettings {
+        path: dir.path().join("queue.db"),
+        shards: 4,
+        visibility_timeout,
+        max_deliveries,
+        dedupe_retention: Duration::from_secs(3600),
+    })
+    .await
+    .unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    (Arc::new(queue), Arc::new(store))
+}
+
 #[tokio::test]
 async fn an_event_handed_out_too_often_becomes_a_dead_letter_in_the_store_unapplied() {
     let dir = tempfile::tempdir().unwrap();
-    let queue: Arc<dyn Queue> = Arc::new(
-        EmbeddedQueue::open(EmbeddedSettings {
-            path: dir.path().join("queue.db"),
-            shards: 4,
-            visibility_timeout: Duration::from_millis(50),
-            max_deliveries: 2,
-            dedupe_retention: Duration::from_secs(3600),
-        })
-        .await
-        .unwrap(),
-    );
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&dir.path().join("store.db"))
-            .await
-            .unwrap(),
-    );
+    let (queue, store) = open(&dir, Duration::from_millis(50), 2).await;
     let flows = Arc::new(Counting::default());
     let worker = Worker {
         settler: Settler {
@@ -154,22 +160,7 @@ struct Shared {
 impl Shared {
     async fn open() -> Shared {
         let dir = tempfile::tempdir().unwrap();
-        let queue: Arc<dyn Queue> = Arc::new(
-            EmbeddedQueue::open(EmbeddedSettings {
-                path: dir.path().join("queue.db"),
-                shards: 4,
-                visibility_timeout: Duration::from_secs(30),
-                max_deliveries: 10,
-                dedupe_retention: Duration::from_secs(3600),
-            })
-            .await
-            .unwrap(),
-        );
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&dir.path().join("store.db"))
-                .await
-                .unwrap(),
-        );
+        let (queue, store) = open(&dir, Duration::from_secs(30), 10).await;
         Shared {
             _dir: dir,
             queue,
