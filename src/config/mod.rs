@@ -85,9 +85,10 @@ pub struct ServerConfig {
     /// (`/healthz` and `/readyz` are exempt). Default 256.
     #[serde(deserialize_with = "text::number")]
     pub max_in_flight: usize,
-    /// When ready work waits longer than this for a CPU (the cores are saturated), webhook
-    /// requests get 503 `overloaded` with `Retry-After` at once, before their body is read, so
-    /// the requests already admitted finish quickly. Default `25ms`.
+    /// When ready work waits longer than this for a CPU (the cores are saturated) while at
+    /// least 8 requests are being handled, webhook requests get 503 `overloaded` with
+    /// `Retry-After` at once, before their body is read, so the requests already admitted
+    /// finish quickly. Default `25ms`.
     #[serde(with = "humantime_serde")]
     pub max_scheduling_delay: Duration,
     /// On shutdown, a connection without a request being handled (or whose request body makes

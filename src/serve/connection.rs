@@ -99,8 +99,12 @@ async fn handle(
     let _handling = Handling::begin(&activity);
     let path = request.uri().path().to_owned();
     let exempt = path == "/healthz" || path == "/readyz";
-    // The cores are saturated: refusing now is what keeps the admitted requests fast.
-    if path.starts_with(WEBHOOKS) && shared.scheduling_delay.exceeded() {
+    // The cores are saturated and requests pile up: refusing now is what keeps the admitted
+    // ones fast. A few requests on a busy host are served: refusing them would free nothing.
+    if path.starts_with(WEBHOOKS)
+        && shared.scheduling_delay.exceeded()
+        && in_flight(shared) >= SATURATED_IN_FLIGHT
+    {
         metrics::counter!(crate::ops::metrics::REQUESTS_OVERLOADED).increment(1);
         return overloaded(&path);
     }
@@ -136,6 +140,15 @@ async fn handle(
 
 /// The routes senders retry on a 503, so the ones refused when the cores are saturated.
 const WEBHOOKS: &str = "/webhooks/";
+/// Requests being handled from which a scheduling delay past the limit refuses new ones.
+pub(super) const SATURATED_IN_FLIGHT: usize = 8;
+
+fn in_flight(shared: &Shared) -> usize {
+    shared
+        .limits
+        .max_in_flight
+        .saturating_sub(shared.in_flight.available_permits())
+}
 
 /// The SOAP endpoint answers Faults, every other one JSON `{"error","message"}`.
 const SOAP_PATH: &str = "/webhooks/salesforce/outbound-message";

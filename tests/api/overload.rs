@@ -88,33 +88,58 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
 }
 
 /// A limit no runtime meets (a timer fires about a millisecond late at best) stands in for
-/// saturated cores: every webhook is refused at once, the probes and `/metrics` are not.
+/// saturated cores. A few requests are still served; once eight are being handled (stalled
+/// bodies hold them), further webhooks are refused at once, and the probes and `/metrics` are
+/// not.
 #[tokio::test]
-async fn past_max_scheduling_delay_webhooks_get_503_overloaded_and_the_rest_is_served() {
+async fn past_max_scheduling_delay_with_requests_piling_up_webhooks_get_503_overloaded() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config_with(dir.path(), "max_scheduling_delay = \"1us\"");
-    let tandem = RunningBinary::start(&config, &[]).await;
+    let config = config_with(
+        dir.path(),
+        "max_scheduling_delay = \"1us\"\nbody_read_timeout = \"3s\"",
+    );
+    let mut tandem = RunningBinary::start(&config, &[("RUST_LOG", "info,tower_http=debug")]).await;
     let client = reqwest::Client::new();
     let url = tandem.url("/webhooks/netsuite/events");
     let body = netsuite_event("1", "2026-11-27T10:00:00Z");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut accepted = 0;
-    let response = loop {
-        let id = format!("late_{accepted}");
+
+    let response = post_signed_to(&client, &url, NETSUITE_SECRET, "few_1", &body)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202, "one request alone is served");
+
+    let started = Instant::now();
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let stream = TcpStream::connect(tandem.address).await.unwrap();
+        stalled.push(tokio::spawn(keep_stalled(
+            stream,
+            signed_stalled_body(),
+            started,
+        )));
+        tandem.wait_for_log("started processing request").await;
+    }
+    // Until the probe has looked twice and the last stalled request holds its permit, requests
+    // are still served: ask until one is refused.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut served = 1;
+    let (response, latency) = loop {
+        let sent = Instant::now();
+        let id = format!("piled_{served}");
         let response = post_signed_to(&client, &url, NETSUITE_SECRET, &id, &body)
             .await
             .unwrap();
-        // The probe's first measurement may not have come yet.
         if response.status() != 202 || Instant::now() > deadline {
-            break response;
+            break (response, sent.elapsed());
         }
-        accepted += 1;
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        served += 1;
     };
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "1");
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["error"], "overloaded", "{error}");
+    println!("503 overloaded answered in {} ms", millis(latency));
+    assert!(latency < Duration::from_millis(500));
     for probe in ["/healthz", "/readyz"] {
         let response = client.get(tandem.url(probe)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{probe} is never refused for it");
@@ -124,18 +149,22 @@ async fn past_max_scheduling_delay_webhooks_get_503_overloaded_and_the_rest_is_s
         .lines()
         .find(|line| line.starts_with("tandem_requests_overloaded_total"))
         .unwrap_or_else(|| panic!("no overload count: {metrics}"));
-    assert!(!overloaded.ends_with(" 0"), "{overloaded}");
-    let queued = metrics
+    assert!(overloaded.ends_with(" 1"), "{overloaded}");
+    let accepted = metrics
         .lines()
         .find(|line| {
             line.starts_with("tandem_events_received_total")
                 && line.contains("outcome=\"accepted\"")
         })
-        .map_or(0, |line| line.rsplit(' ').next().unwrap().parse().unwrap());
-    assert_eq!(
-        queued, accepted,
-        "the refused event was not queued: {metrics}"
+        .unwrap_or_else(|| panic!("no accepted count: {metrics}"));
+    assert!(
+        accepted.ends_with(&format!(" {served}")),
+        "the refused one was not queued: {accepted}"
     );
+    for request in stalled {
+        let (_, answer) = request.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
 }
 
 #[tokio::test]
