@@ -94,10 +94,8 @@ async fn past_max_in_flight_webhooks_get_503_overloaded_while_health_checks_are_
 #[tokio::test]
 async fn past_max_scheduling_delay_with_requests_piling_up_webhooks_get_503_overloaded() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config_with(
-        dir.path(),
-        "max_scheduling_delay = \"1us\"\nbody_read_timeout = \"3s\"",
-    );
+    // Stalled bodies keep their requests in flight for the whole test (the default 30 s).
+    let config = config_with(dir.path(), "max_scheduling_delay = \"1us\"");
     let mut tandem = RunningBinary::start(&config, &[("RUST_LOG", "info,tower_http=debug")]).await;
     let client = reqwest::Client::new();
     let url = tandem.url("/webhooks/netsuite/events");
@@ -107,6 +105,8 @@ async fn past_max_scheduling_delay_with_requests_piling_up_webhooks_get_503_over
         .await
         .unwrap();
     assert_eq!(response.status(), 202, "one request alone is served");
+    // Its start line, so that each line waited for below is a stalled request's.
+    tandem.wait_for_log("started processing request").await;
 
     let started = Instant::now();
     let mut stalled = Vec::new();
@@ -162,8 +162,7 @@ async fn past_max_scheduling_delay_with_requests_piling_up_webhooks_get_503_over
         "the refused one was not queued: {accepted}"
     );
     for request in stalled {
-        let (_, answer) = request.await.unwrap();
-        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        request.abort();
     }
 }
 
