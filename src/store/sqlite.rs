@@ -175,7 +175,7 @@ impl Driver for SqliteDriver {
     /// takes microseconds and never waits for an fsync, less than the hand-off to a blocking
     /// thread and back. Busy (another lookup, a long ops query), it goes the usual way.
     async fn lookup(&self, sql: &str, values: Vec<Value>) -> Result<Vec<Row>, StoreError> {
-        match Arc::clone(&self.reader).try_lock_owned() {
+        match self.reader.try_lock() {
             Ok(guard) if guard.is_autocommit() => query(&guard, sql, values),
             _ => self.read(sql, values).await,
         }
