@@ -6,6 +6,7 @@
 use crate::closed_loop::ClosedLoop;
 use crate::outcome::Outcome;
 use crate::raw_lapin;
+use crate::relay_floor::RelayFloor;
 use crate::report::{cell, verdict};
 use crate::requests::{self, Kind};
 use crate::tandem_process::{Backend, Spec, Tandem};
@@ -27,8 +28,8 @@ fn header() {
         MEASURE.as_secs()
     );
     println!(
-        "{:<34} {:>9} {:>8} {:>8} {:>9} {:>9}  errors",
-        "series", "ok/s", "p50 ms", "p99 ms", "tandem µs", "client µs"
+        "{:<34} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9}  errors",
+        "series", "ok/s", "p50 ms", "p99 ms", "tandem µs", "client µs", "broker µs"
     );
 }
 
@@ -40,13 +41,14 @@ fn row(name: &str, outcome: &mut Outcome) {
         f64::NAN
     };
     println!(
-        "{:<34} {:>9.0} {:>8} {:>8} {:>9} {:>9}  {}",
+        "{:<34} {:>9.0} {:>8} {:>8} {:>9} {:>9} {:>9}  {}",
         name,
         outcome.accepted_per_second(),
         cell(outcome.ok_ms(0.5), 2),
         cell(outcome.ok_ms(0.99), 2),
         cell(tandem_us, 1),
         cell(outcome.generator_us_per_request(), 1),
+        cell(outcome.broker_us_per_ok(), 1),
         outcome.errors()
     );
 }
@@ -70,8 +72,18 @@ async fn raw(bench: &mut Bench, channels: usize) -> Outcome {
 
 /// Closed loop of `kind` against a running tandem.
 pub async fn closed(tandem: &Tandem, kind: Kind, offset: u64, measure: Duration) -> Outcome {
-    let address = tandem
-        .base_url
+    closed_against(&tandem.base_url, tandem.pid(), kind, offset, measure).await
+}
+
+/// Closed loop of `kind` against the server at `base_url`, whose CPU is read from `pid`.
+async fn closed_against(
+    base_url: &str,
+    pid: u32,
+    kind: Kind,
+    offset: u64,
+    measure: Duration,
+) -> Outcome {
+    let address = base_url
         .trim_start_matches("http://")
         .parse()
         .expect("an address");
@@ -80,10 +92,20 @@ pub async fn closed(tandem: &Tandem, kind: Kind, offset: u64, measure: Duration)
         connections: CONCURRENCY,
         warm_up: WARM_UP,
         measure,
-        pid: Some(tandem.pid()),
+        pid: Some(pid),
     };
-    run.run(requests::maker(kind, &tandem.base_url, offset))
-        .await
+    run.run(requests::maker(kind, base_url, offset)).await
+}
+
+/// The same JSON requests through a bare axum + lapin relay (see `relay_floor`).
+async fn floor(bench: &mut Bench) -> Outcome {
+    let queue = format!("{}.floor", bench.prefix());
+    let relay = RelayFloor::start(&bench.amqp, &queue).await;
+    let mut outcome = closed_against(&relay.base_url, relay.pid(), Kind::Json, 0, MEASURE).await;
+    relay.stop();
+    raw_lapin::delete_queue(&bench.amqp, &queue).await;
+    row("floor: axum + lapin relay, JSON", &mut outcome);
+    outcome
 }
 
 /// One tandem on `backend` with workers off; its files in a fresh temporary directory.
@@ -127,6 +149,7 @@ pub async fn run(bench: &mut Bench) {
         peak_rss_kib = peak_rss_kib.max(tandem.stop().await);
         if backend == Backend::Rabbitmq {
             topology_cleanup::delete(&bench.amqp, &prefix).await;
+            let mut floor_run = floor(bench).await;
             let mut again = raw(bench, channels).await;
             let ceiling = (first_raw.accepted_per_second() + again.accepted_per_second()) / 2.0;
             let ratio = json_run.accepted_per_second() / ceiling.max(1.0);
@@ -148,6 +171,15 @@ pub async fn run(bench: &mut Bench) {
                     "client_cpu_us_per_message": (first_raw.generator_us_per_request() + again.generator_us_per_request()) / 2.0,
                 }),
             );
+            let floor_ratio = floor_run.accepted_per_second() / ceiling.max(1.0);
+            println!(
+                "  floor (axum + lapin, no tandem logic): ratio {floor_ratio:.2}, {:.1} µs/request; \
+                 tandem spends {:.1} µs/request above it",
+                floor_run.tandem_us_per_ok(),
+                json_run.tandem_us_per_ok() - floor_run.tandem_us_per_ok()
+            );
+            results.insert("relay_floor".into(), floor_run.figures());
+            results.insert("ratio_floor_to_raw".into(), json!(floor_ratio));
             results.insert("ratio_json_to_raw".into(), json!(ratio));
             results.insert("ratio_soap_to_raw".into(), json!(soap_ratio));
         }

@@ -19,6 +19,7 @@ mod outcome;
 mod overload;
 mod proc_stats;
 mod raw_lapin;
+mod relay_floor;
 mod report;
 mod requests;
 mod sandbox_process;
@@ -61,6 +62,8 @@ impl Bench {
 }
 
 fn main() {
+    // The `ingest` section's relay floor runs as this binary again.
+    relay_floor::serve_if_asked();
     let asked: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))

@@ -74,6 +74,11 @@ impl Outcome {
         self.cpu.per(self.ok.len() as u64).0
     }
 
+    /// The local broker's CPU microseconds per 2xx answer (or confirmed publish).
+    pub fn broker_us_per_ok(&self) -> f64 {
+        self.cpu.broker * 1e6 / (self.ok.len().max(1) as f64)
+    }
+
     /// The generator's CPU microseconds per request sent.
     pub fn generator_us_per_request(&self) -> f64 {
         let sent = self.ok.len() as u64
@@ -119,6 +124,8 @@ impl Outcome {
             "tandem_cpu_us_per_ok": self.tandem_us_per_ok(),
             "generator_cpu_seconds": self.cpu.generator,
             "generator_cpu_us_per_request": self.generator_us_per_request(),
+            "broker_cpu_seconds": self.cpu.broker,
+            "broker_cpu_us_per_ok": self.broker_us_per_ok(),
         })
     }
 }

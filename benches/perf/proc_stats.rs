@@ -56,13 +56,30 @@ pub fn own_cpu_seconds() -> f64 {
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-/// CPU used by tandem and by the generator over one measured window.
+/// The local RabbitMQ node (the Erlang VM, `beam.smp`), when one runs on this machine.
+pub fn broker_pid() -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            (comm.trim() == "beam.smp"
+                && std::fs::read_to_string(entry.path().join("cmdline"))
+                    .is_ok_and(|cmdline| cmdline.contains("rabbit")))
+            .then_some(pid)
+        })
+}
+
+/// CPU used by tandem, the generator and the local broker over one measured window.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuWindow {
     pid: Option<u32>,
     started: Instant,
     tandem_start: f64,
     own_start: f64,
+    broker: Option<u32>,
+    broker_start: f64,
 }
 
 /// What a window measured.
@@ -73,16 +90,21 @@ pub struct CpuUsed {
     pub tandem: f64,
     /// The generator's CPU seconds.
     pub generator: f64,
+    /// The local RabbitMQ node's CPU seconds (0 when none runs on this machine).
+    pub broker: f64,
 }
 
 impl CpuWindow {
     /// Starts a window; `pid` is tandem's, `None` when only the generator counts.
     pub fn start(pid: Option<u32>) -> Self {
+        let broker = broker_pid();
         Self {
+            broker,
             pid,
             started: Instant::now(),
             tandem_start: pid.map(process_cpu_seconds).unwrap_or(0.0),
             own_start: own_cpu_seconds(),
+            broker_start: broker.map(process_cpu_seconds).unwrap_or(0.0),
         }
     }
 
@@ -91,6 +113,7 @@ impl CpuWindow {
             seconds: self.started.elapsed().as_secs_f64(),
             tandem: self.pid.map(process_cpu_seconds).unwrap_or(0.0) - self.tandem_start,
             generator: own_cpu_seconds() - self.own_start,
+            broker: self.broker.map(process_cpu_seconds).unwrap_or(0.0) - self.broker_start,
         }
     }
 }

@@ -59,6 +59,13 @@ async fn confirm_channels(connection: &Connection, count: usize) -> Arc<Vec<Chan
     Arc::new(channels)
 }
 
+/// Deletes `queue` over a connection of its own (after a run that used another process).
+pub async fn delete_queue(amqp: &str, queue: &str) {
+    let connection = connect(amqp).await;
+    delete(&connection, queue).await;
+    let _ = connection.close(200, "done".into()).await;
+}
+
 /// Publishes one persistent, mandatory message and waits for its confirm.
 async fn publish_one(channel: &Channel, queue: &str, payload: &[u8]) -> bool {
     let properties = BasicProperties::default().with_delivery_mode(2);

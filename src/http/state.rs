@@ -11,8 +11,19 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+/// Cloned for every request (axum hands each handler its own): one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub queue: Arc<dyn Queue>,
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
@@ -43,7 +54,7 @@ impl AppState {
                     .collect(),
             ))
         };
-        Self {
+        Self(Arc::new(Shared {
             salesforce_verifier: verifier(&config.salesforce.webhook_secrets),
             netsuite_verifier: verifier(&config.netsuite.webhook_secrets),
             body_budget: BodyBudget::new(config.server.max_buffered_body_bytes),
@@ -53,6 +64,6 @@ impl AppState {
             config,
             metrics,
             refusals: Arc::default(),
-        }
+        }))
     }
 }
