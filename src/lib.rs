@@ -14,6 +14,7 @@ pub mod domain;
 pub mod http;
 pub mod ingress;
 pub mod ops;
+pub mod plan;
 pub mod probe;
 pub mod queue;
 pub mod sandbox;

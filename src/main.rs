@@ -64,6 +64,17 @@ enum Command {
     Conflicts(tandem::ops::conflicts_command::ConflictsArgs),
     /// What tandem knows of one record (`tandem records salesforce 001…`).
     Records(tandem::ops::records_command::RecordsArgs),
+    /// The go-live dry run: read every account and customer, and report the links it would
+    /// make, duplicates, ambiguous matches and what would be created (`plan.csv`, `plan.html`).
+    /// Writes nothing to either system.
+    Plan {
+        /// TOML config file; `TANDEM_<SECTION>__<KEY>` variables override it.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Where the report files go (created if missing).
+        #[arg(long, default_value = "tandem-plan")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -144,6 +155,7 @@ fn main() -> ExitCode {
             }),
             Err(code) => code,
         },
+        Command::Plan { config, out } => plan(config, &out),
         Command::Records(args) => match load(args.config.clone()) {
             Ok(config) => run("tandem records", async {
                 println!(
@@ -214,6 +226,28 @@ fn doctor(path: Option<PathBuf>, output: DoctorOutput) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn plan(path: Option<PathBuf>, out: &std::path::Path) -> ExitCode {
+    let config = match load_for_start(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    // The summary is the output; only warnings and errors are logged.
+    tandem::telemetry::init(&tandem::config::ServerConfig {
+        log_level: "warn".into(),
+        ..config.server.clone()
+    });
+    run("tandem plan", async {
+        let (plan, written) = tandem::plan::run(&config, out).await?;
+        print!("{}", plan.summary());
+        println!(
+            "Nothing was written to either system. Report: {} and {}",
+            written.csv.display(),
+            written.html.display()
+        );
+        Ok(())
+    })
 }
 
 fn init(path: &std::path::Path) -> ExitCode {

@@ -134,6 +134,14 @@ pub fn is_free_mail_domain(domain: &str) -> bool {
     FREE_MAIL_DOMAINS.contains(&domain.as_str())
 }
 
+/// A company's domain: its website's, else its email's; never a free-mail one.
+pub fn company_domain(website: Option<&str>, email: Option<&str>) -> Option<String> {
+    let domain = website
+        .and_then(website_domain)
+        .or_else(|| email.and_then(email_domain))?;
+    (!is_free_mail_domain(&domain)).then_some(domain)
+}
+
 /// The domain of an email address when it can identify a company: not a free-mail one.
 pub fn company_email_domain(email: &str) -> Option<String> {
     email_domain(email).filter(|domain| !is_free_mail_domain(domain))

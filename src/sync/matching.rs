@@ -8,9 +8,7 @@ use super::outcome::{Applied, SyncError};
 use crate::connectors::ErrorClass;
 use crate::connectors::netsuite::{Filter, RecordId};
 use crate::connectors::salesforce::Select;
-use crate::domain::matching::{
-    email_domain, is_free_mail_domain, normalize_company_name, website_domain,
-};
+use crate::domain::matching::{normalize_company_name, website_domain};
 use crate::store::{ConflictSubject, MatchDecision};
 use serde_json::{Map, Value, json};
 
@@ -34,11 +32,8 @@ impl Found {
 
 /// The company domain of a Salesforce account (from Website) or NetSuite customer (url/email).
 fn company_domain(fields: &Map<String, Value>) -> Option<String> {
-    let domain = text(fields, "Website")
-        .or_else(|| text(fields, "url"))
-        .and_then(|site| website_domain(&site))
-        .or_else(|| text(fields, "email").and_then(|mail| email_domain(&mail)))?;
-    (!is_free_mail_domain(&domain)).then_some(domain)
+    let website = text(fields, "Website").or_else(|| text(fields, "url"));
+    crate::domain::matching::company_domain(website.as_deref(), text(fields, "email").as_deref())
 }
 
 /// A NetSuite customer for a Salesforce account without a link.

@@ -3,7 +3,7 @@
 //! and exit code say what is missing, and which writes nothing to either system.
 
 use crate::helpers::binary_path;
-use crate::sandbox_binary::SandboxBinary;
+use crate::sandbox_binary::{SandboxBinary, assert_read_only};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,18 +34,6 @@ async fn doctor(config: &Path, args: &[&str]) -> (i32, String) {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     (output.status.code().unwrap_or(-1), stdout)
-}
-
-/// Only reads went out: GETs, the token request and SuiteQL queries.
-fn assert_read_only(requests: &[String]) {
-    assert!(!requests.is_empty());
-    for request in requests {
-        let request = request.split('?').next().unwrap_or_default();
-        let read = request.starts_with("GET ")
-            || request == "POST /services/oauth2/token"
-            || request == "POST /services/rest/query/v1/suiteql";
-        assert!(read, "doctor sent {request}");
-    }
 }
 
 fn mark_lines(text: &str, mark: char) -> Vec<&str> {
@@ -82,7 +70,7 @@ async fn doctor_passes_every_check_against_a_fully_set_up_sandbox_and_writes_not
         !text.contains(&SandboxCredentials::default().salesforce_client_secret),
         "no secret is printed"
     );
-    assert_read_only(&sandbox.requests().await);
+    assert_read_only(&sandbox.requests().await, "doctor");
 }
 
 #[tokio::test]
@@ -109,7 +97,7 @@ async fn doctor_names_a_missing_salesforce_field_with_its_fix_and_exits_1() {
         "the Contact field is still there"
     );
     assert!(text.ends_with("1 check failed.\n"), "{text}");
-    assert_read_only(&sandbox.requests().await);
+    assert_read_only(&sandbox.requests().await, "doctor");
 }
 
 #[tokio::test]
@@ -145,7 +133,7 @@ async fn doctor_names_a_missing_netsuite_custom_field_and_says_so_in_json_too() 
         failures[0]["text"],
         "customer.custentity_sf_account_id does not exist"
     );
-    assert_read_only(&sandbox.requests().await);
+    assert_read_only(&sandbox.requests().await, "doctor");
 }
 
 #[tokio::test]

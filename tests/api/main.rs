@@ -23,6 +23,7 @@ mod observability;
 mod openapi;
 mod outbound_messages;
 mod overload;
+mod plan;
 mod probe_command;
 mod raw_clients;
 mod real_orgs;

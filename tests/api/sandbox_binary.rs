@@ -88,3 +88,15 @@ impl SandboxBinary {
         all
     }
 }
+
+/// Only reads went out: GETs, the token request and SuiteQL queries.
+pub fn assert_read_only(requests: &[String], who: &str) {
+    assert!(!requests.is_empty());
+    for request in requests {
+        let request = request.split('?').next().unwrap_or_default();
+        let read = request.starts_with("GET ")
+            || request == "POST /services/oauth2/token"
+            || request == "POST /services/rest/query/v1/suiteql";
+        assert!(read, "{who} sent {request}");
+    }
+}

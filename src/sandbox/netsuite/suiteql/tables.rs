@@ -28,6 +28,7 @@ pub fn columns(table: &str) -> Option<&'static [&'static str]> {
             "entityid",
             "companyname",
             "email",
+            "url",
             "externalid",
             "subsidiary",
             "currency",

@@ -1,0 +1,62 @@
+//! Reading every account and customer, read only: one SOQL query over Accounts (every
+//! `nextRecordsUrl` page) and one SuiteQL query over customers (every `hasMore` page), through
+//! the same clients as the flows, so the Salesforce budget and NetSuite's concurrency limit
+//! hold.
+
+use super::matcher::Company;
+use crate::connectors::ConnectorError;
+use crate::connectors::netsuite::{NetsuiteClient, SuiteQl};
+use crate::connectors::salesforce::{SalesforceClient, Select};
+use crate::domain::matching::company_domain;
+use serde_json::{Map, Value};
+
+/// Every Salesforce account: id, name, website domain, and the NetSuite id stored on it
+/// (`link_field`, `NetSuite_Id__c` in the shipped mapping).
+pub async fn accounts(
+    salesforce: &SalesforceClient,
+    link_field: &str,
+) -> Result<Vec<Company>, ConnectorError> {
+    let query = Select::new("Account", &["Id", "Name", "Website", link_field]);
+    let records = salesforce.select(&query).await?;
+    Ok(records
+        .iter()
+        .filter_map(|record| {
+            Some(Company {
+                id: text(record, "Id")?,
+                name: text(record, "Name"),
+                domain: company_domain(text(record, "Website").as_deref(), None),
+                linked_to: text(record, link_field),
+            })
+        })
+        .collect())
+}
+
+/// Every NetSuite customer: id, company name, web address or email domain, and the Salesforce
+/// id held as its external id.
+pub async fn customers(netsuite: &NetsuiteClient) -> Result<Vec<Company>, ConnectorError> {
+    let query = SuiteQl::select(
+        "customer",
+        &["id", "companyname", "email", "url", "externalid"],
+    );
+    let rows = netsuite.suiteql(&query).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(Company {
+                id: text(row, "id")?,
+                name: text(row, "companyname"),
+                domain: company_domain(text(row, "url").as_deref(), text(row, "email").as_deref()),
+                linked_to: text(row, "externalid"),
+            })
+        })
+        .collect())
+}
+
+/// A non-blank text or number value.
+fn text(record: &Map<String, Value>, name: &str) -> Option<String> {
+    match record.get(name)? {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
