@@ -205,11 +205,8 @@ fn doctor(path: Option<PathBuf>, output: DoctorOutput) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    // The checklist is the output; only warnings and errors are logged.
-    tandem::telemetry::init(&tandem::config::ServerConfig {
-        log_level: "warn".into(),
-        ..config.server.clone()
-    });
+    // The checklist is the output.
+    log_warnings_only(&config);
     let report = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(tandem::doctor::run(&config)),
         Err(error) => {
@@ -233,11 +230,8 @@ fn plan(path: Option<PathBuf>, out: &std::path::Path) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    // The summary is the output; only warnings and errors are logged.
-    tandem::telemetry::init(&tandem::config::ServerConfig {
-        log_level: "warn".into(),
-        ..config.server.clone()
-    });
+    // The summary is the output.
+    log_warnings_only(&config);
     run("tandem plan", async {
         let (plan, written) = tandem::plan::run(&config, out).await?;
         print!("{}", plan.summary());
@@ -248,6 +242,14 @@ fn plan(path: Option<PathBuf>, out: &std::path::Path) -> ExitCode {
         );
         Ok(())
     })
+}
+
+/// Logging for a command whose output is its report: only warnings and errors.
+fn log_warnings_only(config: &tandem::Config) {
+    tandem::telemetry::init(&tandem::config::ServerConfig {
+        log_level: "warn".into(),
+        ..config.server.clone()
+    });
 }
 
 fn init(path: &std::path::Path) -> ExitCode {
@@ -309,11 +311,8 @@ fn dlq(args: tandem::ops::dlq_command::DlqArgs) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    // The command's output is on stdout; only warnings and errors are logged.
-    tandem::telemetry::init(&tandem::config::ServerConfig {
-        log_level: "warn".into(),
-        ..config.server.clone()
-    });
+    // The command's output is on stdout.
+    log_warnings_only(&config);
     run("tandem dlq", async {
         let output = tandem::ops::dlq_command::run(&config, args.action).await?;
         println!("{output}");

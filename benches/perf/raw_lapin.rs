@@ -15,14 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio_stream::StreamExt;
 
-async fn connect(amqp: &str) -> Connection {
+pub async fn connect(amqp: &str) -> Connection {
     Connection::connect(amqp, ConnectionProperties::default())
         .await
         .expect("RabbitMQ for the benchmark")
 }
 
 /// A fresh durable quorum queue, the type of tandem's work queues.
-async fn declare(channel: &Channel, queue: &str) {
+pub async fn declare(channel: &Channel, queue: &str) {
     let mut arguments = FieldTable::default();
     arguments.insert(
         "x-queue-type".into(),
@@ -46,7 +46,7 @@ async fn delete(connection: &Connection, queue: &str) {
     }
 }
 
-async fn confirm_channels(connection: &Connection, count: usize) -> Arc<Vec<Channel>> {
+pub async fn confirm_channels(connection: &Connection, count: usize) -> Arc<Vec<Channel>> {
     let mut channels = Vec::new();
     for _ in 0..count {
         let channel = connection.create_channel().await.expect("a channel");

@@ -5,13 +5,13 @@
 //! variable), so its CPU is read from /proc exactly as tandem's is. Whatever tandem spends
 //! above this row is its own; what this row spends, any server on this stack spends.
 
+use crate::raw_lapin;
 use crate::tandem_process::free_port;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
+use lapin::options::BasicPublishOptions;
+use lapin::{BasicProperties, Channel, Confirmation};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,37 +81,15 @@ pub fn serve_if_asked() {
 }
 
 struct Relay {
-    channels: Vec<Channel>,
+    channels: Arc<Vec<Channel>>,
     next: AtomicUsize,
     queue: String,
 }
 
 async fn serve(port: u16, queue: String, amqp: String) {
-    let connection = Connection::connect(&amqp, ConnectionProperties::default())
-        .await
-        .expect("RabbitMQ for the relay floor");
-    let mut channels = Vec::new();
-    for _ in 0..CHANNELS {
-        let channel = connection.create_channel().await.expect("a channel");
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .expect("confirm mode");
-        channels.push(channel);
-    }
-    let mut arguments = FieldTable::default();
-    arguments.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString("quorum".into()),
-    );
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..Default::default()
-    };
-    channels[0]
-        .queue_declare(queue.as_str().into(), durable, arguments)
-        .await
-        .expect("declare the relay's queue");
+    let connection = raw_lapin::connect(&amqp).await;
+    let channels = raw_lapin::confirm_channels(&connection, CHANNELS).await;
+    raw_lapin::declare(&channels[0], &queue).await;
     let relay = Arc::new(Relay {
         channels,
         next: AtomicUsize::new(0),
