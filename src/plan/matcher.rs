@@ -141,7 +141,10 @@ pub fn plan(accounts: &[Company], customers: &[Company]) -> Vec<Finding> {
 
     // Then the domain, then the name, each among the records not paired yet.
     let mut ambiguous_accounts = BTreeSet::new();
+    // Customers wanted by several accounts (left out of later keys), and every customer named
+    // in an ambiguous finding (never proposed for creation).
     let mut ambiguous_customers = BTreeSet::new();
+    let mut candidates = BTreeSet::new();
     for (matched_by, key) in [("domain", Key::Domain), ("company name", Key::Name)] {
         let open_customers: Vec<&Company> = customers
             .iter()
@@ -167,6 +170,7 @@ pub fn plan(accounts: &[Company], customers: &[Company]) -> Vec<Finding> {
                 Some([one]) => wanted_by.entry(one.id.as_str()).or_default().push(account),
                 Some(several) => {
                     ambiguous_accounts.insert(account.id.clone());
+                    candidates.extend(several.iter().map(|c| c.id.clone()));
                     findings.push(Finding::Ambiguous {
                         account: Some(account.id.clone()),
                         customers: several.iter().map(|c| c.id.clone()).collect(),
@@ -187,6 +191,7 @@ pub fn plan(accounts: &[Company], customers: &[Company]) -> Vec<Finding> {
                 });
             } else {
                 ambiguous_customers.insert(customer.to_owned());
+                candidates.insert(customer.to_owned());
                 for account in &wanting {
                     ambiguous_accounts.insert(account.id.clone());
                 }
@@ -208,11 +213,7 @@ pub fn plan(accounts: &[Company], customers: &[Company]) -> Vec<Finding> {
         }
     }
     for customer in customers {
-        let candidate_somewhere = ambiguous_customers.contains(&customer.id)
-            || findings.iter().any(|finding| {
-                matches!(finding, Finding::Ambiguous { customers, .. } if customers.contains(&customer.id))
-            });
-        if !paired_customers.contains(&customer.id) && !candidate_somewhere {
+        if !paired_customers.contains(&customer.id) && !candidates.contains(&customer.id) {
             findings.push(Finding::CreateAccount {
                 customer: customer.id.clone(),
             });

@@ -30,6 +30,28 @@ const KINDS: &[(&str, &str)] = &[
     ("linked", "already linked"),
 ];
 
+impl Finding {
+    /// The finding's name in the CSV's `finding` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Finding::Linked { .. } => "linked",
+            Finding::Link { .. } => "link",
+            Finding::Ambiguous { .. } => "ambiguous",
+            Finding::Duplicates {
+                side: Side::Salesforce,
+                ..
+            } => "duplicate_salesforce",
+            Finding::Duplicates {
+                side: Side::Netsuite,
+                ..
+            } => "duplicate_netsuite",
+            Finding::BrokenLink { .. } => "broken_link",
+            Finding::CreateCustomer { .. } => "create_in_netsuite",
+            Finding::CreateAccount { .. } => "create_in_salesforce",
+        }
+    }
+}
+
 impl Plan {
     /// Every finding as a row, in the order of [`KINDS`].
     pub fn rows(&self) -> Vec<Row> {
@@ -56,9 +78,8 @@ impl Plan {
 
     fn row(&self, finding: &Finding) -> Row {
         let one = |id: &String| std::slice::from_ref(id).to_vec();
-        let (kind, matched_by, salesforce, netsuite, detail) = match finding {
+        let (matched_by, salesforce, netsuite, detail) = match finding {
             Finding::Linked { account, customer } => (
-                "linked",
                 "stored id".to_owned(),
                 one(account),
                 one(customer),
@@ -69,7 +90,6 @@ impl Plan {
                 customer,
                 matched_by,
             } => (
-                "link",
                 (*matched_by).to_owned(),
                 one(account),
                 one(customer),
@@ -81,7 +101,6 @@ impl Plan {
                 matched_by,
                 ..
             } => (
-                "ambiguous",
                 (*matched_by).to_owned(),
                 accounts.clone(),
                 customers.clone(),
@@ -99,32 +118,18 @@ impl Plan {
             } => {
                 let detail = format!("{} records share the {shared} {value:?}", ids.len());
                 match side {
-                    Side::Salesforce => (
-                        "duplicate_salesforce",
-                        (*shared).to_owned(),
-                        ids.clone(),
-                        vec![],
-                        detail,
-                    ),
-                    Side::Netsuite => (
-                        "duplicate_netsuite",
-                        (*shared).to_owned(),
-                        vec![],
-                        ids.clone(),
-                        detail,
-                    ),
+                    Side::Salesforce => ((*shared).to_owned(), ids.clone(), vec![], detail),
+                    Side::Netsuite => ((*shared).to_owned(), vec![], ids.clone(), detail),
                 }
             }
             Finding::BrokenLink { side, id, to } => match side {
                 Side::Salesforce => (
-                    "broken_link",
                     String::new(),
                     one(id),
                     vec![],
                     format!("holds NetSuite id {to}, which no customer has"),
                 ),
                 Side::Netsuite => (
-                    "broken_link",
                     String::new(),
                     vec![],
                     one(id),
@@ -132,20 +137,19 @@ impl Plan {
                 ),
             },
             Finding::CreateCustomer { account } => (
-                "create_in_netsuite",
                 String::new(),
                 one(account),
                 vec![],
                 "no customer matches".to_owned(),
             ),
             Finding::CreateAccount { customer } => (
-                "create_in_salesforce",
                 String::new(),
                 vec![],
                 one(customer),
                 "no account matches".to_owned(),
             ),
         };
+        let kind = finding.kind();
         let title = KINDS
             .iter()
             .find(|(k, _)| *k == kind)
@@ -162,15 +166,11 @@ impl Plan {
 
     /// How many findings of each kind, in the order of [`KINDS`] (kinds with none included).
     pub fn counts(&self) -> Vec<(&'static str, &'static str, usize)> {
-        let rows = self.rows();
         KINDS
             .iter()
             .map(|(kind, title)| {
-                (
-                    *kind,
-                    *title,
-                    rows.iter().filter(|r| r.kind == *kind).count(),
-                )
+                let count = self.findings.iter().filter(|f| f.kind() == *kind).count();
+                (*kind, *title, count)
             })
             .collect()
     }
@@ -222,6 +222,7 @@ impl Plan {
     /// The HTML page: the counts, then a table per kind that has findings.
     pub fn html(&self) -> String {
         let rows = self.rows();
+        let counts = self.counts();
         let records = |pairs: &[(String, String)]| -> Markup {
             html! {
                 @for (id, name) in pairs {
@@ -244,16 +245,16 @@ impl Plan {
                         (self.customer_names.len()) " NetSuite customers. Nothing was written."
                     }
                     table {
-                        @for (kind, title, count) in self.counts() {
+                        @for (kind, title, count) in &counts {
                             tr { td { a href={ "#" (kind) } { (title) } } td.count { (count) } }
                         }
                     }
-                    @for (kind, title, count) in self.counts() {
-                        @if count > 0 {
+                    @for (kind, title, count) in &counts {
+                        @if *count > 0 {
                             h2 id=(kind) { (title) " (" (count) ")" }
                             table {
                                 tr { th { "matched by" } th { "Salesforce" } th { "NetSuite" } th { "detail" } }
-                                @for row in rows.iter().filter(|r| r.kind == kind) {
+                                @for row in rows.iter().filter(|r| r.kind == *kind) {
                                     tr {
                                         td { (row.matched_by) }
                                         td { (records(&row.salesforce)) }

@@ -14,27 +14,11 @@ async fn past_the_concurrency_limit_requests_are_refused_with_429() {
         ..SandboxConfig::default()
     })
     .await;
-    let latency = api
-        .http
-        .put(format!("{}/_sandbox/latency", api.url))
-        .json(&json!({ "ms": 200 }));
-    assert!(latency.send().await.unwrap().status().is_success());
+    hold_each_call_200ms(&api).await;
 
-    let start = Arc::new(Barrier::new(6));
-    let calls: Vec<_> = (0..6)
-        .map(|_| {
-            let request = api.signed(Method::GET, "customer/101");
-            let start = start.clone();
-            tokio::spawn(async move {
-                start.wait().await;
-                request.send().await.unwrap()
-            })
-        })
-        .collect();
     let mut admitted = 0;
     let mut refused = Vec::new();
-    for call in calls {
-        let response = call.await.unwrap();
+    for response in six_at_once(&api).await {
         match response.status().as_u16() {
             200 => admitted += 1,
             429 => refused.push(response),
@@ -142,8 +126,17 @@ async fn a_lock_fault_answers_record_has_been_changed() {
     );
 }
 
-/// Six requests at once, each held 200 ms by the service latency: how many were admitted.
-async fn admitted_of_six(api: &Api) -> usize {
+/// Every call is served 200 ms late, so concurrent ones overlap.
+async fn hold_each_call_200ms(api: &Api) {
+    let latency = api
+        .http
+        .put(format!("{}/_sandbox/latency", api.url))
+        .json(&json!({ "ms": 200 }));
+    assert!(latency.send().await.unwrap().status().is_success());
+}
+
+/// Six GETs released at once: their answers.
+async fn six_at_once(api: &Api) -> Vec<reqwest::Response> {
     let start = Arc::new(Barrier::new(6));
     let calls: Vec<_> = (0..6)
         .map(|_| {
@@ -151,13 +144,22 @@ async fn admitted_of_six(api: &Api) -> usize {
             let start = start.clone();
             tokio::spawn(async move {
                 start.wait().await;
-                request.send().await.unwrap().status().as_u16()
+                request.send().await.unwrap()
             })
         })
         .collect();
-    let mut admitted = 0;
+    let mut answers = Vec::new();
     for call in calls {
-        match call.await.unwrap() {
+        answers.push(call.await.unwrap());
+    }
+    answers
+}
+
+/// Six requests at once, each held 200 ms by the service latency: how many were admitted.
+async fn admitted_of_six(api: &Api) -> usize {
+    let mut admitted = 0;
+    for response in six_at_once(api).await {
+        match response.status().as_u16() {
             200 => admitted += 1,
             429 => {}
             other => panic!("unexpected status {other}"),
@@ -174,11 +176,7 @@ async fn the_concurrency_limit_can_drop_and_rise_while_the_account_is_in_use() {
     })
     .await;
     let concurrency = format!("{}/_sandbox/concurrency", api.url);
-    let latency = api
-        .http
-        .put(format!("{}/_sandbox/latency", api.url))
-        .json(&json!({ "ms": 200 }));
-    assert!(latency.send().await.unwrap().status().is_success());
+    hold_each_call_200ms(&api).await;
     assert_eq!(admitted_of_six(&api).await, 3);
 
     // Lowered while a request holds a slot: the call answers once the lower limit holds.
