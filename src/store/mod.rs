@@ -223,6 +223,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes `member`'s row: the others share its shards out at once.
     async fn leave_members(&self, prefix: &str, member: &str) -> Result<(), StoreError>;
 
+    /// Where the job `name` stopped, as it saved it; `None` when it never saved or was cleared.
+    async fn checkpoint(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Saves where the job `name` is now (replacing what it saved before).
+    async fn save_checkpoint(&self, name: &str, value: &str, now_ms: i64)
+    -> Result<(), StoreError>;
+    /// Forgets the job's checkpoint: its next run starts from the beginning.
+    async fn clear_checkpoint(&self, name: &str) -> Result<(), StoreError>;
+
     /// Per flow, the events that failed since `since_ms` and wait for a retry (neither finished
     /// nor a dead letter).
     async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
@@ -247,6 +255,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod conflict_tests;
 #[cfg(test)]
