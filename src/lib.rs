@@ -18,6 +18,7 @@ pub mod ops;
 pub mod plan;
 pub mod probe;
 pub mod queue;
+pub mod reconcile;
 pub mod sandbox;
 pub mod serve;
 pub mod store;

@@ -11,7 +11,7 @@ pub mod command;
 mod events;
 mod plan_file;
 mod settled;
-mod source;
+pub(crate) mod source;
 
 pub use plan_file::{PlanScope, Verdict};
 pub use settled::Tally;

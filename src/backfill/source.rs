@@ -58,7 +58,7 @@ pub async fn list(
     };
     let mut listed = match flow.source_system() {
         crate::domain::System::Salesforce => {
-            salesforce_records(flow, object, mapping, salesforce, since).await?
+            salesforce_records(flow, mapping, salesforce, since, None).await?
         }
         crate::domain::System::Netsuite => netsuite_records(object, netsuite).await?,
     };
@@ -102,13 +102,16 @@ fn salesforce_fields(flow: Flow, mapping: &Mapping) -> Vec<String> {
     fields
 }
 
-async fn salesforce_records(
+/// The source records of a Salesforce flow, whole, changed within `[since, until)` (either
+/// bound optional); reconciliation reads its windows with this too.
+pub async fn salesforce_records(
     flow: Flow,
-    object: &str,
     mapping: &Mapping,
     salesforce: &SalesforceClient,
     since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
 ) -> Result<Vec<Listed>, ConnectorError> {
+    let object = source_object(flow).unwrap_or_default();
     // Only the fields this org has: CurrencyIsoCode exists only with multiple currencies.
     let described = salesforce.describe(object).await?;
     let wanted = salesforce_fields(flow, mapping);
@@ -120,6 +123,9 @@ async fn salesforce_records(
     let mut query = Select::new(object, &fields);
     if let Some(since) = since {
         query = query.at_or_after("SystemModstamp", since);
+    }
+    if let Some(until) = until {
+        query = query.before("SystemModstamp", until);
     }
     if flow == Flow::OpportunityToSalesOrder {
         query = query.eq("StageName", crate::sync::flows::CLOSED_WON);

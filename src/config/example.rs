@@ -123,6 +123,18 @@ mod tests {
                 ("send_timeout", Written),
             ],
         ),
+        (
+            "reconcile",
+            &[
+                ("enabled", Written),
+                ("interval", Written),
+                ("flows", Written),
+                ("on_difference", Written),
+                ("settle_time", Written),
+                ("overlap", Written),
+                ("first_window", Written),
+            ],
+        ),
     ];
 
     fn example_text() -> String {
@@ -210,6 +222,11 @@ mod tests {
             format!("{:?}", loaded.alerts),
             format!("{:?}", default.alerts),
             "[alerts]"
+        );
+        assert_eq!(
+            format!("{:?}", loaded.reconcile),
+            format!("{:?}", default.reconcile),
+            "[reconcile]"
         );
         // The one defaulted secret, whose text Debug hides.
         assert_eq!(loaded.store.url.expose(), default.store.url.expose());

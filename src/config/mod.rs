@@ -1,6 +1,9 @@
 //! The typed configuration tree: one TOML file plus `TANDEM_<SECTION>__<KEY>` overrides.
 
 mod alerts;
+mod reconcile;
+
+pub use reconcile::{OnDifference, ReconcileConfig};
 #[cfg(test)]
 mod example;
 pub mod init;
@@ -30,6 +33,7 @@ pub struct Config {
     pub netsuite: NetsuiteConfig,
     pub sync: SyncConfig,
     pub alerts: AlertsConfig,
+    pub reconcile: ReconcileConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -59,3 +59,20 @@ pub(super) fn duration_list<'de, D: serde::Deserializer<'de>>(
         })
         .collect()
 }
+
+/// A list of names (`["a", "b"]`), or one comma-separated string from the environment.
+pub(super) fn name_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Form::deserialize(deserializer)? {
+        Form::List(items) => items,
+        Form::Text(text) => text.split(',').map(|item| item.trim().to_owned()).collect(),
+    };
+    Ok(items.into_iter().filter(|item| !item.is_empty()).collect())
+}

@@ -172,7 +172,8 @@ impl Config {
         if self.sync.workers == 0 {
             return Err(ConfigError::new("sync.workers", "must be at least 1"));
         }
-        self.alerts.validate()
+        self.alerts.validate()?;
+        self.reconcile.validate()
     }
 }
 

@@ -39,6 +39,16 @@ pub async fn is_own_echo(ctx: &SyncContext, event: &ChangeEvent) -> Result<bool,
     Ok(fields_hash(&event.fields, names) == last.fields_hash)
 }
 
+/// The `execution_context` of a repair event: reconciliation found the other side differs from
+/// what the ledger says tandem wrote there, so the write goes out even though the source's
+/// values are the ones written last.
+pub const REPAIR_CONTEXT: &str = "tandem_reconcile";
+
+/// Whether `event` is a repair (see [`REPAIR_CONTEXT`]).
+pub fn is_repair(event: &ChangeEvent) -> bool {
+    event.execution_context.as_deref() == Some(REPAIR_CONTEXT)
+}
+
 /// Writing `fields` to `target` would change nothing tandem has not already written there.
 pub async fn unchanged(
     ctx: &SyncContext,

@@ -122,6 +122,7 @@ impl Pair {
         owned.extend(self.computed.clone());
         owned.extend(self.hashed.clone());
         if let Some(id) = &self.target_id
+            && !ledger::is_repair(event)
             && unchanged(ctx, &self.target.record(id), &owned).await?
         {
             return Ok(Applied::Echo {

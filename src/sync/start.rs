@@ -67,7 +67,7 @@ pub async fn start(
         currencies: Default::default(),
     };
     let settler = Settler {
-        queue,
+        queue: queue.clone(),
         store: store.clone(),
         policy: RetryPolicy::new(config.sync.retry_schedule.clone()),
         conflicts: config.sync.conflict_policy,
@@ -79,6 +79,14 @@ pub async fn start(
         stop.clone(),
         tracker,
     );
+    if config.reconcile.enabled {
+        tracker.spawn(crate::reconcile::schedule(
+            ctx.clone(),
+            queue.clone(),
+            config.reconcile.clone(),
+            stop.clone(),
+        ));
+    }
     let workers = usize::from(config.sync.workers);
     let worker = Arc::new(Worker {
         settler,

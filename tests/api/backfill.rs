@@ -35,7 +35,11 @@ async fn seed(http: &reqwest::Client, base: &str, object: &str, fields: Value) -
 }
 
 /// Every request each emulator logged after sequence numbers `after`, as `METHOD path`.
-async fn requests_after(http: &reqwest::Client, base: &str, after: u64) -> (Vec<String>, u64) {
+pub(crate) async fn requests_after(
+    http: &reqwest::Client,
+    base: &str,
+    after: u64,
+) -> (Vec<String>, u64) {
     let log: Vec<Value> = http
         .get(format!(
             "{base}/_sandbox/requests?after={after}&limit=10000"

@@ -28,6 +28,7 @@ mod plan;
 mod probe_command;
 mod raw_clients;
 mod real_orgs;
+mod reconcile;
 mod records;
 mod sandbox_binary;
 mod sandbox_cli;

@@ -2,6 +2,15 @@
 //! typed parts, values quoted here, every page followed.
 
 use crate::connectors::error::{ConnectorError, ErrorClass, System};
+use chrono::{DateTime, Utc};
+
+/// `TO_TIMESTAMP('2026-12-01 10:00:00', 'YYYY-MM-DD HH24:MI:SS')`.
+fn timestamp(time: DateTime<Utc>) -> String {
+    format!(
+        "TO_TIMESTAMP('{}', 'YYYY-MM-DD HH24:MI:SS')",
+        time.format("%Y-%m-%d %H:%M:%S")
+    )
+}
 
 /// `SELECT columns FROM table [WHERE a AND b …]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +59,14 @@ impl SuiteQl {
             ids.join(", ")
         };
         self.condition(column, format!("IN ({list})"))
+    }
+
+    /// `column >= TO_TIMESTAMP(…)` and `column < TO_TIMESTAMP(…)`: a date-time column within
+    /// `[from, until)`. NetSuite reads the time in the session's time zone (the integration
+    /// user's preference); callers widen windows to cover the offset.
+    pub fn between(self, column: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        self.condition(column, format!(">= {}", timestamp(from)))
+            .condition(column, format!("< {}", timestamp(until)))
     }
 
     /// The query text.
@@ -107,5 +124,18 @@ mod tests {
                 .is_err()
         );
         assert!(SuiteQl::select("item", &["id, (SELECT"]).text().is_err());
+    }
+
+    #[test]
+    fn a_time_window_is_two_timestamp_bounds() {
+        let from = "2026-12-01T10:00:00Z".parse().unwrap();
+        let until = "2026-12-01T10:15:30Z".parse().unwrap();
+        assert_eq!(
+            SuiteQl::select("customer", &["id"])
+                .between("lastmodifieddate", from, until)
+                .text()
+                .unwrap(),
+            "SELECT id FROM customer WHERE lastmodifieddate >= TO_TIMESTAMP('2026-12-01 10:00:00', 'YYYY-MM-DD HH24:MI:SS') AND lastmodifieddate < TO_TIMESTAMP('2026-12-01 10:15:30', 'YYYY-MM-DD HH24:MI:SS')"
+        );
     }
 }

@@ -46,6 +46,12 @@ impl Select {
         self.condition(field, ">=", literal)
     }
 
+    /// `field < 2026-01-01T00:00:00Z`.
+    pub fn before(self, field: &str, time: chrono::DateTime<chrono::Utc>) -> Self {
+        let literal = time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.condition(field, "<", literal)
+    }
+
     /// `field LIKE '%value%'`, the value's own `%` and `_` matched literally.
     pub fn contains(self, field: &str, value: &str) -> Self {
         let escaped = value

@@ -195,6 +195,26 @@ catalogue! {
         [],
         "The Salesforce org's 24-hour API call allowance (latest Sforce-Limit-Info)";
 
+    // Reconciliation.
+
+    /// Reconciliation runs, by `flow` and `outcome` (`ok`, `failed`).
+    RECONCILE_RUNS = "tandem_reconcile_runs_total", Counter, Some(Unit::Count),
+        ["flow", "outcome"],
+        "Reconciliation runs, by flow and outcome (ok, failed)";
+    /// Linked records a reconciliation run compared with their counterpart, by `flow`.
+    RECONCILE_COMPARED = "tandem_reconcile_records_compared_total", Counter, Some(Unit::Count),
+        ["flow"],
+        "Linked records reconciliation compared with their counterpart, by flow";
+    /// Differences no event explained, by `flow` and `action` (`repaired`: a repair event was
+    /// queued; `review`: a conflict was parked).
+    RECONCILE_DIFFERENCES = "tandem_reconcile_differences_total", Counter, Some(Unit::Count),
+        ["flow", "action"],
+        "Differences reconciliation found that no event explained, by flow and action (repaired, review)";
+    /// When the last successful run of a flow ended (Unix seconds).
+    RECONCILE_LAST_SUCCESS = "tandem_reconcile_last_success_timestamp_seconds", Gauge, Some(Unit::Seconds),
+        ["flow"],
+        "When the flow's last successful reconciliation run ended (Unix seconds)";
+
     // Alerts.
 
     /// Alert digests a channel took, by `channel` (`slack`, `webhook`, `email`).

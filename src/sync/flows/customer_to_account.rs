@@ -64,7 +64,7 @@ pub async fn apply(
 
 /// A Salesforce Account id (15 or 18 characters, prefix `001`); a customer's external id set by
 /// another integration is not one.
-fn is_account_id(id: &str) -> bool {
+pub fn is_account_id(id: &str) -> bool {
     id.starts_with("001")
         && matches!(id.len(), 15 | 18)
         && id.chars().all(|c| c.is_ascii_alphanumeric())

@@ -10,6 +10,7 @@ mod invoice_to_opportunity;
 mod item_to_product;
 mod opportunity_to_sales_order;
 
+pub use customer_to_account::is_account_id;
 pub use opportunity_to_sales_order::CLOSED_WON;
 
 use super::backfilled::with_fields;

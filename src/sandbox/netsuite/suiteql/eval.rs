@@ -68,7 +68,7 @@ pub fn run(records: &Records, query: &Query) -> Result<Vec<Selected>, Refusal> {
         .map(|row| {
             selected
                 .iter()
-                .map(|column| (*column, row[column].clone()))
+                .map(|column| (*column, tables::shown(column, row[column].clone())))
                 .collect()
         })
         .collect())
@@ -108,6 +108,9 @@ fn matches(expr: &Expr, row: &Row) -> bool {
                 Test::Equals(literal) => equals(&value, literal),
                 Test::NotEquals(literal) => !equals(&value, literal),
                 Test::In(literals) => literals.iter().any(|literal| equals(&value, literal)),
+                Test::Compare(ordering, literal) => {
+                    order_against(&value, literal).is_some_and(|order| ordering.admits(order))
+                }
             }
         }
     }
@@ -117,10 +120,23 @@ fn matches(expr: &Expr, row: &Row) -> bool {
 fn equals(value: &str, literal: &Literal) -> bool {
     match literal {
         Literal::Text(text) => value == text,
-        Literal::Number(number) => match (value.parse::<f64>(), number.parse::<f64>()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        },
+        _ => order_against(value, literal) == Some(Ordering::Equal),
+    }
+}
+
+/// How `value` orders against `literal`: numbers numerically, timestamps in time (the value
+/// held as RFC 3339), text by its characters; `None` when they cannot be compared.
+fn order_against(value: &str, literal: &Literal) -> Option<Ordering> {
+    match literal {
+        Literal::Text(text) => Some(value.cmp(text.as_str())),
+        Literal::Number(number) => value
+            .parse::<f64>()
+            .ok()?
+            .partial_cmp(&number.parse::<f64>().ok()?),
+        Literal::Timestamp(bound) => {
+            let time = chrono::DateTime::parse_from_rfc3339(value).ok()?;
+            Some(time.with_timezone(&chrono::Utc).cmp(bound))
+        }
     }
 }
 

@@ -13,7 +13,31 @@ pub enum Token {
     Close,
     Equals,
     NotEquals,
+    /// `<`, `<=`, `>`, `>=`.
+    Compare(Ordering),
     Semicolon,
+}
+
+/// Which way an ordering comparison goes, and whether it admits equality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Ordering {
+    /// Whether `order` (of a value against the bound) satisfies this comparison.
+    pub fn admits(self, order: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::{Greater, Less};
+        match self {
+            Ordering::Less => order == Less,
+            Ordering::LessOrEqual => order != Greater,
+            Ordering::Greater => order == Greater,
+            Ordering::GreaterOrEqual => order != Less,
+        }
+    }
 }
 
 impl Token {
@@ -87,6 +111,18 @@ pub fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 chars.next();
                 Token::NotEquals
             }
+            '<' | '>' => {
+                let or_equal = chars.peek() == Some(&'=');
+                if or_equal {
+                    chars.next();
+                }
+                Token::Compare(match (c, or_equal) {
+                    ('<', false) => Ordering::Less,
+                    ('<', true) => Ordering::LessOrEqual,
+                    ('>', false) => Ordering::Greater,
+                    _ => Ordering::GreaterOrEqual,
+                })
+            }
             other => return Err(format!("unexpected character '{other}'")),
         };
         tokens.push(token);
@@ -114,6 +150,15 @@ mod tests {
             ]
         );
         assert!(tokens("name = 'open").is_err());
-        assert!(tokens("name > 1").is_err());
+        assert_eq!(
+            tokens("a >= 1 < >").unwrap()[1..],
+            [
+                Token::Compare(Ordering::GreaterOrEqual),
+                Token::Number("1".into()),
+                Token::Compare(Ordering::Less),
+                Token::Compare(Ordering::Greater),
+            ]
+        );
+        assert!(tokens("name ~ 1").is_err());
     }
 }

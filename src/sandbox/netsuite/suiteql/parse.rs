@@ -1,9 +1,11 @@
 //! The SuiteQL subset as a syntax tree, and a recursive-descent parser for it:
 //! `SELECT <cols|*> FROM <table> [WHERE <cond> [AND|OR <cond>]…] [ORDER BY <col> [ASC|DESC]]`,
 //! conditions `col = 'text'`, `col = 123`, `col != …`, `col IN (…)`, `UPPER(col) = '…'`,
-//! `col IS [NOT] NULL`, with parentheses; AND binds tighter than OR.
+//! `col IS [NOT] NULL`, `col >= TO_TIMESTAMP('…', 'YYYY-MM-DD HH24:MI:SS')` (and `<`, `<=`,
+//! `>` against any literal), with parentheses; AND binds tighter than OR.
 
-use super::lex::Token;
+use super::lex::{Ordering, Token};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
@@ -61,13 +63,20 @@ pub enum Test {
     In(Vec<Literal>),
     IsNull,
     IsNotNull,
+    /// `<`, `<=`, `>`, `>=`.
+    Compare(Ordering, Literal),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     Text(String),
     Number(String),
+    /// `TO_TIMESTAMP('2026-12-01 10:00:00', 'YYYY-MM-DD HH24:MI:SS')` (UTC here).
+    Timestamp(DateTime<Utc>),
 }
+
+/// The one `TO_TIMESTAMP` format the emulator reads, and chrono's spelling of it.
+const TIMESTAMP_FORMAT: (&str, &str) = ("YYYY-MM-DD HH24:MI:SS", "%Y-%m-%d %H:%M:%S");
 
 struct Parser {
     tokens: Vec<Token>,
@@ -216,6 +225,7 @@ impl Parser {
         let test = match self.next() {
             Some(Token::Equals) => Test::Equals(self.literal()?),
             Some(Token::NotEquals) => Test::NotEquals(self.literal()?),
+            Some(Token::Compare(ordering)) => Test::Compare(ordering, self.literal()?),
             Some(token) if token.is("IN") => {
                 self.expect(Token::Open)?;
                 let mut values = vec![self.literal()?];
@@ -261,8 +271,31 @@ impl Parser {
         match self.next() {
             Some(Token::Text(text)) => Ok(Literal::Text(text)),
             Some(Token::Number(number)) => Ok(Literal::Number(number)),
+            Some(token) if token.is("TO_TIMESTAMP") => self.timestamp(),
             other => Err(format!("expected a literal, found {other:?}")),
         }
+    }
+
+    /// The rest of `TO_TIMESTAMP('…', 'YYYY-MM-DD HH24:MI:SS')`.
+    fn timestamp(&mut self) -> Result<Literal, String> {
+        self.expect(Token::Open)?;
+        let Some(Token::Text(text)) = self.next() else {
+            return Err("TO_TIMESTAMP expects a text".into());
+        };
+        self.expect(Token::Comma)?;
+        let Some(Token::Text(format)) = self.next() else {
+            return Err("TO_TIMESTAMP expects a format".into());
+        };
+        self.expect(Token::Close)?;
+        if format != TIMESTAMP_FORMAT.0 {
+            return Err(format!(
+                "TO_TIMESTAMP format {format:?} is not supported; use {:?}",
+                TIMESTAMP_FORMAT.0
+            ));
+        }
+        NaiveDateTime::parse_from_str(&text, TIMESTAMP_FORMAT.1)
+            .map(|time| Literal::Timestamp(time.and_utc()))
+            .map_err(|_| format!("{text:?} does not match the format {format:?}"))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The SuiteQL tables the emulator serves, as rows of lower-case columns holding text (SuiteQL
 //! answers every value as a string; booleans are `T`/`F`, references their internal id):
 //! `item` (every item record type, `itemtype` as NetSuite names it), `currency`, `customer`,
-//! `customersubsidiaryrelationship` and `subsidiary`.
+//! `customersubsidiaryrelationship` and `subsidiary`. `lastmodifieddate` compares to the
+//! millisecond and shows as a date.
 
 use super::super::record_type::RecordType;
 use super::super::store::{Record, Records};
@@ -21,6 +22,7 @@ pub fn columns(table: &str) -> Option<&'static [&'static str]> {
             "itemtype",
             "isinactive",
             "externalid",
+            "lastmodifieddate",
         ],
         "currency" => &["id", "name", "symbol", "isbasecurrency", "isinactive"],
         "customer" => &[
@@ -32,6 +34,7 @@ pub fn columns(table: &str) -> Option<&'static [&'static str]> {
             "externalid",
             "subsidiary",
             "currency",
+            "lastmodifieddate",
         ],
         "customersubsidiaryrelationship" => &["id", "entity", "subsidiary", "isprimarysub"],
         "subsidiary" => &["id", "name", "currency"],
@@ -68,10 +71,31 @@ pub fn rows(records: &Records, table: &str) -> Vec<Row> {
         .collect()
 }
 
+/// A value as SuiteQL answers it: a date-time column in the account's default date format
+/// (`12/3/2026`), as NetSuite shows one unless the query formats it with `TO_CHAR`.
+pub fn shown(column: &str, value: Option<String>) -> Option<String> {
+    match column {
+        "lastmodifieddate" => value.map(|text| {
+            chrono::DateTime::parse_from_rfc3339(&text)
+                .map(|time| time.format("%-m/%-d/%Y").to_string())
+                .unwrap_or(text)
+        }),
+        _ => value,
+    }
+}
+
 fn value(record: &Record, column: &str) -> Option<String> {
     match column {
         "id" => return Some(record.id.to_string()),
         "externalid" => return record.external_id.clone(),
+        // Held to the millisecond for comparisons; shown as a date (`shown`).
+        "lastmodifieddate" => {
+            return Some(
+                record
+                    .last_modified
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            );
+        }
         "itemtype" => return record.record_type.suiteql_item_type().map(str::to_owned),
         _ => {}
     }

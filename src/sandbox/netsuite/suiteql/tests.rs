@@ -192,3 +192,62 @@ async fn a_query_needs_prefer_transient_and_a_valid_login() {
         .unwrap();
     assert_invalid_login(unsigned).await;
 }
+
+#[tokio::test]
+async fn records_changed_since_a_time_are_found_by_their_last_modified_date() {
+    let api = Api::start().await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let bound = |time: chrono::DateTime<chrono::Utc>| {
+        format!(
+            "TO_TIMESTAMP('{}', 'YYYY-MM-DD HH24:MI:SS')",
+            time.format("%Y-%m-%d %H:%M:%S")
+        )
+    };
+    // Every seeded customer was saved at start, after `before`.
+    let all = rows(
+        &api,
+        &format!(
+            "SELECT id FROM customer WHERE lastmodifieddate >= {}",
+            bound(before)
+        ),
+    )
+    .await;
+    assert!(all["count"].as_u64().unwrap() >= 4, "{all}");
+    let later = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let none = rows(
+        &api,
+        &format!(
+            "SELECT id FROM customer WHERE lastmodifieddate > {}",
+            bound(later)
+        ),
+    )
+    .await;
+    assert_eq!(none["count"], 0, "{none}");
+    let edited = api
+        .send(
+            reqwest::Method::PATCH,
+            "customer/102",
+            &json!({ "creditLimit": 1234 }),
+        )
+        .await;
+    assert_eq!(edited.status(), 204);
+    let shown = rows(
+        &api,
+        &format!(
+            "SELECT id, lastmodifieddate FROM customer WHERE lastmodifieddate >= {} AND id = 102",
+            bound(chrono::Utc::now() - chrono::Duration::seconds(1))
+        ),
+    )
+    .await;
+    let today = chrono::Utc::now().format("%-m/%-d/%Y").to_string();
+    assert_eq!(column(&shown, "lastmodifieddate"), vec![json!(today)]);
+    let detail = refused(
+        &api,
+        "SELECT id FROM customer WHERE lastmodifieddate >= TO_TIMESTAMP('2026-12-01', 'YYYY-MM-DD')",
+    )
+    .await;
+    assert!(
+        detail.to_string().contains("YYYY-MM-DD HH24:MI:SS"),
+        "{detail}"
+    );
+}
