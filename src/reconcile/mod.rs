@@ -43,6 +43,18 @@ pub struct FlowRun {
     pub repaired: u64,
     /// Conflicts parked for review.
     pub review: u64,
+    /// Every run so far, this one included.
+    #[serde(default)]
+    pub totals: Totals,
+}
+
+/// What every run of a flow found, added up.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Totals {
+    pub runs: u64,
+    pub compared: u64,
+    pub repaired: u64,
+    pub review: u64,
 }
 
 /// The store's checkpoint name of a flow's reconciliation.
@@ -148,6 +160,13 @@ pub async fn run_flow(
         let outcome = queue.enqueue(repairs).await?;
         run.repaired = (outcome.accepted + outcome.duplicates) as u64;
     }
+    let before = last.map(|last| last.totals).unwrap_or_default();
+    run.totals = Totals {
+        runs: before.runs + 1,
+        compared: before.compared + run.compared,
+        repaired: before.repaired + run.repaired,
+        review: before.review + run.review,
+    };
     run.finished_at = Utc::now();
     store
         .save_checkpoint(

@@ -106,6 +106,13 @@ impl Browser {
         self.client.current_url().await.unwrap().to_string()
     }
 
+    /// The text of `css` now, or `None` when it is not there (or the live panel just replaced
+    /// it).
+    pub async fn text_now(&self, css: &str) -> Option<String> {
+        let element = self.client.find(Locator::Css(css)).await.ok()?;
+        element.text().await.ok()
+    }
+
     /// Polls until `css` holds an element whose text contains `text`, without reloading.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
         poll(&format!("{css} to contain {text:?}"), || async {

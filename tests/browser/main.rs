@@ -13,6 +13,7 @@ mod actions;
 mod chrome;
 mod forms;
 mod operator;
+mod reconcile;
 mod refusals;
 mod scale;
 mod stack;

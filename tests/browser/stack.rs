@@ -22,6 +22,11 @@ pub struct Stack {
 impl Stack {
     /// tandem on a port chosen first, so that the sandbox can be told where to post changes.
     pub async fn start() -> Stack {
+        Self::start_with("").await
+    }
+
+    /// As [`Stack::start`], with `sections` (TOML) added to tandem's config.
+    pub async fn start_with(sections: &str) -> Stack {
         let port = free_port();
         let sandbox = start_sandbox(port).await;
         let (salesforce, netsuite) = (sandbox.salesforce.clone(), sandbox.netsuite.clone());
@@ -29,7 +34,7 @@ impl Stack {
         let config = dir.path().join("tandem.toml");
         let text = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\
-             log_level = \"debug\"\n\n[sync]\nretry_schedule = [\"100ms\"]\nworkers = 4\n\n{}",
+             log_level = \"debug\"\n\n[sync]\nretry_schedule = [\"100ms\"]\nworkers = 4\n\n{sections}\n{}",
             sandbox_config_toml(dir.path(), &salesforce, &netsuite)
         );
         std::fs::write(&config, text).unwrap();

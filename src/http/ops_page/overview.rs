@@ -1,5 +1,6 @@
-//! The overview: each flow's last hour with its pause button, the queue, and both vendors'
-//! limits. The panel is what the live script swaps in every few seconds.
+//! The overview: each flow's last hour with its pause button, the queue, both vendors'
+//! limits, and the last reconciliation runs. The panel is what the live script swaps in every
+//! few seconds.
 
 use super::errors::PageError;
 use super::guard::Viewer;
@@ -9,6 +10,7 @@ use super::{DEAD_LETTERS, live};
 use crate::http::AppState;
 use crate::ops::flows::{self, FlowStatus};
 use crate::queue::QueueDepth;
+use crate::reconcile;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -46,6 +48,15 @@ pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageErro
         .inspect_err(|error| tracing::warn!(%error, "ops page: the queue depth could not be read"))
         .ok();
     let vendors = vendors::read();
+    let reconcile = &state.config.reconcile;
+    let runs = if reconcile.enabled {
+        reconcile::last_runs(state.store.as_ref(), &reconcile.flows())
+            .await
+            .inspect_err(|error| tracing::warn!(error = %format!("{error:#}"), "ops page: the reconciliation runs could not be read"))
+            .ok()
+    } else {
+        None
+    };
     Ok(html! {
         section { h2 { "Flows, last hour" } (flow_table(&flows, viewer)) }
         div.grid {
@@ -53,6 +64,7 @@ pub async fn panel(state: &AppState, viewer: &Viewer) -> Result<Markup, PageErro
             section #salesforce { h2 { "Salesforce API" } (salesforce(&vendors)) }
             section #netsuite { h2 { "NetSuite requests" } (netsuite(&vendors)) }
         }
+        section #reconcile { h2 { "Reconciliation" } (reconciliation(reconcile.enabled, runs.as_deref())) }
     })
 }
 
@@ -129,6 +141,44 @@ fn queue(state: &AppState, depth: Option<QueueDepth>) -> Markup {
                     (None, false) => span.warn { "none: sync is off (no Salesforce or NetSuite URL)" },
                 }
             }
+        }
+    }
+}
+
+/// Each reconciled flow's last run: its window and what it found.
+fn reconciliation(enabled: bool, runs: Option<&[reconcile::FlowRun]>) -> Markup {
+    html! {
+        @if !enabled {
+            p.muted { "Off: set reconcile.enabled to compare linked records on a schedule." }
+        } @else if let Some(runs) = runs {
+            @if runs.is_empty() {
+                p.muted { "No run has finished yet." }
+            } @else {
+                table #reconcile-runs {
+                    thead { tr {
+                        th { "Flow" } th { "Last window" } th { "Finished" }
+                        th.n { "Compared" } th.n { "Unlinked" } th.n { "Repaired" } th.n { "For review" }
+                        th.n { "Runs" } th.n { "Compared, all runs" } th.n { "Repaired, all runs" } th.n { "For review, all runs" }
+                    } }
+                    tbody { @for run in runs {
+                        tr data-flow=(run.flow) {
+                            td { b { (run.flow) } }
+                            td { (run.from.format("%Y-%m-%d %H:%M:%S")) " – " (run.until.format("%H:%M:%S")) " UTC" }
+                            td { (run.finished_at.format("%Y-%m-%d %H:%M:%S")) " UTC" }
+                            td.n { (run.compared) }
+                            td.n { (run.unlinked) }
+                            td.n.repaired { @if run.repaired > 0 { span.warn { (run.repaired) } } @else { "0" } }
+                            td.n.review { @if run.review > 0 { a.warn href=(super::CONFLICTS) { (run.review) } } @else { "0" } }
+                            td.n.runs { (run.totals.runs) }
+                            td.n.compared-total { (run.totals.compared) }
+                            td.n.repaired-total { (run.totals.repaired) }
+                            td.n.review-total { (run.totals.review) }
+                        }
+                    } }
+                }
+            }
+        } @else {
+            p.bad { "The runs could not be read from the store." }
         }
     }
 }
