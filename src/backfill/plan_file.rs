@@ -35,7 +35,7 @@ impl PlanScope {
     }
 }
 
-const HEADER: [&str; 7] = [
+const HEADER: [&str; 8] = [
     "finding",
     "matched_by",
     "salesforce_ids",
@@ -43,6 +43,7 @@ const HEADER: [&str; 7] = [
     "netsuite_ids",
     "netsuite_names",
     "detail",
+    "fields_that_would_change",
 ];
 
 /// Reads `path` (a `plan.csv`) for `flow`; only the account and customer flows have plans.
@@ -102,13 +103,13 @@ fn parse(csv: &[u8], flow: Flow) -> anyhow::Result<PlanScope> {
 mod tests {
     use super::*;
 
-    const PLAN: &str = "finding,matched_by,salesforce_ids,salesforce_names,netsuite_ids,netsuite_names,detail
-ambiguous,company name,001B; 001C,Globex; Globex,105,Globex,2 account(s) and 1 customer(s) share this company name
-duplicate_netsuite,domain,,,106; 107,A; B,2 records share the domain \"a.com\"
-link,domain,001D,Dee,108,Dee Inc,
-create_in_netsuite,,001E,Eve,,,no customer matches
-create_in_salesforce,,,,109,Nine,no account matches
-linked,stored id,001A,Acme,101,Acme,
+    const PLAN: &str = "finding,matched_by,salesforce_ids,salesforce_names,netsuite_ids,netsuite_names,detail,fields_that_would_change
+ambiguous,company name,001B; 001C,Globex; Globex,105,Globex,2 account(s) and 1 customer(s) share this company name,
+duplicate_netsuite,domain,,,106; 107,A; B,2 records share the domain \"a.com\",
+link,domain,001D,Dee,108,Dee Inc,,NetSuite companyname: \"Dee Inc\" → \"Dee\"
+create_in_netsuite,,001E,Eve,,,no customer matches,
+create_in_salesforce,,,,109,Nine,no account matches,
+linked,stored id,001A,Acme,101,Acme,,
 ";
 
     #[test]

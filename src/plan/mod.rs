@@ -1,9 +1,11 @@
 //! `tandem plan`: the go-live dry run. Reads every Salesforce account and NetSuite customer,
 //! pairs them with the keys the live flows use (stored ids, company domain, normalised name),
-//! and reports duplicates, ambiguous matches, broken links, proposed links and what a backfill
-//! would create, as a terminal summary, a CSV and an HTML page. Nothing is written to either
-//! system: the only requests are a token request, SOQL reads and SuiteQL queries.
+//! and reports duplicates, ambiguous matches, broken links, proposed links with the fields they
+//! would change, and what a backfill would create, as a terminal summary, a CSV and an HTML
+//! page. Nothing is written to either system: the only requests are a token request, SOQL
+//! reads, SuiteQL queries and reads of the customers it pairs.
 
+mod changes;
 mod matcher;
 mod read;
 mod report;
@@ -14,7 +16,8 @@ use crate::config::Config;
 use crate::config::startup::load_mapping;
 use crate::connectors::{NetsuiteClient, SalesforceClient};
 use anyhow::Context;
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What was read and what was found.
@@ -23,6 +26,8 @@ pub struct Plan {
     /// Names by id, one entry per record read.
     pub account_names: BTreeMap<String, String>,
     pub customer_names: BTreeMap<String, String>,
+    /// What syncing each linked or proposed pair would change, by (account, customer).
+    pub changes: changes::Changes,
 }
 
 impl Plan {
@@ -38,6 +43,7 @@ impl Plan {
             findings: plan(accounts, customers),
             account_names: names(accounts),
             customer_names: names(customers),
+            changes: changes::Changes::new(),
         }
     }
 }
@@ -57,17 +63,51 @@ pub async fn run(config: &Config, out: &Path) -> anyhow::Result<(Plan, Written)>
     let netsuite = NetsuiteClient::from_config(&config.netsuite)
         .context("cannot set up the NetSuite client")?;
     eprintln!("reading Salesforce accounts and NetSuite customers…");
-    let link_field = &mapping.record_fields().account_netsuite_id;
     let (accounts, customers) = tokio::join!(
-        read::accounts(&salesforce, link_field),
+        read::accounts(&salesforce, &mapping),
         read::customers(&netsuite)
     );
     let accounts = accounts.context("cannot read Salesforce accounts")?;
     eprintln!("read {} Salesforce accounts", accounts.len());
     let customers = customers.context("cannot read NetSuite customers")?;
     eprintln!("read {} NetSuite customers", customers.len());
-    let plan = Plan::of(&accounts, &customers);
+    let companies: Vec<Company> = accounts
+        .iter()
+        .map(|(company, _)| company.clone())
+        .collect();
+    let mut plan = Plan::of(&companies, &customers);
+    let pairs: Vec<(String, String)> = plan
+        .findings
+        .iter()
+        .filter_map(|finding| match finding {
+            Finding::Link {
+                account, customer, ..
+            }
+            | Finding::Linked { account, customer } => Some((account.clone(), customer.clone())),
+            _ => None,
+        })
+        .collect();
+    let accounts: HashMap<String, Map<String, Value>> = accounts
+        .into_iter()
+        .map(|(company, record)| (company.id, record))
+        .collect();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut read_so_far = changes::ReadSoFar::open(out)?;
+    if !read_so_far.is_empty() {
+        eprintln!(
+            "resuming: {} customers were read before the last run stopped",
+            read_so_far.len()
+        );
+    }
+    plan.changes = changes::field_changes(
+        &mapping,
+        &netsuite,
+        &accounts,
+        &pairs,
+        &mut read_so_far,
+        usize::from(config.netsuite.concurrency),
+    )
+    .await?;
     let written = Written {
         csv: out.join("plan.csv"),
         html: out.join("plan.html"),
@@ -77,5 +117,6 @@ pub async fn run(config: &Config, out: &Path) -> anyhow::Result<(Plan, Written)>
         .with_context(|| format!("cannot write {}", written.csv.display()))?;
     std::fs::write(&written.html, plan.html())
         .with_context(|| format!("cannot write {}", written.html.display()))?;
+    read_so_far.finish();
     Ok((plan, written))
 }

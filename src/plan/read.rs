@@ -1,32 +1,37 @@
-//! Reading every account and customer, read only: one SOQL query over Accounts (every
-//! `nextRecordsUrl` page) and one SuiteQL query over customers (every `hasMore` page), through
-//! the same clients as the flows, so the Salesforce budget and NetSuite's concurrency limit
-//! hold.
+//! Reading every account and customer, read only: the Account describe and one SOQL query over
+//! Accounts (every `nextRecordsUrl` page) and one SuiteQL query over customers (every `hasMore`
+//! page), through the same clients as the flows, so NetSuite's concurrency limit holds.
 
 use super::matcher::Company;
+use crate::backfill::source::salesforce_records;
 use crate::connectors::ConnectorError;
 use crate::connectors::netsuite::{NetsuiteClient, SuiteQl};
-use crate::connectors::salesforce::{SalesforceClient, Select};
+use crate::connectors::salesforce::SalesforceClient;
+use crate::domain::mapping::{Flow, Mapping};
 use crate::domain::matching::company_domain;
 use serde_json::{Map, Value};
 
-/// Every Salesforce account: id, name, website domain, and the NetSuite id stored on it
-/// (`link_field`, `NetSuite_Id__c` in the shipped mapping).
+/// Every Salesforce account whole (the fields the account flow maps and reads, as the org has
+/// them), with what matching reads of it: id, name, website domain, and the NetSuite id stored
+/// on it (`NetSuite_Id__c` in the shipped mapping).
 pub async fn accounts(
     salesforce: &SalesforceClient,
-    link_field: &str,
-) -> Result<Vec<Company>, ConnectorError> {
-    let query = Select::new("Account", &["Id", "Name", "Website", link_field]);
-    let records = salesforce.select(&query).await?;
+    mapping: &Mapping,
+) -> Result<Vec<(Company, Map<String, Value>)>, ConnectorError> {
+    let link_field = &mapping.record_fields().account_netsuite_id;
+    let records =
+        salesforce_records(Flow::AccountToCustomer, mapping, salesforce, None, None).await?;
     Ok(records
-        .iter()
-        .filter_map(|record| {
-            Some(Company {
-                id: text(record, "Id")?,
-                name: text(record, "Name"),
-                domain: company_domain(text(record, "Website").as_deref(), None),
-                linked_to: text(record, link_field),
-            })
+        .into_iter()
+        .filter_map(|listed| {
+            let record = listed.fields?;
+            let company = Company {
+                id: listed.id,
+                name: text(&record, "Name"),
+                domain: company_domain(text(&record, "Website").as_deref(), None),
+                linked_to: text(&record, link_field),
+            };
+            Some((company, record))
         })
         .collect())
 }

@@ -13,6 +13,8 @@ pub struct Row {
     pub salesforce: Vec<(String, String)>,
     pub netsuite: Vec<(String, String)>,
     pub detail: String,
+    /// What syncing a linked or proposed pair would change (see `changes`).
+    pub changes: Vec<String>,
 }
 
 /// Kinds in the order the summary and the page show them.
@@ -149,6 +151,17 @@ impl Plan {
                 "no account matches".to_owned(),
             ),
         };
+        let changes = match finding {
+            Finding::Link {
+                account, customer, ..
+            }
+            | Finding::Linked { account, customer } => self
+                .changes
+                .get(&(account.clone(), customer.clone()))
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let kind = finding.kind();
         let title = KINDS
             .iter()
@@ -161,6 +174,7 @@ impl Plan {
             salesforce: self.named(Side::Salesforce, &salesforce),
             netsuite: self.named(Side::Netsuite, &netsuite),
             detail,
+            changes,
         }
     }
 
@@ -199,6 +213,7 @@ impl Plan {
             "netsuite_ids",
             "netsuite_names",
             "detail",
+            "fields_that_would_change",
         ])?;
         for row in self.rows() {
             let join = |pairs: &[(String, String)], pick: fn(&(String, String)) -> &str| {
@@ -212,6 +227,7 @@ impl Plan {
                 &join(&row.netsuite, |p| &p.0),
                 &join(&row.netsuite, |p| &p.1),
                 &row.detail,
+                &row.changes.join("; "),
             ])?;
         }
         writer
@@ -253,13 +269,14 @@ impl Plan {
                         @if *count > 0 {
                             h2 id=(kind) { (title) " (" (count) ")" }
                             table {
-                                tr { th { "matched by" } th { "Salesforce" } th { "NetSuite" } th { "detail" } }
+                                tr { th { "matched by" } th { "Salesforce" } th { "NetSuite" } th { "detail" } th { "would change" } }
                                 @for row in rows.iter().filter(|r| r.kind == *kind) {
                                     tr {
                                         td { (row.matched_by) }
                                         td { (records(&row.salesforce)) }
                                         td { (records(&row.netsuite)) }
                                         td { (row.detail) }
+                                        td.changes { @for change in &row.changes { div { (change) } } }
                                     }
                                 }
                             }

@@ -248,6 +248,19 @@ async fn plan_reports_links_duplicates_ambiguities_and_creations_and_writes_noth
         };
         assert_eq!(how.2, expected);
     }
+    // What the link would change, both ways: the name Salesforce owns goes to NetSuite.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let vandelay_changes = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|row| &row[0] == "link" && row[2] == vandelay)
+        .map(|row| row[7].to_owned())
+        .unwrap();
+    assert!(
+        vandelay_changes
+            .contains("NetSuite companyname: \"Vandelay Imports\" → \"Vandelay Industries\""),
+        "{vandelay_changes}"
+    );
     let summary_link = rows["link"].len();
     assert!(
         stdout.contains(&format!("{summary_link:>6}  would be linked")),
