@@ -303,3 +303,82 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
         "Salesforce calls per 1,000 records: {per_thousand}: {sf_requests:?}"
     );
 }
+
+/// A NetSuite flow: the backfill lists customers by SuiteQL only, and the workers read each
+/// whole before applying it; customers with no account get one, each once.
+#[tokio::test]
+async fn backfill_of_customers_reads_each_in_the_worker_and_creates_missing_accounts_once() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let http = reqwest::Client::new();
+    let (sf, ns) = (sandbox.salesforce.clone(), sandbox.netsuite.clone());
+    let mut customers = Vec::new();
+    for i in 0..6 {
+        customers.push(
+            seed(
+                &http,
+                &ns,
+                "customer",
+                json!({ "companyName": format!("Only In NetSuite {i}"), "email": format!("ap@only{i}.example"), "subsidiary": { "id": "1" } }),
+            )
+            .await,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tandem.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n{}",
+            sandbox_config_toml(dir.path(), &sf, &ns)
+        ),
+    )
+    .unwrap();
+    let _serve = RunningBinary::start(&config, &[]).await;
+    let (_, sf_mark) = requests_after(&http, &sf, 0).await;
+    let (_, ns_mark) = requests_after(&http, &ns, 0).await;
+    let run = run_tandem(
+        dir.path(),
+        &[
+            "backfill",
+            "--config",
+            config.to_str().unwrap(),
+            "--flow",
+            "customer_to_account",
+            "--window",
+            "4",
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (sf_requests, _) = requests_after(&http, &sf, sf_mark).await;
+    let (ns_requests, _) = requests_after(&http, &ns, ns_mark).await;
+    for customer in &customers {
+        assert_eq!(
+            count_matching(&ns_requests, "GET", &format!("/customer/{customer}")),
+            1,
+            "the worker read customer {customer} once: {ns_requests:?}"
+        );
+        assert_eq!(
+            count_matching(
+                &sf_requests,
+                "PATCH",
+                &format!("/Account/NetSuite_Id__c/{customer}")
+            ),
+            1,
+            "one account upserted for customer {customer}: {sf_requests:?}"
+        );
+    }
+    assert!(
+        ns_requests
+            .iter()
+            .filter(|r| r.starts_with("POST "))
+            .all(|r| r.contains("/suiteql")),
+        "the backfill itself only listed: {ns_requests:?}"
+    );
+}
