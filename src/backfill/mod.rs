@@ -252,7 +252,7 @@ impl<'a> Allowance<'a> {
         if left_percent < self.floor_percent {
             bail!(
                 "stopped to spare the org's API allowance: {} of {} calls left today, below {}%; \
-                 run the same command later (or raise --budget-floor) to resume",
+                 run the same command later (or lower --budget-floor) to resume",
                 limits.remaining,
                 limits.max,
                 self.floor_percent

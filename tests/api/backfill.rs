@@ -382,3 +382,50 @@ async fn backfill_of_customers_reads_each_in_the_worker_and_creates_missing_acco
         "the backfill itself only listed: {ns_requests:?}"
     );
 }
+
+/// With less than the floor of the org's daily allowance left, a backfill queues nothing and
+/// says so; the same command resumes once there is room.
+#[tokio::test]
+async fn backfill_stops_before_spending_the_last_of_the_api_allowance() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let http = reqwest::Client::new();
+    let spent = http
+        .put(format!("{}/_sandbox/api-usage", sandbox.salesforce))
+        .json(&json!({ "used": 14_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(spent.status().is_success());
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tandem.toml");
+    std::fs::write(
+        &config,
+        sandbox_config_toml(dir.path(), &sandbox.salesforce, &sandbox.netsuite),
+    )
+    .unwrap();
+    let args = [
+        "backfill",
+        "--config",
+        config.to_str().unwrap(),
+        "--flow",
+        "account_to_customer",
+    ];
+    let run = run_tandem(dir.path(), &args).await;
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("999 of 15000 calls left today, below 10%"),
+        "{stderr}"
+    );
+    let (requests, _) = requests_after(&http, &sandbox.salesforce, 0).await;
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.starts_with("GET ") || r.contains("oauth2")),
+        "nothing listed or written: {requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/query")),
+        "not even listed: {requests:?}"
+    );
+}
