@@ -43,13 +43,13 @@ async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_co
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n[reconcile]\nenabled = true\ninterval = \"500ms\"\nsettle_time = \"0s\"\noverlap = \"0s\"\nfirst_window = \"1h\"\nflows = [\"customer_to_account\"]\n\n{}",
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n[reconcile]\nenabled = true\ninterval = \"500ms\"\nsettle_time = \"0s\"\noverlap = \"0s\"\nfirst_window = \"0s\"\nflows = [\"customer_to_account\"]\n\n{}",
             sandbox_config_toml(dir.path(), &sandbox.salesforce, &sandbox.netsuite)
         ),
     )
     .unwrap();
     let mut serve = RunningBinary::start(&config, &[]).await;
-    // The first run covers the seeds; what it repairs there is not this test's change.
+    // The first run reads an empty window (first_window 0s): the seeds are not this test's.
     serve.wait_for_log("reconciliation run done").await;
     let before = repaired(&serve.metrics(&http).await);
     let (_, mark) = crate::backfill::requests_after(&http, &sandbox.salesforce, 0).await;
@@ -93,4 +93,96 @@ async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_co
         1,
         "one write to the account: {account_writes:?}"
     );
+}
+
+/// With `on_difference = "review"`, the difference waits as a conflict naming the fields, and
+/// nothing is written until an operator resolves it with the linked record.
+#[tokio::test]
+async fn in_review_mode_a_difference_waits_as_a_conflict_until_an_operator_applies_it() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tandem.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n[reconcile]\nenabled = true\ninterval = \"300ms\"\nsettle_time = \"0s\"\noverlap = \"0s\"\nfirst_window = \"0s\"\non_difference = \"review\"\nflows = [\"customer_to_account\"]\n\n{}",
+            sandbox_config_toml(dir.path(), &sandbox.salesforce, &sandbox.netsuite)
+        ),
+    )
+    .unwrap();
+    let mut serve = RunningBinary::start(&config, &[]).await;
+    // The first run reads an empty window (first_window 0s): the seeds are not this test's.
+    serve.wait_for_log("reconciliation run done").await;
+    let changed = http
+        .patch(format!(
+            "{}/_sandbox/records/customer/{ACME_CUSTOMER}",
+            sandbox.netsuite
+        ))
+        .json(&json!({ "creditLimit": 654321.0 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(changed.status().is_success());
+
+    let tandem = |args: Vec<String>| {
+        let config = config.clone();
+        async move {
+            let output = tokio::process::Command::new(crate::helpers::binary_path())
+                .args(&args)
+                .arg("--config")
+                .arg(&config)
+                .env_remove("RUST_LOG")
+                .output()
+                .await
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            String::from_utf8(output.stdout).unwrap()
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let conflict = loop {
+        let listed: Value = serde_json::from_str(
+            &tandem(vec![
+                "conflicts".into(),
+                "list".into(),
+                "--output".into(),
+                "json".into(),
+            ])
+            .await,
+        )
+        .unwrap();
+        if let Some(conflict) = listed["conflicts"].as_array().and_then(|c| c.first()) {
+            break conflict.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no conflict parked within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let reason = conflict["reason"].as_str().unwrap();
+    assert!(reason.contains("Credit_Limit__c"), "{reason}");
+    assert_ne!(
+        account(&http, &sandbox).await["Credit_Limit__c"].as_f64(),
+        Some(654321.0),
+        "nothing written before review"
+    );
+    let id = conflict["id"].to_string();
+    tandem(vec![
+        "conflicts".into(),
+        "resolve".into(),
+        id,
+        "--link".into(),
+        ACME_ACCOUNT_ID.into(),
+    ])
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while account(&http, &sandbox).await["Credit_Limit__c"].as_f64() != Some(654321.0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the resolved repair was not written within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
