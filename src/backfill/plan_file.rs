@@ -4,6 +4,7 @@
 
 use crate::domain::System;
 use crate::domain::mapping::Flow;
+use crate::plan::CSV_HEADER;
 use anyhow::{Context, bail};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -35,17 +36,6 @@ impl PlanScope {
     }
 }
 
-const HEADER: [&str; 8] = [
-    "finding",
-    "matched_by",
-    "salesforce_ids",
-    "salesforce_names",
-    "netsuite_ids",
-    "netsuite_names",
-    "detail",
-    "fields_that_would_change",
-];
-
 /// Reads `path` (a `plan.csv`) for `flow`; only the account and customer flows have plans.
 pub fn read(path: &Path, flow: Flow) -> anyhow::Result<PlanScope> {
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -74,11 +64,11 @@ fn parse(csv: &[u8], flow: Flow) -> anyhow::Result<PlanScope> {
     };
     let mut reader = csv::Reader::from_reader(csv);
     let header = reader.headers().context("no header row")?;
-    if header.iter().ne(HEADER) {
+    if header.iter().ne(CSV_HEADER) {
         bail!(
             "the header row is {:?}; `tandem plan` writes {:?}",
             header.iter().collect::<Vec<_>>().join(","),
-            HEADER.join(",")
+            CSV_HEADER.join(",")
         );
     }
     let mut scope = PlanScope::default();

@@ -40,19 +40,8 @@ pub(super) fn duration_list<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<Duration>, D::Error> {
     use serde::de::Error;
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Form {
-        List(Vec<String>),
-        Text(String),
-    }
-    let items = match Form::deserialize(deserializer)? {
-        Form::List(items) => items,
-        Form::Text(text) => text.split(',').map(|item| item.trim().to_owned()).collect(),
-    };
-    items
+    name_list(deserializer)?
         .iter()
-        .filter(|item| !item.is_empty())
         .map(|item| {
             humantime::parse_duration(item)
                 .map_err(|e| D::Error::custom(format!("{item:?} is not a duration ({e})")))
@@ -60,7 +49,8 @@ pub(super) fn duration_list<'de, D: serde::Deserializer<'de>>(
         .collect()
 }
 
-/// A list of names (`["a", "b"]`), or one comma-separated string from the environment.
+/// A list of names (`["a", "b"]`), or one comma-separated string from the environment; blank
+/// items are left out.
 pub(super) fn name_list<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<String>, D::Error> {

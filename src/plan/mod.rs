@@ -10,6 +10,8 @@ mod matcher;
 mod read;
 mod report;
 
+pub use report::CSV_HEADER;
+
 pub use matcher::{Company, Finding, Side, plan};
 
 use crate::config::Config;

@@ -17,6 +17,18 @@ pub struct Row {
     pub changes: Vec<String>,
 }
 
+/// The CSV's columns (`tandem backfill --plan` reads them back).
+pub const CSV_HEADER: [&str; 8] = [
+    "finding",
+    "matched_by",
+    "salesforce_ids",
+    "salesforce_names",
+    "netsuite_ids",
+    "netsuite_names",
+    "detail",
+    "fields_that_would_change",
+];
+
 /// Kinds in the order the summary and the page show them.
 const KINDS: &[(&str, &str)] = &[
     (
@@ -205,16 +217,7 @@ impl Plan {
     /// The CSV: a header, then one row per finding; ids and names joined with `; `.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record([
-            "finding",
-            "matched_by",
-            "salesforce_ids",
-            "salesforce_names",
-            "netsuite_ids",
-            "netsuite_names",
-            "detail",
-            "fields_that_would_change",
-        ])?;
+        writer.write_record(CSV_HEADER)?;
         for row in self.rows() {
             let join = |pairs: &[(String, String)], pick: fn(&(String, String)) -> &str| {
                 pairs.iter().map(pick).collect::<Vec<_>>().join("; ")

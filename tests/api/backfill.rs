@@ -5,8 +5,8 @@
 //! through ends linked, nothing is written twice, the ambiguous account is held back untouched,
 //! and the Salesforce calls per record are printed.
 
-use crate::helpers::{RunningBinary, binary_path, sandbox_config_toml};
-use crate::sandbox_binary::SandboxBinary;
+use crate::helpers::{RunningBinary, binary_path, sandbox_config_toml, write_sandbox_config};
+use crate::sandbox_binary::{SandboxBinary, requests_after, seed};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,56 +16,6 @@ const ACCOUNTS: usize = 80;
 /// Every fourth account has a customer on its domain already.
 fn has_customer(i: usize) -> bool {
     i.is_multiple_of(4)
-}
-
-async fn seed(http: &reqwest::Client, base: &str, object: &str, fields: Value) -> String {
-    let response = http
-        .post(format!("{base}/_sandbox/records/{object}"))
-        .json(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let record: Value = response.json().await.unwrap();
-    record["Id"]
-        .as_str()
-        .or_else(|| record["id"].as_str())
-        .expect("the new record's id")
-        .to_owned()
-}
-
-/// Every request each emulator logged after sequence numbers `after`, as `METHOD path`.
-pub(crate) async fn requests_after(
-    http: &reqwest::Client,
-    base: &str,
-    after: u64,
-) -> (Vec<String>, u64) {
-    let log: Vec<Value> = http
-        .get(format!(
-            "{base}/_sandbox/requests?after={after}&limit=10000"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let last = log
-        .iter()
-        .filter_map(|entry| entry["seq"].as_u64())
-        .max()
-        .unwrap_or(after);
-    let lines = log
-        .iter()
-        .map(|entry| {
-            format!(
-                "{} {}",
-                entry["method"].as_str().unwrap_or_default(),
-                entry["path"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
-    (lines, last)
 }
 
 async fn run_tandem(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -161,15 +111,7 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tandem.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n{}",
-            sandbox_config_toml(dir.path(), &sf, &ns)
-        ),
-    )
-    .unwrap();
+    let config = write_sandbox_config(dir.path(), &sf, &ns, "");
     let config_arg = config.to_str().unwrap();
     let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
     let _serve = RunningBinary::start(&config, &[]).await;
@@ -181,8 +123,8 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
     .await;
     assert_eq!(plan.status.code(), Some(0), "{plan:?}");
     let plan_csv = dir.path().join("plan").join("plan.csv");
-    let (_, sf_mark) = requests_after(&http, &sf, 0).await;
-    let (_, ns_mark) = requests_after(&http, &ns, 0).await;
+    let (_, sf_mark) = requests_after(&http, &sf, Some(0)).await;
+    let (_, ns_mark) = requests_after(&http, &ns, Some(0)).await;
 
     // A small window, so that the run is killed with windows queued and windows to go.
     let backfill_args = [
@@ -226,8 +168,8 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
         "the ambiguous account: {stdout}"
     );
 
-    let (sf_requests, _) = requests_after(&http, &sf, sf_mark).await;
-    let (ns_requests, _) = requests_after(&http, &ns, ns_mark).await;
+    let (sf_requests, _) = requests_after(&http, &sf, Some(sf_mark)).await;
+    let (ns_requests, _) = requests_after(&http, &ns, Some(ns_mark)).await;
     let linked: Vec<Value> = http
         .get(format!("{sf}/_sandbox/records/Account"))
         .send()
@@ -324,18 +266,10 @@ async fn backfill_of_customers_reads_each_in_the_worker_and_creates_missing_acco
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tandem.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n{}",
-            sandbox_config_toml(dir.path(), &sf, &ns)
-        ),
-    )
-    .unwrap();
+    let config = write_sandbox_config(dir.path(), &sf, &ns, "");
     let _serve = RunningBinary::start(&config, &[]).await;
-    let (_, sf_mark) = requests_after(&http, &sf, 0).await;
-    let (_, ns_mark) = requests_after(&http, &ns, 0).await;
+    let (_, sf_mark) = requests_after(&http, &sf, Some(0)).await;
+    let (_, ns_mark) = requests_after(&http, &ns, Some(0)).await;
     let run = run_tandem(
         dir.path(),
         &[
@@ -356,8 +290,8 @@ async fn backfill_of_customers_reads_each_in_the_worker_and_creates_missing_acco
         "{stdout}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let (sf_requests, _) = requests_after(&http, &sf, sf_mark).await;
-    let (ns_requests, _) = requests_after(&http, &ns, ns_mark).await;
+    let (sf_requests, _) = requests_after(&http, &sf, Some(sf_mark)).await;
+    let (ns_requests, _) = requests_after(&http, &ns, Some(ns_mark)).await;
     for customer in &customers {
         assert_eq!(
             count_matching(&ns_requests, "GET", &format!("/customer/{customer}")),
@@ -417,7 +351,7 @@ async fn backfill_stops_before_spending_the_last_of_the_api_allowance() {
         stderr.contains("999 of 15000 calls left today, below 10%"),
         "{stderr}"
     );
-    let (requests, _) = requests_after(&http, &sandbox.salesforce, 0).await;
+    let (requests, _) = requests_after(&http, &sandbox.salesforce, Some(0)).await;
     assert!(
         requests
             .iter()

@@ -391,6 +391,23 @@ pub async fn queued_webhook_ids(dir: &Path) -> std::collections::HashSet<String>
     }
 }
 
+/// Writes `tandem.toml` in `dir` for `tandem serve` on a free port against the sandbox at these
+/// URLs, with `sections` (TOML) added; returns its path.
+pub fn write_sandbox_config(
+    dir: &Path,
+    salesforce_url: &str,
+    netsuite_url: &str,
+    sections: &str,
+) -> PathBuf {
+    let path = dir.join("tandem.toml");
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n{sections}\n{}",
+        sandbox_config_toml(dir, salesforce_url, netsuite_url)
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// The queue, store and both systems' sections of a config that talks to a sandbox at these
 /// URLs with its default credentials (what `tandem::sandbox::tandem_config::configure` sets,
 /// as TOML); queue and store files under `dir`.

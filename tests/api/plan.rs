@@ -4,26 +4,10 @@
 //! shows them, and both request logs hold reads only.
 
 use crate::helpers::binary_path;
-use crate::sandbox_binary::SandboxBinary;
+use crate::sandbox_binary::{SandboxBinary, seed};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-async fn seed(http: &reqwest::Client, base: &str, object: &str, fields: Value) -> String {
-    let response = http
-        .post(format!("{base}/_sandbox/records/{object}"))
-        .json(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let record: Value = response.json().await.unwrap();
-    record["Id"]
-        .as_str()
-        .or_else(|| record["id"].as_str())
-        .expect("the new record's id")
-        .to_owned()
-}
 
 async fn customer(http: &reqwest::Client, sandbox: &SandboxBinary, fields: Value) -> String {
     let mut body = json!({ "subsidiary": { "id": "1" } });

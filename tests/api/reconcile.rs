@@ -2,7 +2,7 @@
 //! changed in NetSuite with no event sent (as after an import with scripts off) is repaired in
 //! Salesforce by the next run, the repair is counted once, and the runs after it find nothing.
 
-use crate::helpers::{RunningBinary, sandbox_config_toml};
+use crate::helpers::{RunningBinary, write_sandbox_config};
 use crate::sandbox_binary::SandboxBinary;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -34,37 +34,57 @@ async fn account(http: &reqwest::Client, sandbox: &SandboxBinary) -> Value {
     .unwrap()
 }
 
-#[tokio::test]
-async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_counted_once() {
+/// The sandbox and `tandem serve` reconciling `customer_to_account` every few hundred
+/// milliseconds with `on_difference`, once its first run (of an empty window: the seeds are not
+/// the tests') is done.
+async fn start(
+    on_difference: &str,
+) -> (
+    SandboxBinary,
+    RunningBinary,
+    tempfile::TempDir,
+    std::path::PathBuf,
+) {
     let sandbox = SandboxBinary::start(&[]).await;
-    let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tandem.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n[reconcile]\nenabled = true\ninterval = \"500ms\"\nsettle_time = \"0s\"\noverlap = \"0s\"\nfirst_window = \"0s\"\nflows = [\"customer_to_account\"]\n\n{}",
-            sandbox_config_toml(dir.path(), &sandbox.salesforce, &sandbox.netsuite)
+    let config = write_sandbox_config(
+        dir.path(),
+        &sandbox.salesforce,
+        &sandbox.netsuite,
+        &format!(
+            "[reconcile]\nenabled = true\ninterval = \"300ms\"\nsettle_time = \"0s\"\n\
+             overlap = \"0s\"\nfirst_window = \"0s\"\non_difference = \"{on_difference}\"\n\
+             flows = [\"customer_to_account\"]"
         ),
-    )
-    .unwrap();
+    );
     let mut serve = RunningBinary::start(&config, &[]).await;
-    // The first run reads an empty window (first_window 0s): the seeds are not this test's.
     serve.wait_for_log("reconciliation run done").await;
-    let before = repaired(&serve.metrics(&http).await);
-    let (_, mark) = crate::backfill::requests_after(&http, &sandbox.salesforce, 0).await;
+    (sandbox, serve, dir, config)
+}
 
-    // A person changes the credit limit in NetSuite; no script sends an event.
+/// A person changes Acme's credit limit in NetSuite; no script sends an event.
+async fn change_credit_limit(http: &reqwest::Client, sandbox: &SandboxBinary, limit: f64) {
     let changed = http
         .patch(format!(
             "{}/_sandbox/records/customer/{ACME_CUSTOMER}",
             sandbox.netsuite
         ))
-        .json(&json!({ "creditLimit": 123456.0 }))
+        .json(&json!({ "creditLimit": limit }))
         .send()
         .await
         .unwrap();
     assert!(changed.status().is_success(), "{}", changed.status());
+}
+
+#[tokio::test]
+async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_counted_once() {
+    let (sandbox, mut serve, _dir, _config) = start("repair").await;
+    let http = reqwest::Client::new();
+    let before = repaired(&serve.metrics(&http).await);
+    let (_, mark) =
+        crate::sandbox_binary::requests_after(&http, &sandbox.salesforce, Some(0)).await;
+
+    change_credit_limit(&http, &sandbox, 123456.0).await;
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -83,7 +103,8 @@ async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_co
     serve.wait_for_log("reconciliation run done").await;
     let after = repaired(&serve.metrics(&http).await);
     assert_eq!(after - before, 1, "one repair counted");
-    let (writes, _) = crate::backfill::requests_after(&http, &sandbox.salesforce, mark).await;
+    let (writes, _) =
+        crate::sandbox_binary::requests_after(&http, &sandbox.salesforce, Some(mark)).await;
     let account_writes: Vec<_> = writes
         .iter()
         .filter(|r| !r.starts_with("GET ") && r.contains("/Account"))
@@ -99,31 +120,9 @@ async fn a_netsuite_change_no_event_announced_is_repaired_by_the_next_run_and_co
 /// nothing is written until an operator resolves it with the linked record.
 #[tokio::test]
 async fn in_review_mode_a_difference_waits_as_a_conflict_until_an_operator_applies_it() {
-    let sandbox = SandboxBinary::start(&[]).await;
+    let (sandbox, _serve, _dir, config) = start("review").await;
     let http = reqwest::Client::new();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tandem.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n[reconcile]\nenabled = true\ninterval = \"300ms\"\nsettle_time = \"0s\"\noverlap = \"0s\"\nfirst_window = \"0s\"\non_difference = \"review\"\nflows = [\"customer_to_account\"]\n\n{}",
-            sandbox_config_toml(dir.path(), &sandbox.salesforce, &sandbox.netsuite)
-        ),
-    )
-    .unwrap();
-    let mut serve = RunningBinary::start(&config, &[]).await;
-    // The first run reads an empty window (first_window 0s): the seeds are not this test's.
-    serve.wait_for_log("reconciliation run done").await;
-    let changed = http
-        .patch(format!(
-            "{}/_sandbox/records/customer/{ACME_CUSTOMER}",
-            sandbox.netsuite
-        ))
-        .json(&json!({ "creditLimit": 654321.0 }))
-        .send()
-        .await
-        .unwrap();
-    assert!(changed.status().is_success());
+    change_credit_limit(&http, &sandbox, 654321.0).await;
 
     let tandem = |args: Vec<String>| {
         let config = config.clone();

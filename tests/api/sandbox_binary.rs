@@ -69,24 +69,65 @@ impl SandboxBinary {
         let http = reqwest::Client::new();
         let mut all = Vec::new();
         for base in [&self.salesforce, &self.netsuite] {
-            let log: Vec<Value> = http
-                .get(format!("{base}/_sandbox/requests?limit=1000"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.extend(log.iter().map(|entry| {
-                format!(
-                    "{} {}",
-                    entry["method"].as_str().unwrap_or_default(),
-                    entry["path"].as_str().unwrap_or_default()
-                )
-            }));
+            all.extend(requests_after(&http, base, None).await.0);
         }
         all
     }
+}
+
+/// The requests the emulator at `base` logged (after sequence number `after` when given, else
+/// the newest 1,000), as `METHOD path`, with the last sequence number seen.
+pub async fn requests_after(
+    http: &reqwest::Client,
+    base: &str,
+    after: Option<u64>,
+) -> (Vec<String>, u64) {
+    let page = match after {
+        Some(after) => format!("after={after}&limit=10000"),
+        None => "limit=1000".to_owned(),
+    };
+    let log: Vec<Value> = http
+        .get(format!("{base}/_sandbox/requests?{page}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = log
+        .iter()
+        .filter_map(|entry| entry["seq"].as_u64())
+        .max()
+        .unwrap_or(after.unwrap_or(0));
+    let lines = log
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} {}",
+                entry["method"].as_str().unwrap_or_default(),
+                entry["path"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (lines, last)
+}
+
+/// Creates a record through the emulator's `/_sandbox/records` (as a person; not logged) and
+/// returns its id.
+pub async fn seed(http: &reqwest::Client, base: &str, object: &str, fields: Value) -> String {
+    let response = http
+        .post(format!("{base}/_sandbox/records/{object}"))
+        .json(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let record: Value = response.json().await.unwrap();
+    record["Id"]
+        .as_str()
+        .or_else(|| record["id"].as_str())
+        .expect("the new record's id")
+        .to_owned()
 }
 
 /// Only reads went out: GETs, the token request and SuiteQL queries.

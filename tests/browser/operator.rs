@@ -20,14 +20,7 @@ async fn an_operator_replays_a_dead_letter_resolves_a_conflict_and_finds_a_recor
         browser.url().await.ends_with("/ops/login"),
         "sent to the log-in form"
     );
-    browser
-        .find("#token")
-        .await
-        .send_keys(ADMIN_TOKEN)
-        .await
-        .unwrap();
-    browser.click("#login").await;
-    browser.wait_for_text("h1", "Overview").await;
+    stack.log_in(&browser).await;
     visited.push(browser.url().await);
 
     // 2. NetSuite is down: an account a person creates in Salesforce cannot be written there,

@@ -3,7 +3,7 @@
 //! it refreshes by itself as runs finish.
 
 use crate::chrome::{Browser, poll};
-use crate::stack::{ADMIN_TOKEN, Stack};
+use crate::stack::Stack;
 
 #[tokio::test]
 async fn the_overview_shows_what_the_last_reconciliation_run_compared() {
@@ -14,14 +14,7 @@ async fn the_overview_shows_what_the_last_reconciliation_run_compared() {
     .await;
     let browser = Browser::start().await;
     browser.goto(&stack.url("/ops")).await;
-    browser
-        .find("#token")
-        .await
-        .send_keys(ADMIN_TOKEN)
-        .await
-        .unwrap();
-    browser.click("#login").await;
-    browser.wait_for_text("h1", "Overview").await;
+    stack.log_in(&browser).await;
 
     let row = r#"#reconcile-runs tr[data-flow="customer_to_account"]"#;
     browser.wait_for_text(row, "customer_to_account").await;

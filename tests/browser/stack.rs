@@ -52,6 +52,18 @@ impl Stack {
         }
     }
 
+    /// Logs `browser` in through the form on `/ops/login` and waits for the overview.
+    pub async fn log_in(&self, browser: &crate::chrome::Browser) {
+        browser
+            .find("#token")
+            .await
+            .send_keys(ADMIN_TOKEN)
+            .await
+            .unwrap();
+        browser.click("#login").await;
+        browser.wait_for_text("h1", "Overview").await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.tandem.url(path)
     }
