@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, V10, V10),
     (11, V11, V11),
     (12, V12, V12),
+    (13, V13, V13),
 ];
 
 /// Resolving conflicts: the record the candidates are for, the operator's decision, the events
@@ -156,6 +157,13 @@ const V12: &str = "
 CREATE TABLE queue_members (
     prefix TEXT NOT NULL, member TEXT NOT NULL, seen_ms BIGINT NOT NULL,
     PRIMARY KEY (prefix, member));
+";
+
+/// Salesforce Pub/Sub API subscriptions: per topic, the replay id (hex) of the last event
+/// whose change events are queued.
+const V13: &str = "
+CREATE TABLE pubsub_checkpoints (
+    topic TEXT PRIMARY KEY, replay_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
 ";
 
 /// Delivery ids seen at ingress, for queue backends that cannot remember them themselves.

@@ -2,6 +2,7 @@
 //! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
 //! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
+mod checkpoints;
 mod conflict_store;
 mod conflict_types;
 mod dead_letter_query;
@@ -229,6 +230,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many failed attempts each flow had since `since_ms` (attempts of no flow left out).
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// The replay id of the last Pub/Sub API event of `topic` whose change events are queued.
+    async fn pubsub_checkpoint(&self, topic: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Keeps `replay_id` as `topic`'s checkpoint; call only once its events are queued.
+    async fn save_pubsub_checkpoint(&self, topic: &str, replay_id: &[u8])
+    -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.

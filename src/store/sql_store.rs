@@ -577,6 +577,18 @@ impl<D: Driver> Store for SqlStore<D> {
     async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.counts_by_flow(sql::FLOW_RETRYING, since_ms).await
     }
+
+    async fn pubsub_checkpoint(&self, topic: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.checkpoint(topic).await
+    }
+
+    async fn save_pubsub_checkpoint(
+        &self,
+        topic: &str,
+        replay_id: &[u8],
+    ) -> Result<(), StoreError> {
+        self.keep_checkpoint(topic, replay_id).await
+    }
 }
 
 impl<D: Driver> SqlStore<D> {

@@ -25,6 +25,7 @@ mod outbound_messages;
 mod overload;
 mod plan;
 mod probe_command;
+mod pubsub;
 mod raw_clients;
 mod real_orgs;
 mod records;
