@@ -38,7 +38,7 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(hex: &str) -> Result<Vec<u8>, StoreError> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(corrupt(format!("replay id {hex:?} is not hex")));
     }
     (0..hex.len())

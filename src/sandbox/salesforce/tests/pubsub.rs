@@ -209,7 +209,7 @@ async fn rest_writes_publish_decodable_change_events_and_custom_replay_resumes_a
         .decode(&producer.payload)
         .unwrap();
     assert_eq!(decoded.header.entity_name, "Account");
-    assert_eq!(decoded.header.record_ids, [id.clone()]);
+    assert_eq!(decoded.header.record_ids, [id]);
     assert_eq!(decoded.header.change_type, "UPDATE");
     assert_eq!(
         decoded.header.change_origin,
