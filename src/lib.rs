@@ -6,6 +6,7 @@
 //! workers then take them off the queue, in order per record, and write to the other system.
 
 pub mod app;
+pub mod backfill;
 pub mod config;
 pub mod connectors;
 pub mod demo;

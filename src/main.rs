@@ -75,6 +75,10 @@ enum Command {
         #[arg(long, default_value = "tandem-plan")]
         out: PathBuf,
     },
+    /// Sync the records that existed before go-live (or that webhooks missed) through the live
+    /// workers: queues each source record of a flow as a change event, a window at a time, and
+    /// waits for a running `tandem serve` to apply it. Resumes where a killed run stopped.
+    Backfill(tandem::backfill::command::BackfillArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Plan { config, out } => plan(config, &out),
+        Command::Backfill(args) => backfill(args),
         Command::Records(args) => match load(args.config.clone()) {
             Ok(config) => run("tandem records", async {
                 println!(
@@ -244,6 +249,19 @@ fn plan(path: Option<PathBuf>, out: &std::path::Path) -> ExitCode {
             written.csv.display(),
             written.html.display()
         );
+        Ok(())
+    })
+}
+
+fn backfill(args: tandem::backfill::command::BackfillArgs) -> ExitCode {
+    let config = match load_for_start(args.config.clone()) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    log_warnings_only(&config);
+    run("tandem backfill", async {
+        let report = tandem::backfill::run(&config, &args.options()).await?;
+        print!("{}", report.summary());
         Ok(())
     })
 }

@@ -134,7 +134,7 @@ impl Subscriber {
     }
 
     async fn stream(&self, session: &Session) -> anyhow::Result<()> {
-        let checkpoint = self.store.pubsub_checkpoint(&self.topic).await?;
+        let checkpoint = self.checkpoint().await?;
         let (preset, replay_id) = match checkpoint {
             Some(replay_id) => (ReplayPreset::Custom, replay_id),
             None => (ReplayPreset::Latest, Vec::new()),
@@ -171,6 +171,28 @@ impl Subscriber {
         Ok(())
     }
 
+    /// The replay id of the last event whose change events are queued, if any.
+    async fn checkpoint(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let name = replay::checkpoint_name(&self.topic);
+        let Some(hex) = self.store.checkpoint(&name).await? else {
+            return Ok(None);
+        };
+        match replay::from_hex(&hex) {
+            Some(replay_id) => Ok(Some(replay_id)),
+            None => anyhow::bail!("checkpoint {name} holds {hex:?}, not a replay id in hex"),
+        }
+    }
+
+    /// Keeps `replay_id` as the topic's checkpoint; call only once its events are queued.
+    async fn save_checkpoint(&self, replay_id: &[u8]) -> anyhow::Result<()> {
+        let name = replay::checkpoint_name(&self.topic);
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        self.store
+            .save_checkpoint(&name, &replay::to_hex(replay_id), now_ms)
+            .await?;
+        Ok(())
+    }
+
     /// Queues a response's events and checkpoints the last; returns how many events it held.
     async fn take(&self, session: &Session, response: FetchResponse) -> anyhow::Result<usize> {
         let Some(last) = response.events.last() else {
@@ -178,9 +200,7 @@ impl Subscriber {
             // has reached with nothing left to deliver: keeping it means a quiet topic resumes
             // from there (not from the tip) after a restart, and stays inside the retention.
             if response.pending_num_requested > 0 && !response.latest_replay_id.is_empty() {
-                self.store
-                    .save_pubsub_checkpoint(&self.topic, &response.latest_replay_id)
-                    .await?;
+                self.save_checkpoint(&response.latest_replay_id).await?;
             }
             return Ok(0);
         };
@@ -225,9 +245,7 @@ impl Subscriber {
             .increment(outcome.duplicates as u64);
         // Only now that the events are durable: a crash before this line redelivers them, and
         // the delivery keys drop what was queued already.
-        self.store
-            .save_pubsub_checkpoint(&self.topic, &last_replay_id)
-            .await?;
+        self.save_checkpoint(&last_replay_id).await?;
         tracing::debug!(topic = %self.topic, events = count, accepted = outcome.accepted, replay_id = %replay::display(&last_replay_id), "Pub/Sub events queued");
         Ok(count)
     }

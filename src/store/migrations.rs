@@ -159,11 +159,10 @@ CREATE TABLE queue_members (
     PRIMARY KEY (prefix, member));
 ";
 
-/// Salesforce Pub/Sub API subscriptions: per topic, the replay id (hex) of the last event
-/// whose change events are queued.
+/// Where a long job stopped (a backfill's last queued record, a reconciliation's last window),
+/// by job name, so a run after a crash or a restart goes on from there.
 const V13: &str = "
-CREATE TABLE pubsub_checkpoints (
-    topic TEXT PRIMARY KEY, replay_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL, saved_at BIGINT NOT NULL);
 ";
 
 /// Delivery ids seen at ingress, for queue backends that cannot remember them themselves.

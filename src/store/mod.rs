@@ -2,7 +2,6 @@
 //! and per-record history. SQLite by default, PostgreSQL when several instances share it; the
 //! logic is written once (`sql_store.rs`) over a driver per database (`driver.rs`).
 
-mod checkpoints;
 mod conflict_store;
 mod conflict_types;
 mod dead_letter_query;
@@ -224,19 +223,20 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes `member`'s row: the others share its shards out at once.
     async fn leave_members(&self, prefix: &str, member: &str) -> Result<(), StoreError>;
 
+    /// Where the job `name` stopped, as it saved it; `None` when it never saved or was cleared.
+    async fn checkpoint(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Saves where the job `name` is now (replacing what it saved before).
+    async fn save_checkpoint(&self, name: &str, value: &str, now_ms: i64)
+    -> Result<(), StoreError>;
+    /// Forgets the job's checkpoint: its next run starts from the beginning.
+    async fn clear_checkpoint(&self, name: &str) -> Result<(), StoreError>;
+
     /// Per flow, the events that failed since `since_ms` and wait for a retry (neither finished
     /// nor a dead letter).
     async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
 
     /// How many failed attempts each flow had since `since_ms` (attempts of no flow left out).
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError>;
-
-    /// The replay id of the last Pub/Sub API event of `topic` whose change events are queued.
-    async fn pubsub_checkpoint(&self, topic: &str) -> Result<Option<Vec<u8>>, StoreError>;
-
-    /// Keeps `replay_id` as `topic`'s checkpoint; call only once its events are queued.
-    async fn save_pubsub_checkpoint(&self, topic: &str, replay_id: &[u8])
-    -> Result<(), StoreError>;
 }
 
 /// Opens the store named by `store.url` and brings its schema up to date.
@@ -255,6 +255,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod conflict_tests;
 #[cfg(test)]

@@ -116,7 +116,8 @@ pub const FLOW_RETRYING: &str = "SELECT a.flow, COUNT(DISTINCT a.event_id) FROM 
        AND NOT EXISTS (SELECT 1 FROM dead_letters d
                        WHERE d.event_id = a.event_id AND d.status <> 'replayed')
      GROUP BY a.flow";
-pub const PUBSUB_CHECKPOINT: &str = "SELECT replay_id FROM pubsub_checkpoints WHERE topic = ?1";
-pub const SAVE_PUBSUB_CHECKPOINT: &str =
-    "INSERT INTO pubsub_checkpoints (topic, replay_id, updated_at) VALUES (?1, ?2, ?3)
-     ON CONFLICT (topic) DO UPDATE SET replay_id = excluded.replay_id, updated_at = excluded.updated_at";
+pub const CHECKPOINT: &str = "SELECT value FROM checkpoints WHERE name = ?1";
+pub const SAVE_CHECKPOINT: &str =
+    "INSERT INTO checkpoints (name, value, saved_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at";
+pub const CLEAR_CHECKPOINT: &str = "DELETE FROM checkpoints WHERE name = ?1";

@@ -570,24 +570,36 @@ impl<D: Driver> Store for SqlStore<D> {
         self.leave(prefix, member).await
     }
 
+    async fn checkpoint(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let rows = self.driver().query(sql::CHECKPOINT, values![name]).await?;
+        rows.first().map(|row| row.text(0)).transpose()
+    }
+
+    async fn save_checkpoint(
+        &self,
+        name: &str,
+        value: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.driver()
+            .execute(sql::SAVE_CHECKPOINT, values![name, value, now_ms])
+            .await
+            .map(|_| ())
+    }
+
+    async fn clear_checkpoint(&self, name: &str) -> Result<(), StoreError> {
+        self.driver()
+            .execute(sql::CLEAR_CHECKPOINT, values![name])
+            .await
+            .map(|_| ())
+    }
+
     async fn flow_failures(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.counts_by_flow(sql::FLOW_FAILURES, since_ms).await
     }
 
     async fn flow_retrying(&self, since_ms: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.counts_by_flow(sql::FLOW_RETRYING, since_ms).await
-    }
-
-    async fn pubsub_checkpoint(&self, topic: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.checkpoint(topic).await
-    }
-
-    async fn save_pubsub_checkpoint(
-        &self,
-        topic: &str,
-        replay_id: &[u8],
-    ) -> Result<(), StoreError> {
-        self.keep_checkpoint(topic, replay_id).await
     }
 }
 

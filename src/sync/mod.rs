@@ -2,6 +2,7 @@
 //! one flow per kind of record, without loops, duplicates or stale overwrites.
 
 pub mod account_slots;
+pub mod backfilled;
 pub mod claims;
 pub mod coalesce;
 pub mod context;

@@ -2,6 +2,7 @@
 
 mod admin_listener;
 mod alerts;
+mod backfill;
 mod config_cli;
 mod conflicts;
 mod connectors_netsuite;

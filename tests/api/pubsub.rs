@@ -210,7 +210,11 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         .unwrap();
     for topic in ["/data/AccountChangeEvent", "/data/OpportunityChangeEvent"] {
         assert!(
-            store.pubsub_checkpoint(topic).await.unwrap().is_some(),
+            store
+                .checkpoint(&format!("pubsub:{topic}"))
+                .await
+                .unwrap()
+                .is_some(),
             "{topic}"
         );
     }

@@ -40,6 +40,12 @@ impl Select {
         self.condition(field, "=", value.to_string())
     }
 
+    /// `field >= 2026-01-01T00:00:00Z` (a datetime field, e.g. `SystemModstamp`).
+    pub fn at_or_after(self, field: &str, time: chrono::DateTime<chrono::Utc>) -> Self {
+        let literal = time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.condition(field, ">=", literal)
+    }
+
     /// `field LIKE '%value%'`, the value's own `%` and `_` matched literally.
     pub fn contains(self, field: &str, value: &str) -> Self {
         let escaped = value
@@ -127,6 +133,20 @@ mod tests {
                 .soql()
                 .unwrap(),
             "SELECT Product2.ProductCode FROM OpportunityLineItem"
+        );
+    }
+
+    #[test]
+    fn a_time_bound_is_an_unquoted_utc_datetime_literal() {
+        let since = chrono::DateTime::parse_from_rfc3339("2026-03-01T08:30:00+02:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            Select::new("Account", &["Id"])
+                .at_or_after("SystemModstamp", since)
+                .soql()
+                .unwrap(),
+            "SELECT Id FROM Account WHERE SystemModstamp >= 2026-03-01T06:30:00Z"
         );
     }
 }

@@ -136,7 +136,7 @@ async fn created(ctx: &SyncContext, cause: &ChangeEvent, item: &str, kind: &str)
 }
 
 /// The REST record type of a SuiteQL `itemtype`.
-fn record_type_of(item_type: &str) -> Option<&'static str> {
+pub fn record_type_of(item_type: &str) -> Option<&'static str> {
     Some(match item_type {
         "InvtPart" => "inventoryItem",
         "NonInvtPart" => "nonInventorySaleItem",

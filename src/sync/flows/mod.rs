@@ -10,6 +10,9 @@ mod invoice_to_opportunity;
 mod item_to_product;
 mod opportunity_to_sales_order;
 
+pub use opportunity_to_sales_order::CLOSED_WON;
+
+use super::backfilled::with_fields;
 use super::context::SyncContext;
 use super::ledger::is_own_echo;
 use super::outcome::{Applied, SyncError};
@@ -28,6 +31,8 @@ pub struct Flows {
 #[async_trait]
 impl Apply for Flows {
     async fn apply(&self, event: &ChangeEvent, in_doubt: bool) -> Result<Applied, SyncError> {
+        let event = with_fields(&self.ctx, event).await?;
+        let event = event.as_ref();
         if is_own_echo(&self.ctx, event).await? {
             return Ok(Applied::Echo {
                 detail: format!("tandem's own write to {} {}", event.object, event.record_id),

@@ -18,7 +18,8 @@ use crate::sync::pair::{Pair, Target};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
-const CLOSED_WON: &str = "Closed Won";
+/// The stage that makes an opportunity a sales order.
+pub const CLOSED_WON: &str = "Closed Won";
 /// How soon to look again for items that are not in NetSuite yet.
 const ITEM_WAIT: Duration = Duration::from_secs(60);
 

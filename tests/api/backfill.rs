@@ -1,0 +1,301 @@
+//! `tandem backfill` as an admin runs it at go-live: the real sandbox seeded with accounts that
+//! match existing customers, accounts with no customer, one account two customers match, and a
+//! customer with no account; the real `tandem serve` applying; `tandem plan`, then
+//! `tandem backfill --plan` killed with SIGKILL halfway and run again. Everything the plan lets
+//! through ends linked, nothing is written twice, the ambiguous account is held back untouched,
+//! and the Salesforce calls per record are printed.
+
+use crate::helpers::{RunningBinary, binary_path, sandbox_config_toml};
+use crate::sandbox_binary::SandboxBinary;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+const ACCOUNTS: usize = 80;
+/// Every fourth account has a customer on its domain already.
+fn has_customer(i: usize) -> bool {
+    i.is_multiple_of(4)
+}
+
+async fn seed(http: &reqwest::Client, base: &str, object: &str, fields: Value) -> String {
+    let response = http
+        .post(format!("{base}/_sandbox/records/{object}"))
+        .json(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let record: Value = response.json().await.unwrap();
+    record["Id"]
+        .as_str()
+        .or_else(|| record["id"].as_str())
+        .expect("the new record's id")
+        .to_owned()
+}
+
+/// Every request each emulator logged after sequence numbers `after`, as `METHOD path`.
+async fn requests_after(http: &reqwest::Client, base: &str, after: u64) -> (Vec<String>, u64) {
+    let log: Vec<Value> = http
+        .get(format!(
+            "{base}/_sandbox/requests?after={after}&limit=10000"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = log
+        .iter()
+        .filter_map(|entry| entry["seq"].as_u64())
+        .max()
+        .unwrap_or(after);
+    let lines = log
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} {}",
+                entry["method"].as_str().unwrap_or_default(),
+                entry["path"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (lines, last)
+}
+
+async fn run_tandem(dir: &Path, args: &[&str]) -> std::process::Output {
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new(binary_path())
+            .args(args)
+            .env_remove("RUST_LOG")
+            .current_dir(dir)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("finishes within 120 s")
+    .unwrap()
+}
+
+/// Waits until the store's backfill checkpoint says records up to at least `id` are queued.
+async fn wait_for_checkpoint_past(store: &str, id: &str) {
+    let store = tandem::store::open(store).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let saved = store
+            .checkpoint("backfill:account_to_customer:all")
+            .await
+            .unwrap();
+        let after = saved
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .and_then(|value| value["after"].as_str().map(str::to_owned));
+        if after.is_some_and(|after| after.as_str() >= id) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the backfill queued nothing past {id} within 60 s (checkpoint {saved:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn count_matching(requests: &[String], method: &str, needle: &str) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.starts_with(method) && r.split('?').next().unwrap_or("").ends_with(needle))
+        .count()
+}
+
+#[tokio::test]
+async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway() {
+    let sandbox = SandboxBinary::start(&[]).await;
+    let http = reqwest::Client::new();
+    let (sf, ns) = (sandbox.salesforce.clone(), sandbox.netsuite.clone());
+    let mut accounts = Vec::new();
+    let mut matched = BTreeMap::new();
+    for i in 0..ACCOUNTS {
+        let domain = format!("backfill{i:03}.example");
+        let account = seed(
+            &http,
+            &sf,
+            "Account",
+            json!({ "Name": format!("Backfill Company {i:03}"), "Website": format!("https://{domain}") }),
+        )
+        .await;
+        if has_customer(i) {
+            let customer = seed(
+                &http,
+                &ns,
+                "customer",
+                json!({ "companyName": format!("Backfill Co {i:03} Ltd"), "url": format!("http://www.{domain}"), "subsidiary": { "id": "1" } }),
+            )
+            .await;
+            matched.insert(account.clone(), customer);
+        }
+        accounts.push(account);
+    }
+    // One account, two customers on its domain: the plan holds it back.
+    let ambiguous = seed(
+        &http,
+        &sf,
+        "Account",
+        json!({ "Name": "Twice Corp", "Website": "twice.example" }),
+    )
+    .await;
+    for name in ["Twice East", "Twice West"] {
+        seed(
+            &http,
+            &ns,
+            "customer",
+            json!({ "companyName": name, "email": format!("ap@twice.example"), "subsidiary": { "id": "1" } }),
+        )
+        .await;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tandem.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n{}",
+            sandbox_config_toml(dir.path(), &sf, &ns)
+        ),
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let _serve = RunningBinary::start(&config, &[]).await;
+
+    let plan = run_tandem(
+        dir.path(),
+        &["plan", "--config", config_arg, "--out", "plan"],
+    )
+    .await;
+    assert_eq!(plan.status.code(), Some(0), "{plan:?}");
+    let plan_csv = dir.path().join("plan").join("plan.csv");
+    let (_, sf_mark) = requests_after(&http, &sf, 0).await;
+    let (_, ns_mark) = requests_after(&http, &ns, 0).await;
+
+    // A small window, so that the run is killed with windows queued and windows to go.
+    let backfill_args = [
+        "backfill",
+        "--config",
+        config_arg,
+        "--flow",
+        "account_to_customer",
+        "--plan",
+        plan_csv.to_str().unwrap(),
+        "--window",
+        "10",
+    ];
+    let mut first = tokio::process::Command::new(binary_path())
+        .args(backfill_args)
+        .env_remove("RUST_LOG")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut sorted = accounts.clone();
+    sorted.sort();
+    wait_for_checkpoint_past(&store_url, &sorted[ACCOUNTS / 3]).await;
+    first.start_kill().unwrap(); // SIGKILL
+    let status = first.wait().await.unwrap();
+    assert_eq!(status.code(), None, "killed by a signal, not finished");
+
+    let second = run_tandem(dir.path(), &backfill_args).await;
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("resuming run"), "{stderr}");
+    assert!(
+        stdout.contains("queued before this run was interrupted"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("held back by the plan"),
+        "the ambiguous account: {stdout}"
+    );
+
+    let (sf_requests, _) = requests_after(&http, &sf, sf_mark).await;
+    let (ns_requests, _) = requests_after(&http, &ns, ns_mark).await;
+    let linked: Vec<Value> = http
+        .get(format!("{sf}/_sandbox/records/Account"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let netsuite_id = |account: &str| -> Option<String> {
+        linked
+            .iter()
+            .find(|row| row["Id"].as_str() == Some(account))
+            .and_then(|row| row["NetSuite_Id__c"].as_str().map(str::to_owned))
+    };
+    for account in &accounts {
+        let customer = netsuite_id(account).unwrap_or_else(|| panic!("{account} is linked"));
+        match matched.get(account) {
+            // Matched by domain: that customer updated once, none created.
+            Some(existing) => {
+                assert_eq!(&customer, existing, "{account} linked to its match");
+                assert_eq!(
+                    count_matching(&ns_requests, "PATCH", &format!("/customer/{existing}")),
+                    1,
+                    "customer {existing} written once"
+                );
+                assert_eq!(
+                    count_matching(&ns_requests, "PUT", &format!("/customer/eid:{account}")),
+                    0
+                );
+            }
+            None => assert_eq!(
+                count_matching(&ns_requests, "PUT", &format!("/customer/eid:{account}")),
+                1,
+                "one customer created for {account}: {ns_requests:?}"
+            ),
+        }
+        assert_eq!(
+            count_matching(&sf_requests, "PATCH", &format!("/Account/{account}")),
+            1,
+            "the link written back to {account} once"
+        );
+    }
+    assert_eq!(netsuite_id(&ambiguous), None, "held back: not linked");
+    assert!(
+        !sf_requests
+            .iter()
+            .chain(&ns_requests)
+            .any(|r| r.contains(&ambiguous)),
+        "nothing was written for the held-back account"
+    );
+
+    let per_thousand = sf_requests.len() * 1000 / ACCOUNTS;
+    let kinds = |requests: &[String]| {
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for request in requests {
+            let path = request.split('?').next().unwrap_or_default();
+            let kind = path.rsplit('/').nth(1).unwrap_or(path).to_owned();
+            let method = request.split(' ').next().unwrap_or_default();
+            *kinds.entry(format!("{method} {kind}")).or_default() += 1;
+        }
+        kinds
+    };
+    eprintln!(
+        "backfill of {ACCOUNTS} accounts (window 10, one kill): {} Salesforce calls, {per_thousand} per 1,000 records ({:?}); {} NetSuite calls",
+        sf_requests.len(),
+        kinds(&sf_requests),
+        ns_requests.len()
+    );
+    // One write-back per account is the floor; the rest is listing, tokens and the allowance
+    // read before each window.
+    assert!(
+        per_thousand <= 1400,
+        "Salesforce calls per 1,000 records: {per_thousand}: {sf_requests:?}"
+    );
+}
