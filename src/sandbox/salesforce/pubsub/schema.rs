@@ -1,6 +1,7 @@
 //! The Avro schemas of the org's change events (`AccountChangeEvent`, …), written as Salesforce
-//! writes them: `ChangeEventHeader` first, then every field of the object except `Id` as an
-//! optional union defaulting to null. Schema ids are fingerprints of the schema text.
+//! writes them: `ChangeEventHeader` first, then the object's own fields, then the audit fields
+//! (`CreatedDate`, …; not `Id`, which is in the header), each an optional union defaulting to
+//! null. Schema ids are fingerprints of the schema text.
 
 use super::super::custom_fields::{CustomFields, CustomType};
 use super::super::schema::{Kind, SObject};
@@ -39,8 +40,11 @@ pub struct ChangeEventSchema {
 
 impl ChangeEventSchema {
     pub fn of(object: SObject, custom: &CustomFields) -> Self {
+        // Salesforce lists the object's own fields first and the audit fields after them.
         let mut fields: Vec<(String, AvroKind)> = object
-            .fields()
+            .own_fields()
+            .iter()
+            .chain(SObject::system_fields())
             .filter(|field| !NOT_IN_EVENTS.contains(&field.name))
             .map(|field| (field.name.to_owned(), standard_kind(field.kind)))
             .collect();
