@@ -7,9 +7,13 @@ use tonic::{Code, Status};
 pub const ERROR_CODE: &str = "error-code";
 /// The authentication headers are missing or hold no live session.
 pub const AUTH_ERROR: &str = "sfdc.platform.eventbus.grpc.service.auth.error";
-/// The replay id of a CUSTOM subscription is not one the bus holds.
+/// The replay id of a CUSTOM subscription is not one the bus holds (invalid, or outside the
+/// retention window).
 pub const REPLAY_ID_CORRUPTED: &str =
     "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted";
+/// A CUSTOM subscription without a replay id.
+pub const REPLAY_ID_VALIDATION_FAILED: &str =
+    "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.validation.failed";
 /// The topic does not exist (or is not enabled for the org).
 pub const TOPIC_NOT_FOUND: &str = "sfdc.platform.eventbus.grpc.service.topic.not.found";
 /// A schema id that names no schema.

@@ -3,7 +3,9 @@
 //! into change events, queued with `salesforce:pubsub:<topic>:<replay id>` as the delivery key
 //! (so redeliveries are dropped like repeated webhooks), and only then checkpointed; only then
 //! are as many more events requested. A broken stream resubscribes from the checkpoint with
-//! backoff; a refused session is renewed first.
+//! backoff; a refused session is renewed first. A checkpoint the API no longer holds (outside
+//! its retention window: `replayid.corrupted`) resubscribes from EARLIEST, so nothing retained
+//! is missed; events queued before are dropped by their delivery keys.
 
 use super::client::PubSubChannel;
 use super::proto::{ConsumerEvent, FetchRequest, FetchResponse, ReplayPreset};
@@ -18,6 +20,7 @@ use crate::queue::{Delivery, Queue};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
@@ -59,6 +62,7 @@ pub fn spawn(
             queue: queue.clone(),
             store: store.clone(),
             schemas: schemas.clone(),
+            replay_lost: AtomicBool::new(false),
         };
         tracker.spawn(subscriber.run(stop.clone()));
     }
@@ -75,6 +79,10 @@ struct Subscriber {
     store: Arc<dyn Store>,
     /// Decoders by schema id, shared by the topics' subscribers.
     schemas: Arc<Mutex<HashMap<String, Arc<EventSchema>>>>,
+    /// The API refused the stored replay id: subscribe from EARLIEST until a new checkpoint
+    /// is saved. The refused one stays stored meanwhile, so a restart in between comes back
+    /// here rather than starting at LATEST and missing what was retained.
+    replay_lost: AtomicBool,
 }
 
 /// Why a subscription ended.
@@ -83,6 +91,8 @@ enum Ended {
     Closed,
     Failed(anyhow::Error),
     Refused(Session),
+    /// The stored replay id is not (or no longer) one the API holds.
+    ReplayLost(Status),
 }
 
 impl Subscriber {
@@ -103,6 +113,11 @@ impl Subscriber {
                     tracing::info!(topic = %self.topic, "the Pub/Sub API refused the session; renewing it");
                     self.salesforce.refuse_session(&session).await;
                     "auth"
+                }
+                Ended::ReplayLost(status) => {
+                    tracing::warn!(topic = %self.topic, error = %status.message(), "the Pub/Sub API no longer holds the stored replay id; resubscribing from the earliest retained event");
+                    self.replay_lost.store(true, Ordering::SeqCst);
+                    "replay_id"
                 }
                 Ended::Failed(error) => {
                     tracing::warn!(topic = %self.topic, error = %format!("{error:#}"), retry_in = ?backoff, "Pub/Sub subscription failed");
@@ -128,6 +143,9 @@ impl Subscriber {
             Ok(()) => Ended::Closed,
             Err(error) => match error.downcast_ref::<Status>() {
                 Some(status) if status.code() == Code::Unauthenticated => Ended::Refused(session),
+                Some(status) if status::error_code(status) == Some(status::REPLAY_ID_CORRUPTED) => {
+                    Ended::ReplayLost(status.clone())
+                }
                 _ => Ended::Failed(error),
             },
         }
@@ -136,6 +154,7 @@ impl Subscriber {
     async fn stream(&self, session: &Session) -> anyhow::Result<()> {
         let checkpoint = self.checkpoint().await?;
         let (preset, replay_id) = match checkpoint {
+            _ if self.replay_lost.load(Ordering::SeqCst) => (ReplayPreset::Earliest, Vec::new()),
             Some(replay_id) => (ReplayPreset::Custom, replay_id),
             None => (ReplayPreset::Latest, Vec::new()),
         };
@@ -190,6 +209,7 @@ impl Subscriber {
         self.store
             .save_checkpoint(&name, &replay::to_hex(replay_id), now_ms)
             .await?;
+        self.replay_lost.store(false, Ordering::SeqCst);
         Ok(())
     }
 

@@ -197,6 +197,33 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
             .find(|c| c["phone"] == "+1 415 555 0100")
     })
     .await;
+    // NetSuite can show both Initech edits after the first event alone (it is completed with
+    // the record as it is now): wait until tandem has settled all three events in its store.
+    let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    until("the three edits settled in the store", || async {
+        let settled = |history: Vec<tandem::store::HistoryEntry>| {
+            let mut ids: Vec<_> = history
+                .into_iter()
+                .map(|entry| entry.event_id)
+                .filter(|id| id.starts_with("salesforce:pubsub:/data/AccountChangeEvent:"))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids.len()
+        };
+        let initech = store
+            .history_of_id(System::Salesforce, INITECH_ACCOUNT_ID, 50)
+            .await
+            .unwrap();
+        let acme = store
+            .history_of_id(System::Salesforce, ACME_ACCOUNT_ID, 50)
+            .await
+            .unwrap();
+        (settled(initech) >= 2 && settled(acme) >= 1).then_some(())
+    })
+    .await;
     drop(tandem); // kill-on-drop: the store is read below, as the next start would find it
 
     let orders_after = records(&http, &sandbox.netsuite, "salesOrder").await;
@@ -205,9 +232,6 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         orders_before + 1,
         "no second sales order"
     );
-    let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
-        .await
-        .unwrap();
     for topic in ["/data/AccountChangeEvent", "/data/OpportunityChangeEvent"] {
         assert!(
             store
@@ -263,4 +287,56 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         (1..=2).contains(&initech_writes),
         "Initech's customer written {initech_writes} times for two edits"
     );
+}
+
+#[tokio::test]
+async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_retained_event() {
+    let sandbox = SandboxBinary::start_with(&[
+        "--salesforce-pubsub-listen".to_owned(),
+        "127.0.0.1:0".to_owned(),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sandbox);
+    // A replay id past anything the bus issued: outside the retention window, to the API.
+    let stale = tandem::pubsub::replay::to_hex(&tandem::pubsub::replay::encode(1_000_000));
+    let topic = "pubsub:/data/AccountChangeEvent";
+    {
+        let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .unwrap();
+        store.save_checkpoint(topic, &stale, 0).await.unwrap();
+    }
+    // Retained before tandem starts: subscribing from LATEST would miss it.
+    edit(
+        &http,
+        &sandbox,
+        "Account",
+        INITECH_ACCOUNT_ID,
+        json!({ "Website": "https://initech.example" }),
+    )
+    .await;
+
+    let tandem = RunningBinary::start(&config, &[]).await;
+    until("Initech's customer holds the retained edit", || async {
+        let customers = records(&http, &sandbox.netsuite, "customer").await;
+        customers.into_iter().find(|c| {
+            c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
+                && c["url"] == "https://initech.example"
+        })
+    })
+    .await;
+    let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    until(
+        "a checkpoint the org holds replaces the stale one",
+        || async {
+            let saved = store.checkpoint(topic).await.unwrap();
+            saved.filter(|saved| *saved != stale)
+        },
+    )
+    .await;
+    drop(tandem);
 }

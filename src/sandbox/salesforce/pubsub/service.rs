@@ -278,13 +278,19 @@ impl Subscription {
         match ReplayPreset::try_from(first.replay_preset) {
             Ok(ReplayPreset::Latest) => Ok(newest),
             Ok(ReplayPreset::Earliest) => Ok(0),
+            Ok(ReplayPreset::Custom) if first.replay_id.is_empty() => Err(status::error(
+                Code::InvalidArgument,
+                status::REPLAY_ID_VALIDATION_FAILED,
+                "The Replay ID validation failed. Provide a replay ID for a CUSTOM replay preset.",
+                &self.rpc_id,
+            )),
             Ok(ReplayPreset::Custom) => replay::decode(&first.replay_id)
                 .filter(|position| *position <= newest)
                 .ok_or_else(|| {
                     status::error(
                         Code::InvalidArgument,
                         status::REPLAY_ID_CORRUPTED,
-                        "The Replay ID validation failed. Ensure that the Replay ID is valid.",
+                        "The replay ID is invalid or outside the retention window. Ensure that the replay_id field value in FetchRequest is valid and refers to an event that is within the retention window.",
                         &self.rpc_id,
                     )
                 }),

@@ -265,4 +265,23 @@ async fn rest_writes_publish_decodable_change_events_and_custom_replay_resumes_a
         status::error_code(&error),
         Some(status::REPLAY_ID_CORRUPTED)
     );
+
+    // CUSTOM without a replay id fails validation, a different error from an unknown id.
+    let (_more, mut unnamed) = subscribe(
+        &org,
+        &mut client,
+        FetchRequest {
+            topic_name: TOPIC.into(),
+            replay_preset: ReplayPreset::Custom as i32,
+            num_requested: 1,
+            ..FetchRequest::default()
+        },
+    )
+    .await;
+    let error = unnamed.message().await.unwrap_err();
+    assert_eq!(error.code(), Code::InvalidArgument);
+    assert_eq!(
+        status::error_code(&error),
+        Some(status::REPLAY_ID_VALIDATION_FAILED)
+    );
 }
