@@ -153,11 +153,12 @@ fn optional(schema: &Schema) -> &Schema {
 
 /// What the event carries: on update the changed fields (compound parts by their REST names,
 /// `BillingAddress.City` → `BillingCity`), on create every field with a value, on delete none.
+/// Gap events carry no values (their records are read whole anyway).
 fn carried(header: &Header, body: Map<String, Value>) -> Map<String, Value> {
     if header.change_type.ends_with("DELETE") {
         return Map::new();
     }
-    if header.changed_fields.is_empty() {
+    if !header.change_type.ends_with("UPDATE") {
         return body.into_iter().filter(|(_, v)| !v.is_null()).collect();
     }
     let mut fields = Map::new();

@@ -140,6 +140,17 @@ fn a_nulled_field_is_carried_as_null() {
 }
 
 #[test]
+fn an_update_that_names_no_changed_field_carries_none_rather_than_every_value() {
+    let schema = EventSchema::parse(SCHEMA).unwrap();
+    let website = some(Avro::String("https://acme.example".into()));
+    let event = schema
+        .decode(&payload((1, "UPDATE"), "", &[], &[], website))
+        .unwrap();
+    assert_eq!(event.change(), ChangeKind::Updated);
+    assert!(event.fields.is_empty(), "{:?}", event.fields);
+}
+
+#[test]
 fn a_create_carries_every_field_with_a_value() {
     let schema = EventSchema::parse(SCHEMA).unwrap();
     let website = some(Avro::String("https://acme.example".into()));

@@ -64,7 +64,7 @@ impl ChangeCapture {
         }
     }
 
-    /// The change `record`'s latest save made.
+    /// The change `record`'s latest save made; `None` when it changed nothing.
     pub fn saved(&self, object: SObject, record: &Record) -> Option<Captured> {
         let id = record.get("Id").and_then(Value::as_str)?.to_owned();
         let commit_user = text(record, "LastModifiedById");
@@ -102,6 +102,12 @@ impl ChangeCapture {
             } else {
                 values.insert(name.clone(), now.clone());
             }
+        }
+        // Saves that left the record as it was (a second save of it in the same transaction,
+        // whose timestamp it shares) publish nothing: Salesforce sends one event per record
+        // and transaction, with the values it committed.
+        if changed.is_empty() {
+            return None;
         }
         changed.sort();
         nulled.sort();
@@ -183,6 +189,10 @@ mod tests {
         assert_eq!(nulled.changed, ["Phone"]);
         assert_eq!(nulled.nulled, ["Phone"]);
         assert!(nulled.values.is_empty());
+        assert!(
+            capture.saved(SObject::Account, &third).is_none(),
+            "a save that changed nothing publishes nothing"
+        );
     }
 
     #[test]
