@@ -150,7 +150,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         opportunity["NetSuite_Sales_Order_Id__c"].as_str().unwrap()
     );
 
-    // 2. tandem dies (kill -9); people keep editing.
+    // 2. tandem dies (kill -9); people keep editing (values that none of the records held).
     tandem.child.kill().await.unwrap();
     let initech_writes_before = customer_writes(&sandbox, INITECH_CUSTOMER).await;
     edit(
@@ -158,7 +158,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         &sandbox,
         "Account",
         INITECH_ACCOUNT_ID,
-        json!({ "Website": "https://initech.example" }),
+        json!({ "Website": "https://www.initech.example" }),
     )
     .await;
     edit(
@@ -166,7 +166,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         &sandbox,
         "Account",
         ACME_ACCOUNT_ID,
-        json!({ "Phone": "+1 415 555 0100" }),
+        json!({ "Phone": "+1 415 555 0111" }),
     )
     .await;
     edit(
@@ -185,7 +185,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         let customers = records(&http, &sandbox.netsuite, "customer").await;
         customers.into_iter().find(|c| {
             c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
-                && c["url"] == "https://initech.example"
+                && c["url"] == "https://www.initech.example"
                 && c["phone"] == "+1 512 555 0199"
         })
     })
@@ -194,7 +194,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         let customers = records(&http, &sandbox.netsuite, "customer").await;
         customers
             .into_iter()
-            .find(|c| c["phone"] == "+1 415 555 0100")
+            .find(|c| c["phone"] == "+1 415 555 0111")
     })
     .await;
     // NetSuite can show both Initech edits after the first event alone (it is completed with
@@ -314,7 +314,7 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
         &sandbox,
         "Account",
         INITECH_ACCOUNT_ID,
-        json!({ "Website": "https://initech.example" }),
+        json!({ "Website": "https://www.initech.example" }),
     )
     .await;
 
@@ -323,7 +323,7 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
         let customers = records(&http, &sandbox.netsuite, "customer").await;
         customers.into_iter().find(|c| {
             c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
-                && c["url"] == "https://initech.example"
+                && c["url"] == "https://www.initech.example"
         })
     })
     .await;

@@ -229,12 +229,15 @@ impl SalesforceState {
     }
 
     /// Publishes each saved record's change event, then sends its Outbound Message (when the
-    /// org sends them).
+    /// org sends them). One transaction's echoes make one change event per record, with the
+    /// values it committed, however often it saved the record (as Salesforce does).
     fn send_echoes(&self, echoes: Vec<Echo>) {
+        let mut published = std::collections::HashSet::new();
         for echo in echoes {
             if let Echo::Salesforce { object, fields } = &echo
                 && let Some(object) = SObject::parse(object)
                 && let Some(id) = fields.get("Id").and_then(Value::as_str)
+                && published.insert((object, id.to_owned()))
             {
                 let record = self.with_org(|org| org.get(object, id).cloned());
                 if let Some(record) = record {

@@ -1,7 +1,9 @@
 //! Change capture: what each save changed, found by comparing the record with the state last
 //! captured (seeded records are captured silently at start). A record seen for the first time
 //! is a CREATE carrying every field with a value; later saves are UPDATEs carrying the fields
-//! that changed, those set to null listed as nulled.
+//! that changed, those set to null listed as nulled. Every UPDATE names `LastModifiedDate`, as
+//! Salesforce's do: a save that changed no value (a "touch") still makes one, though the
+//! sandbox's second-resolution timestamp may not have moved.
 
 use super::super::records::Record;
 use super::super::schema::SObject;
@@ -64,7 +66,7 @@ impl ChangeCapture {
         }
     }
 
-    /// The change `record`'s latest save made; `None` when it changed nothing.
+    /// The change `record`'s latest save made.
     pub fn saved(&self, object: SObject, record: &Record) -> Option<Captured> {
         let id = record.get("Id").and_then(Value::as_str)?.to_owned();
         let commit_user = text(record, "LastModifiedById");
@@ -103,11 +105,11 @@ impl ChangeCapture {
                 values.insert(name.clone(), now.clone());
             }
         }
-        // Saves that left the record as it was (a second save of it in the same transaction,
-        // whose timestamp it shares) publish nothing: Salesforce sends one event per record
-        // and transaction, with the values it committed.
-        if changed.is_empty() {
-            return None;
+        if !changed.iter().any(|name| name == "LastModifiedDate")
+            && let Some(modified) = record.get("LastModifiedDate").filter(|v| !v.is_null())
+        {
+            changed.push("LastModifiedDate".to_owned());
+            values.insert("LastModifiedDate".to_owned(), modified.clone());
         }
         changed.sort();
         nulled.sort();
@@ -189,9 +191,21 @@ mod tests {
         assert_eq!(nulled.changed, ["Phone"]);
         assert_eq!(nulled.nulled, ["Phone"]);
         assert!(nulled.values.is_empty());
-        assert!(
-            capture.saved(SObject::Account, &third).is_none(),
-            "a save that changed nothing publishes nothing"
+    }
+
+    #[test]
+    fn every_update_names_last_modified_date_even_one_that_changed_no_value() {
+        let capture = ChangeCapture::default();
+        let saved = record(json!({
+            "Id": "001A", "Name": "Acme", "LastModifiedDate": "2026-12-03T10:00:00.000+0000"
+        }));
+        capture.remember(SObject::Account, &saved);
+        let touched = capture.saved(SObject::Account, &saved).unwrap();
+        assert_eq!(touched.change, ChangeType::Update);
+        assert_eq!(touched.changed, ["LastModifiedDate"]);
+        assert_eq!(
+            touched.values["LastModifiedDate"],
+            "2026-12-03T10:00:00.000+0000"
         );
     }
 
