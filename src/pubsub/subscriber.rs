@@ -226,8 +226,9 @@ impl Subscriber {
         };
         let last_replay_id = last.replay_id.clone();
         let received_at = chrono::Utc::now();
-        let mut deliveries = Vec::new();
-        let mut objects = Vec::new();
+        // By object (in the order they came), so that each is counted under its own label on
+        // a channel carrying several (`/data/ChangeEvents`); one record's events stay in order.
+        let mut by_object: Vec<(&'static str, Vec<Delivery>)> = Vec::new();
         for event in &response.events {
             let key = format!(
                 "salesforce:pubsub:{}:{}",
@@ -238,17 +239,18 @@ impl Subscriber {
                 Some(decoded) => {
                     let lag = received_at.timestamp_millis() - decoded.header.commit_timestamp;
                     metrics::histogram!(PUBSUB_LAG).record(lag.max(0) as f64 / 1000.0);
-                    objects.push(object_label(
-                        System::Salesforce,
-                        &decoded.header.entity_name,
-                    ));
+                    let object = object_label(System::Salesforce, &decoded.header.entity_name);
                     let events = self
                         .complete(decoded.change_events(&key, received_at), &decoded)
                         .await?;
-                    deliveries.push(Delivery {
+                    let delivery = Delivery {
                         dedupe_key: key,
                         events,
-                    });
+                    };
+                    match by_object.iter_mut().find(|(label, _)| *label == object) {
+                        Some((_, deliveries)) => deliveries.push(delivery),
+                        None => by_object.push((object, vec![delivery])),
+                    }
                 }
                 None => {
                     metrics::counter!(PUBSUB_EVENTS, "object" => OTHER, "outcome" => "undecodable")
@@ -257,16 +259,19 @@ impl Subscriber {
             }
         }
         let count = response.events.len();
-        let outcome = self.queue.enqueue(deliveries).await?;
-        let object = objects.first().copied().unwrap_or(OTHER);
-        metrics::counter!(PUBSUB_EVENTS, "object" => object, "outcome" => "queued")
-            .increment(outcome.accepted as u64);
-        metrics::counter!(PUBSUB_EVENTS, "object" => object, "outcome" => "duplicate")
-            .increment(outcome.duplicates as u64);
+        let mut accepted = 0;
+        for (object, deliveries) in by_object {
+            let outcome = self.queue.enqueue(deliveries).await?;
+            accepted += outcome.accepted;
+            metrics::counter!(PUBSUB_EVENTS, "object" => object, "outcome" => "queued")
+                .increment(outcome.accepted as u64);
+            metrics::counter!(PUBSUB_EVENTS, "object" => object, "outcome" => "duplicate")
+                .increment(outcome.duplicates as u64);
+        }
         // Only now that the events are durable: a crash before this line redelivers them, and
         // the delivery keys drop what was queued already.
         self.save_checkpoint(&last_replay_id).await?;
-        tracing::debug!(topic = %self.topic, events = count, accepted = outcome.accepted, replay_id = %replay::display(&last_replay_id), "Pub/Sub events queued");
+        tracing::debug!(topic = %self.topic, events = count, accepted, replay_id = %replay::display(&last_replay_id), "Pub/Sub events queued");
         Ok(count)
     }
 
