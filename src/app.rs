@@ -68,6 +68,13 @@ impl App {
                 tracing::warn!(%reason, "sync is off: events are received and queued only")
             }
         }
+        crate::pubsub::subscriber::spawn(
+            &config,
+            queue.clone(),
+            store.clone(),
+            stopping.clone(),
+            &workers,
+        )?;
         ops::alerts::spawn(
             &config.alerts,
             store.clone(),

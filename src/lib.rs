@@ -17,6 +17,7 @@ pub mod ingress;
 pub mod ops;
 pub mod plan;
 pub mod probe;
+pub mod pubsub;
 pub mod queue;
 pub mod reconcile;
 pub mod sandbox;

@@ -95,6 +95,10 @@ struct SandboxArgs {
     /// Address of the emulated NetSuite.
     #[arg(long, default_value = "127.0.0.1:8082")]
     netsuite_listen: std::net::SocketAddr,
+    /// Serve the emulated Salesforce's Pub/Sub API (gRPC, Change Data Capture events) here,
+    /// e.g. `127.0.0.1:8083`. Not served when unset.
+    #[arg(long, value_name = "ADDRESS")]
+    salesforce_pubsub_listen: Option<std::net::SocketAddr>,
     /// NetSuite's account concurrency limit (request N+1 in flight gets 429).
     #[arg(long, default_value_t = 10)]
     netsuite_concurrency: usize,
@@ -363,6 +367,7 @@ fn sandbox(args: SandboxArgs) -> ExitCode {
     let config = tandem::sandbox::SandboxConfig {
         salesforce_listen: args.salesforce_listen,
         netsuite_listen: args.netsuite_listen,
+        salesforce_pubsub_listen: args.salesforce_pubsub_listen,
         credentials,
         netsuite_concurrency: args.netsuite_concurrency.max(1),
         fields: tandem::sandbox::FieldChanges {

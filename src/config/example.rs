@@ -77,6 +77,15 @@ mod tests {
             ],
         ),
         (
+            "salesforce.pubsub",
+            &[
+                ("enabled", Written),
+                ("endpoint", Written),
+                ("topics", Written),
+                ("batch_size", Written),
+            ],
+        ),
+        (
             "netsuite",
             &[
                 ("account_id", CommentedOut),

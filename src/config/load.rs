@@ -102,21 +102,29 @@ struct EnvOverrides(Dict);
 impl EnvOverrides {
     fn collect(env: impl IntoIterator<Item = (String, String)>) -> Self {
         let mut root = Dict::new();
-        for (name, value) in env {
+        'variables: for (name, value) in env {
             let Some(rest) = name.strip_prefix("TANDEM_") else {
                 continue;
             };
             let Some((section, key)) = rest.split_once("__") else {
                 continue;
             };
-            let section = section.to_ascii_lowercase();
-            let key = key.to_ascii_lowercase();
-            let table = root
-                .entry(section)
-                .or_insert_with(|| Value::from(Dict::new()));
-            if let Value::Dict(_, table) = table {
-                table.insert(key, Value::from(value));
+            // `TANDEM_SALESFORCE__PUBSUB__ENABLED` reaches `salesforce.pubsub.enabled`.
+            let mut path: Vec<String> = key.split("__").map(str::to_ascii_lowercase).collect();
+            let Some(key) = path.pop() else {
+                continue;
+            };
+            let mut table = &mut root;
+            for name in std::iter::once(section.to_ascii_lowercase()).chain(path) {
+                let entry = table
+                    .entry(name)
+                    .or_insert_with(|| Value::from(Dict::new()));
+                let Value::Dict(_, inner) = entry else {
+                    continue 'variables;
+                };
+                table = inner;
             }
+            table.insert(key, Value::from(value));
         }
         EnvOverrides(root)
     }

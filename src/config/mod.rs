@@ -8,12 +8,14 @@ pub use reconcile::{OnDifference, ReconcileConfig};
 mod example;
 pub mod init;
 mod load;
+mod pubsub;
 mod secret;
 pub mod startup;
 mod text;
 mod validate;
 
 pub use load::{ConfigError, load, load_str};
+pub use pubsub::PubSubConfig;
 pub use secret::{Secret, SecretList};
 
 use serde::Deserialize;
@@ -230,6 +232,8 @@ pub struct SalesforceConfig {
     pub webhook_secrets: SecretList,
     /// The integration user's id: its changes are tandem's own and never sync back.
     pub integration_user_id: Option<String>,
+    /// `[salesforce.pubsub]`: Change Data Capture events through the Pub/Sub API.
+    pub pubsub: PubSubConfig,
 }
 
 impl Default for SalesforceConfig {
@@ -247,6 +251,7 @@ impl Default for SalesforceConfig {
             outbound_message_token: None,
             webhook_secrets: SecretList::default(),
             integration_user_id: None,
+            pubsub: PubSubConfig::default(),
         }
     }
 }

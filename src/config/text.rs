@@ -66,3 +66,23 @@ pub(super) fn name_list<'de, D: serde::Deserializer<'de>>(
     };
     Ok(items.into_iter().filter(|item| !item.is_empty()).collect())
 }
+
+/// A list of strings (`["a", "b"]`), or one comma-separated string from the environment.
+pub(super) fn string_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Form::deserialize(deserializer)? {
+        Form::List(items) => items,
+        Form::Text(text) => text
+            .split(',')
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect(),
+    })
+}

@@ -155,6 +155,7 @@ impl Config {
         )?;
         check_url("salesforce.token_url", salesforce.token_url.as_deref())?;
         check_secrets("salesforce.webhook_secrets", &salesforce.webhook_secrets)?;
+        salesforce.pubsub.validate(salesforce)?;
 
         let netsuite = &self.netsuite;
         check_url("netsuite.base_url", netsuite.base_url.as_deref())?;

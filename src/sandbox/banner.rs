@@ -17,6 +17,9 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         "  token URL        {}/services/oauth2/token",
         sandbox.salesforce_url
     );
+    if let Some(url) = &sandbox.salesforce_pubsub_url {
+        let _ = writeln!(text, "  Pub/Sub API      {url}");
+    }
     let _ = writeln!(text, "  organization id  {}", c.salesforce_org_id);
     let _ = writeln!(text, "  client id        {}", c.salesforce_client_id);
     let _ = writeln!(text, "  client secret    {}", c.salesforce_client_secret);
@@ -61,6 +64,19 @@ pub fn banner(sandbox: &Sandbox, config: &SandboxConfig) -> String {
         let _ = writeln!(
             text,
             "Salesforce changes are sent as Outbound Messages to {url}"
+        );
+    }
+    if sandbox.salesforce_pubsub_url.is_some() {
+        let _ = writeln!(
+            text,
+            "Salesforce changes to Account, Contact and Opportunity are published as change events \
+             (Pub/Sub API: /data/<Object>ChangeEvent, /data/ChangeEvents)"
+        );
+    }
+    if config.echo.salesforce_outbound_url.is_none() {
+        let _ = writeln!(
+            text,
+            "Salesforce sends no Outbound Messages (start with --echo-salesforce-url to send them)"
         );
     }
     if let Some(url) = &config.echo.netsuite_events_url {

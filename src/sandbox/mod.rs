@@ -32,6 +32,8 @@ pub struct SandboxConfig {
     pub salesforce_listen: SocketAddr,
     /// Where the emulated NetSuite listens (port 0 picks one).
     pub netsuite_listen: SocketAddr,
+    /// Where the emulated Salesforce serves its Pub/Sub API (gRPC); none when unset.
+    pub salesforce_pubsub_listen: Option<SocketAddr>,
     pub credentials: SandboxCredentials,
     /// NetSuite's account-wide concurrency limit: request N+1 in flight gets 429.
     pub netsuite_concurrency: usize,
@@ -50,6 +52,7 @@ impl Default for SandboxConfig {
         Self {
             salesforce_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             netsuite_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            salesforce_pubsub_listen: None,
             credentials: SandboxCredentials::default(),
             netsuite_concurrency: 10,
             latency: Duration::ZERO,
@@ -63,6 +66,8 @@ impl Default for SandboxConfig {
 /// A running sandbox; stops when `stop` is called or it is dropped.
 pub struct Sandbox {
     pub salesforce_url: String,
+    /// The Pub/Sub API's address (`http://127.0.0.1:…`), when it is served.
+    pub salesforce_pubsub_url: Option<String>,
     echo: echo::EchoSender,
     pub netsuite_url: String,
     pub salesforce: salesforce::SalesforceState,
@@ -104,6 +109,17 @@ impl Sandbox {
                     config.netsuite_listen
                 )
             })?;
+        let pubsub_listener =
+            match config.salesforce_pubsub_listen {
+                Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+                    format!("cannot bind the Salesforce Pub/Sub API to {address}")
+                })?),
+                None => None,
+            };
+        let salesforce_pubsub_url = pubsub_listener
+            .as_ref()
+            .map(|listener| listener.local_addr().map(|a| format!("http://{a}")))
+            .transpose()?;
         let salesforce_url = format!("http://{}", sf_listener.local_addr()?);
         let netsuite_url = format!("http://{}", ns_listener.local_addr()?);
         salesforce.set_base_url(&salesforce_url);
@@ -117,7 +133,7 @@ impl Sandbox {
                     .await;
             })
         };
-        let servers = vec![
+        let mut servers = vec![
             serve(
                 sf_listener,
                 salesforce::router(salesforce.clone()),
@@ -129,9 +145,17 @@ impl Sandbox {
                 stop.clone(),
             ),
         ];
+        if let Some(listener) = pubsub_listener {
+            servers.push(tokio::spawn(salesforce::pubsub::serve(
+                listener,
+                salesforce.clone(),
+                stop.clone(),
+            )));
+        }
         Ok(Sandbox {
             echo,
             salesforce_url,
+            salesforce_pubsub_url,
             netsuite_url,
             salesforce,
             netsuite,
@@ -145,7 +169,7 @@ impl Sandbox {
         self.echo.set_targets(targets);
     }
 
-    /// Stops both servers and waits for them.
+    /// Stops the servers and waits for them.
     pub async fn stop(mut self) {
         self.stop.cancel();
         for server in self.servers.drain(..) {

@@ -26,6 +26,7 @@ mod outbound_messages;
 mod overload;
 mod plan;
 mod probe_command;
+mod pubsub;
 mod raw_clients;
 mod real_orgs;
 mod reconcile;

@@ -11,6 +11,8 @@ pub struct SandboxBinary {
     _child: tokio::process::Child,
     pub salesforce: String,
     pub netsuite: String,
+    /// The Pub/Sub API's URL, when started with `--salesforce-pubsub-listen`.
+    pub salesforce_pubsub: Option<String>,
 }
 
 impl SandboxBinary {
@@ -40,7 +42,7 @@ impl SandboxBinary {
             .spawn()
             .unwrap();
         let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut salesforce, mut netsuite) = (None, None);
+        let (mut salesforce, mut netsuite, mut salesforce_pubsub) = (None, None, None);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while salesforce.is_none() || netsuite.is_none() {
             let line = tokio::time::timeout_at(deadline, lines.next_line())
@@ -49,7 +51,9 @@ impl SandboxBinary {
                 .unwrap()
                 .expect("the sandbox keeps running");
             let url = line.split_whitespace().nth(1).map(str::to_owned);
-            if line.starts_with("Salesforce ") {
+            if let Some(url) = line.trim_start().strip_prefix("Pub/Sub API") {
+                salesforce_pubsub = Some(url.trim().to_owned());
+            } else if line.starts_with("Salesforce ") {
                 salesforce = url;
             } else if line.starts_with("NetSuite ") {
                 netsuite = url;
@@ -61,6 +65,7 @@ impl SandboxBinary {
             _child: child,
             salesforce: salesforce.unwrap(),
             netsuite: netsuite.unwrap(),
+            salesforce_pubsub,
         }
     }
 

@@ -32,14 +32,14 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The Salesforce REST client. Cheap to clone; clones share the token and the usage reading.
 #[derive(Clone)]
 pub struct SalesforceClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     http: reqwest::Client,
-    instance_url: Url,
+    pub(super) instance_url: Url,
     api_version: String,
-    tokens: TokenSource,
+    pub(super) tokens: TokenSource,
     /// The latest `Sforce-Limit-Info` api-usage reading.
     usage: Mutex<Option<(u64, u64)>>,
 }

@@ -13,6 +13,7 @@ mod metadata;
 mod meter;
 mod query;
 mod records;
+mod session;
 mod settings;
 pub mod soql;
 
@@ -24,5 +25,6 @@ pub use collections::{COLLECTION_LIMIT, RecordResult};
 pub use errors::SalesforceErrorItem;
 pub use metadata::{DailyApiRequests, FieldDescribe, ObjectDescribe, OfferedVersion};
 pub use records::UpsertOutcome;
+pub use session::Session;
 pub use settings::{DEFAULT_TIMEOUT, SalesforceCredentials, SalesforceSettings};
 pub use soql::Select;

@@ -77,6 +77,21 @@ catalogue! {
     SIGNATURE_FAILURES = "tandem_signature_failures_total", Counter, Some(Unit::Count),
         ["source", "reason"],
         "Webhooks that failed verification (signature, Outbound Message token or organization), by source and reason";
+    /// Salesforce Pub/Sub API change events received, by `object` (as for
+    /// [`EVENTS_RECEIVED`]) and `outcome`: `queued` (new), `duplicate` (a redelivery the queue
+    /// already had) or `undecodable` (skipped; logged with its replay id).
+    PUBSUB_EVENTS = "tandem_pubsub_events_total", Counter, Some(Unit::Count),
+        ["object", "outcome"],
+        "Salesforce Pub/Sub API change events received, by object and outcome (queued, duplicate, undecodable)";
+    /// From a change's commit in Salesforce to its events being queued (Pub/Sub API).
+    PUBSUB_LAG = "tandem_pubsub_lag_seconds", Histogram, Some(Unit::Seconds),
+        [],
+        "Time from a Salesforce commit to its change events being queued (Pub/Sub API)";
+    /// Pub/Sub API subscriptions opened again after they ended, by `reason` (`stream_error`,
+    /// `auth` for a refused or expired session, `ended` when the server closed the stream).
+    PUBSUB_RESUBSCRIBES = "tandem_pubsub_resubscribes_total", Counter, Some(Unit::Count),
+        ["reason"],
+        "Salesforce Pub/Sub API subscriptions opened again, by reason (stream_error, auth, ended)";
     /// Time to make one request's events durable, by queue `backend`.
     ENQUEUE_DURATION = "tandem_enqueue_duration_seconds", Histogram, Some(Unit::Seconds),
         ["backend"],

@@ -53,7 +53,7 @@ impl Sessions {
     }
 
     /// Whether `token` is a live session; using it keeps it alive.
-    fn touch(&self, token: &str) -> bool {
+    pub(super) fn touch(&self, token: &str) -> bool {
         let mut live = self.lock();
         match live.get_mut(token) {
             Some(last) if last.elapsed() < SESSION_TIMEOUT => {

@@ -17,6 +17,7 @@ mod describe;
 mod errors;
 pub(crate) mod ids;
 mod limits;
+pub mod pubsub;
 mod query;
 mod records;
 mod references;
@@ -78,6 +79,8 @@ struct Shared {
     api_calls: AtomicU64,
     /// Sandbox-only page size for queries, overriding `Sforce-Query-Options`.
     page_size: Mutex<Option<usize>>,
+    /// Change Data Capture and the Pub/Sub API's event bus.
+    pubsub: pubsub::PubSub,
 }
 
 /// Who saves, and when (one timestamp per request, as one transaction has).
@@ -102,6 +105,7 @@ impl SalesforceState {
                 cursors: query::Cursors::default(),
                 api_calls: AtomicU64::new(0),
                 page_size: Mutex::new(None),
+                pubsub: pubsub::PubSub::new(&custom_fields::CustomFields::declared(&config.fields)),
             }),
         }
     }
@@ -109,7 +113,14 @@ impl SalesforceState {
     /// Adds the sample price book, products, accounts, contacts and an open opportunity.
     pub fn seed(&self) {
         let actor = self.actor(HUMAN_USER_ID);
-        self.with_org(|org| seed::populate(org, &actor));
+        self.with_org(|org| {
+            seed::populate(org, &actor);
+            for object in pubsub::CAPTURED {
+                for record in org.records(object) {
+                    self.inner.pubsub.remember(object, record);
+                }
+            }
+        });
     }
 
     /// Every record of an object (by API name, any case), with all its fields.
@@ -217,10 +228,30 @@ impl SalesforceState {
         self.send_echoes(echoes);
     }
 
+    /// Publishes each saved record's change event, then sends its Outbound Message (when the
+    /// org sends them). One transaction's echoes make one change event per record, with the
+    /// values it committed, however often it saved the record (as Salesforce does).
     fn send_echoes(&self, echoes: Vec<Echo>) {
+        let mut published = std::collections::HashSet::new();
         for echo in echoes {
+            if let Echo::Salesforce { object, fields } = &echo
+                && let Some(object) = SObject::parse(object)
+                && let Some(id) = fields.get("Id").and_then(Value::as_str)
+                && published.insert((object, id.to_owned()))
+            {
+                let record = self.with_org(|org| org.get(object, id).cloned());
+                if let Some(record) = record {
+                    self.inner.pubsub.saved(object, &record);
+                }
+            }
             self.inner.echo.send(echo);
         }
+    }
+
+    /// Publishes the deletion of a record by the integration user.
+    fn announce_delete(&self, object: SObject, id: &str) {
+        let user = &self.inner.credentials.salesforce_integration_user_id;
+        self.inner.pubsub.deleted(object, id, user);
     }
 
     /// Runs `work` (in this task) with its echoes held back, and returns them with its output:
@@ -303,6 +334,7 @@ pub fn router(state: SalesforceState) -> Router {
         .route("/services/data", get(version::list))
         .route("/services/data/", get(version::list))
         .merge(api)
+        .route("/_sandbox/pubsub", get(pubsub::inspect))
         .merge(console::routes())
         .merge(inspect::routes(inspection))
         .fallback(version::not_found)
@@ -315,5 +347,6 @@ pub fn router(state: SalesforceState) -> Router {
     Router::new()
         .fallback_service(app)
         .layer(from_fn(version::method_not_allowed))
+        .layer(from_fn(pubsub::origin::tag))
         .layer(from_fn_with_state(journal, journal::log_requests))
 }

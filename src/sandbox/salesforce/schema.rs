@@ -293,7 +293,8 @@ impl SObject {
         }
     }
 
-    fn own_fields(self) -> &'static [Field] {
+    /// The object's own standard fields (not the system fields), in declaration order.
+    pub fn own_fields(self) -> &'static [Field] {
         match self {
             SObject::Account => ACCOUNT,
             SObject::Contact => CONTACT,
@@ -303,6 +304,11 @@ impl SObject {
             SObject::Pricebook2 => PRICEBOOK2,
             SObject::PricebookEntry => PRICEBOOK_ENTRY,
         }
+    }
+
+    /// The fields every object has (`Id`, the audit fields), as they come first in records.
+    pub fn system_fields() -> &'static [Field] {
+        &SYSTEM
     }
 
     /// Every standard field, system fields first, in the order records are shown.

@@ -196,6 +196,7 @@ pub async fn delete(
             Err(ApiError::not_found())
         }
     })?;
+    state.announce_delete(object, &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -10,6 +10,7 @@ mod composite;
 mod composite_tree;
 mod describe;
 mod outbound;
+mod pubsub;
 mod query;
 mod query_all;
 mod required;
