@@ -33,6 +33,11 @@ pub struct Header {
     pub change_origin: String,
     pub commit_timestamp: i64,
     pub commit_user: String,
+    /// Names the transaction the change was committed in; with the sequence number it names
+    /// the change itself, whichever channel delivers it.
+    pub transaction_key: String,
+    /// The change's position within its transaction, from 1.
+    pub sequence_number: i64,
     pub changed_fields: Vec<String>,
     pub nulled_fields: Vec<String>,
 }
@@ -133,6 +138,11 @@ impl EventSchema {
                 .and_then(Value::as_i64)
                 .unwrap_or_default(),
             commit_user: text("commitUser"),
+            transaction_key: text("transactionKey"),
+            sequence_number: header
+                .get("sequenceNumber")
+                .and_then(Value::as_i64)
+                .unwrap_or_default(),
             changed_fields: names("changedFields")?,
             nulled_fields: names("nulledFields")?,
         })
@@ -230,6 +240,19 @@ impl CdcEvent {
     }
 
     /// One change event per record id; ids are `<delivery key>#<index>`.
+    /// The key that names this change on every channel that carries it (its own object's and
+    /// `/data/ChangeEvents`), so a change delivered by both is queued once; `fallback` (the
+    /// channel and replay id) when the header names no transaction.
+    pub fn delivery_key(&self, fallback: impl FnOnce() -> String) -> String {
+        if self.header.transaction_key.is_empty() {
+            return fallback();
+        }
+        format!(
+            "salesforce:change:{}:{}",
+            self.header.transaction_key, self.header.sequence_number
+        )
+    }
+
     pub fn change_events(
         &self,
         delivery_key: &str,

@@ -213,3 +213,20 @@ fn a_payload_of_another_schema_is_refused() {
     let schema = EventSchema::parse(SCHEMA).unwrap();
     assert!(schema.decode(&[1, 2, 3]).is_err());
 }
+
+#[test]
+fn a_change_is_keyed_by_its_transaction_and_sequence_whichever_channel_carries_it() {
+    let schema = EventSchema::parse(SCHEMA).unwrap();
+    let mut event = schema
+        .decode(&payload((1, "UPDATE"), "", &["0x20"], &[], none()))
+        .unwrap();
+    assert_eq!(
+        event.delivery_key(|| unreachable!("the header names its transaction")),
+        "salesforce:change:000046c7-a642-11e2-c29b-229c6786473e:1"
+    );
+    event.header.transaction_key.clear();
+    assert_eq!(
+        event.delivery_key(|| "salesforce:pubsub:/data/ChangeEvents:7".into()),
+        "salesforce:pubsub:/data/ChangeEvents:7"
+    );
+}

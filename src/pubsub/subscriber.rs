@@ -1,7 +1,8 @@
 //! The subscriber: one task per configured topic, subscribed from the replay id stored after
 //! the last queued event (or LATEST the first time). Each batch of events is decoded, turned
-//! into change events, queued with `salesforce:pubsub:<topic>:<replay id>` as the delivery key
-//! (so redeliveries are dropped like repeated webhooks), and only then checkpointed; only then
+//! into change events, queued with `salesforce:change:<transaction key>:<sequence number>` as
+//! the delivery key (so redeliveries, and a change that two subscribed channels both carry, are
+//! dropped like repeated webhooks), and only then checkpointed; only then
 //! are as many more events requested. A broken stream resubscribes from the checkpoint with
 //! backoff; a refused session is renewed first. A checkpoint the API no longer holds (outside
 //! its retention window: `replayid.corrupted`) resubscribes from EARLIEST, so nothing retained
@@ -230,13 +231,15 @@ impl Subscriber {
         // a channel carrying several (`/data/ChangeEvents`); one record's events stay in order.
         let mut by_object: Vec<(&'static str, Vec<Delivery>)> = Vec::new();
         for event in &response.events {
-            let key = format!(
-                "salesforce:pubsub:{}:{}",
-                self.topic,
-                replay::display(&event.replay_id)
-            );
             match self.decode(session, event).await? {
                 Some(decoded) => {
+                    let key = decoded.delivery_key(|| {
+                        format!(
+                            "salesforce:pubsub:{}:{}",
+                            self.topic,
+                            replay::display(&event.replay_id)
+                        )
+                    });
                     let lag = received_at.timestamp_millis() - decoded.header.commit_timestamp;
                     metrics::histogram!(PUBSUB_LAG).record(lag.max(0) as f64 / 1000.0);
                     let object = object_label(System::Salesforce, &decoded.header.entity_name);

@@ -69,12 +69,24 @@ async fn edit(
 }
 
 /// Waits until tandem's subscribers (one per topic) are open on the sandbox.
-async fn subscribed(http: &reqwest::Client, sandbox: &SandboxBinary) {
-    until("three open subscriptions", || async {
+async fn subscribed(http: &reqwest::Client, sandbox: &SandboxBinary, topics: usize) {
+    until("every topic subscribed", || async {
         let status = get(http, format!("{}/_sandbox/pubsub", sandbox.salesforce)).await;
-        (status["subscriptions"] == 3).then_some(())
+        (status["subscriptions"] == topics).then_some(())
     })
     .await;
+}
+
+/// The sum of `tandem_pubsub_events_total` over objects, for one outcome.
+async fn pubsub_events(http: &reqwest::Client, tandem: &RunningBinary, outcome: &str) -> f64 {
+    let label = format!("outcome=\"{outcome}\"");
+    tandem
+        .metrics(http)
+        .await
+        .lines()
+        .filter(|line| line.starts_with("tandem_pubsub_events_total{") && line.contains(&label))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// How many writes tandem sent to one NetSuite customer.
@@ -90,13 +102,19 @@ async fn customer_writes(sandbox: &SandboxBinary, customer: u64) -> usize {
         .count()
 }
 
-fn write_config(dir: &Path, sandbox: &SandboxBinary) -> std::path::PathBuf {
+/// A config subscribing to `topics`, or to the default ones (Account, Contact, Opportunity).
+fn write_config(dir: &Path, sandbox: &SandboxBinary, topics: &[&str]) -> std::path::PathBuf {
     let pubsub = sandbox
         .salesforce_pubsub
         .as_deref()
         .expect("the banner names the Pub/Sub API");
+    let topics = if topics.is_empty() {
+        String::new()
+    } else {
+        format!("topics = {topics:?}\n")
+    };
     let text = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n\n{}\n[salesforce.pubsub]\nenabled = true\nendpoint = \"{pubsub}\"\nbatch_size = 5\n",
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n{}\n[salesforce.pubsub]\nenabled = true\nendpoint = \"{pubsub}\"\nbatch_size = 5\n{topics}",
         sandbox_config_toml(dir, &sandbox.salesforce, &sandbox.netsuite)
     );
     let path = dir.join("tandem.toml");
@@ -115,9 +133,9 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
     .await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sandbox);
+    let config = write_config(dir.path(), &sandbox, &[]);
     let mut tandem = RunningBinary::start(&config, &[]).await;
-    subscribed(&http, &sandbox).await;
+    subscribed(&http, &sandbox, 3).await;
 
     // 1. A person moves the open opportunity to Closed Won: exactly one sales order.
     let orders_before = records(&http, &sandbox.netsuite, "salesOrder").await.len();
@@ -180,7 +198,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
 
     // 3. It restarts from its stored replay ids: every change arrives, each applied once.
     let tandem = RunningBinary::start(&config, &[]).await;
-    subscribed(&http, &sandbox).await;
+    subscribed(&http, &sandbox, 3).await;
     until("Initech's customer holds both of its edits", || async {
         let customers = records(&http, &sandbox.netsuite, "customer").await;
         customers.into_iter().find(|c| {
@@ -207,7 +225,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
             let mut ids: Vec<_> = history
                 .into_iter()
                 .map(|entry| entry.event_id)
-                .filter(|id| id.starts_with("salesforce:pubsub:/data/AccountChangeEvent:"))
+                .filter(|id| id.starts_with("salesforce:change:"))
                 .collect();
             ids.sort();
             ids.dedup();
@@ -250,11 +268,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         .unwrap();
     let from_pubsub: Vec<_> = initech
         .iter()
-        .filter(|entry| {
-            entry
-                .event_id
-                .starts_with("salesforce:pubsub:/data/AccountChangeEvent:")
-        })
+        .filter(|entry| entry.event_id.starts_with("salesforce:change:"))
         .collect();
     let mut ids: Vec<_> = from_pubsub
         .iter()
@@ -277,9 +291,8 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
         .await
         .unwrap();
     assert!(
-        acme.iter().any(|entry| entry
-            .event_id
-            .starts_with("salesforce:pubsub:/data/AccountChangeEvent:")),
+        acme.iter()
+            .any(|entry| entry.event_id.starts_with("salesforce:change:")),
         "{acme:#?}"
     );
     let initech_writes = customer_writes(&sandbox, INITECH_CUSTOMER).await - initech_writes_before;
@@ -298,7 +311,7 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
     .await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sandbox);
+    let config = write_config(dir.path(), &sandbox, &[]);
     // A replay id past anything the bus issued: outside the retention window, to the API.
     let stale = tandem::pubsub::replay::to_hex(&tandem::pubsub::replay::encode(1_000_000));
     let topic = "pubsub:/data/AccountChangeEvent";
@@ -339,4 +352,70 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
     )
     .await;
     drop(tandem);
+}
+
+#[tokio::test]
+async fn a_change_carried_by_two_subscribed_channels_is_applied_once() {
+    let sandbox = SandboxBinary::start_with(&[
+        "--salesforce-pubsub-listen".to_owned(),
+        "127.0.0.1:0".to_owned(),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let topics = ["/data/ChangeEvents", "/data/AccountChangeEvent"];
+    let config = write_config(dir.path(), &sandbox, &topics);
+    let tandem = RunningBinary::start(&config, &[]).await;
+    subscribed(&http, &sandbox, topics.len()).await;
+    let writes_before = customer_writes(&sandbox, INITECH_CUSTOMER).await;
+
+    edit(
+        &http,
+        &sandbox,
+        "Account",
+        INITECH_ACCOUNT_ID,
+        json!({ "Website": "https://www.initech.example" }),
+    )
+    .await;
+    // Both channels deliver it: one delivery is queued, the other dropped as the same change.
+    let (queued, duplicates) = until("both channels delivered the edit", || async {
+        let queued = pubsub_events(&http, &tandem, "queued").await;
+        let duplicates = pubsub_events(&http, &tandem, "duplicate").await;
+        (queued + duplicates >= 2.0).then_some((queued, duplicates))
+    })
+    .await;
+    assert_eq!((queued, duplicates), (1.0, 1.0), "one queued, one dropped");
+    until("Initech's customer holds the edit", || async {
+        let customers = records(&http, &sandbox.netsuite, "customer").await;
+        customers.into_iter().find(|c| {
+            c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
+                && c["url"] == "https://www.initech.example"
+        })
+    })
+    .await;
+    let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    let history = until("the edit settled in the store", || async {
+        let history = store
+            .history_of_id(System::Salesforce, INITECH_ACCOUNT_ID, 50)
+            .await
+            .unwrap();
+        history
+            .iter()
+            .any(|entry| entry.event_id.starts_with("salesforce:change:"))
+            .then_some(history)
+    })
+    .await;
+    drop(tandem);
+    let applied: Vec<_> = history
+        .iter()
+        .filter(|entry| entry.event_id.starts_with("salesforce:"))
+        .collect();
+    assert_eq!(applied.len(), 1, "{history:#?}");
+    assert_eq!(
+        customer_writes(&sandbox, INITECH_CUSTOMER).await - writes_before,
+        1,
+        "one customer write for one edit"
+    );
 }
