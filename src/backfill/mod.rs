@@ -20,7 +20,6 @@ pub use source::backfill_flows;
 use crate::config::Config;
 use crate::config::startup::load_mapping;
 use crate::connectors::{NetsuiteClient, SalesforceClient};
-use crate::domain::System;
 use crate::domain::mapping::Flow;
 use crate::queue::open::{QueueUse, open_queue};
 use crate::store;
@@ -87,12 +86,6 @@ pub async fn run(config: &Config, options: &Options) -> anyhow::Result<Report> {
             "--flow: {} cannot be backfilled; these can: {}",
             options.flow.as_str(),
             backfill_flows()
-        );
-    }
-    if options.since.is_some() && options.flow.source_system() == System::Netsuite {
-        bail!(
-            "--since: NetSuite records are listed whole; leave it out for {}",
-            options.flow.as_str()
         );
     }
     let scope = match &options.plan {

@@ -60,7 +60,7 @@ pub async fn list(
         crate::domain::System::Salesforce => {
             salesforce_records(flow, mapping, salesforce, since, None).await?
         }
-        crate::domain::System::Netsuite => netsuite_records(object, netsuite).await?,
+        crate::domain::System::Netsuite => netsuite_records(object, netsuite, since).await?,
     };
     listed.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(listed)
@@ -143,13 +143,34 @@ pub async fn salesforce_records(
         .collect())
 }
 
+/// How far before `--since` a NetSuite listing starts. SuiteQL compares `lastmodifieddate` in
+/// the integration user's time zone, which may be up to 14 hours ahead of UTC (or 12 behind):
+/// starting 14 hours early misses nothing changed since, whatever that zone is; the few older
+/// records it also lists are applied again, which writes only what differs.
+const NETSUITE_ZONE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(14);
+
+/// The NetSuite records of `table` (`customer`, or `item` with each item's REST record type),
+/// changed at or after `since` when given.
+fn netsuite_listing(table: &str, since: Option<DateTime<Utc>>) -> SuiteQl {
+    let columns: &[&str] = if table == "item" {
+        &["id", "itemtype"]
+    } else {
+        &["id"]
+    };
+    let query = SuiteQl::select(table, columns);
+    match since {
+        Some(since) => query.at_or_after("lastmodifieddate", since - NETSUITE_ZONE_MARGIN),
+        None => query,
+    }
+}
+
 async fn netsuite_records(
     table: &str,
     netsuite: &NetsuiteClient,
+    since: Option<DateTime<Utc>>,
 ) -> Result<Vec<Listed>, ConnectorError> {
     let items = table == "item";
-    let columns: &[&str] = if items { &["id", "itemtype"] } else { &["id"] };
-    let rows = netsuite.suiteql(&SuiteQl::select(table, columns)).await?;
+    let rows = netsuite.suiteql(&netsuite_listing(table, since)).await?;
     Ok(rows
         .iter()
         .filter_map(|row| {
@@ -200,6 +221,19 @@ mod tests {
         lower.sort();
         lower.dedup();
         assert_eq!(lower.len(), fields.len(), "each field once: {fields:?}");
+    }
+
+    #[test]
+    fn a_netsuite_listing_since_a_time_starts_a_time_zone_early() {
+        let since = "2026-01-31T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            netsuite_listing("customer", Some(since)).text().unwrap(),
+            "SELECT id FROM customer WHERE lastmodifieddate >= TO_TIMESTAMP('2026-01-30 10:00:00', 'YYYY-MM-DD HH24:MI:SS')"
+        );
+        assert_eq!(
+            netsuite_listing("item", None).text().unwrap(),
+            "SELECT id, itemtype FROM item"
+        );
     }
 
     #[test]

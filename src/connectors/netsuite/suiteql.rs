@@ -61,11 +61,17 @@ impl SuiteQl {
         self.condition(column, format!("IN ({list})"))
     }
 
+    /// `column >= TO_TIMESTAMP(…)`: a date-time column at or after `from` (read in the
+    /// session's time zone, as [`SuiteQl::between`] says).
+    pub fn at_or_after(self, column: &str, from: DateTime<Utc>) -> Self {
+        self.condition(column, format!(">= {}", timestamp(from)))
+    }
+
     /// `column >= TO_TIMESTAMP(…)` and `column < TO_TIMESTAMP(…)`: a date-time column within
     /// `[from, until)`. NetSuite reads the time in the session's time zone (the integration
     /// user's preference); callers widen windows to cover the offset.
     pub fn between(self, column: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Self {
-        self.condition(column, format!(">= {}", timestamp(from)))
+        self.at_or_after(column, from)
             .condition(column, format!("< {}", timestamp(until)))
     }
 
