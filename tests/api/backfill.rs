@@ -363,3 +363,126 @@ async fn backfill_stops_before_spending_the_last_of_the_api_allowance() {
         "not even listed: {requests:?}"
     );
 }
+
+/// A live event sent while a backfill runs is applied while it still runs, a window later at
+/// most, and not after the whole backfill.
+#[tokio::test]
+async fn live_events_are_applied_while_a_backfill_is_still_running() {
+    const LIVE_ACCOUNTS: usize = 90;
+    let sandbox = SandboxBinary::start(&[]).await;
+    let http = reqwest::Client::new();
+    let (sf, ns) = (sandbox.salesforce.clone(), sandbox.netsuite.clone());
+    let mut accounts = Vec::new();
+    for i in 0..LIVE_ACCOUNTS {
+        accounts.push(
+            seed(
+                &http,
+                &sf,
+                "Account",
+                json!({ "Name": format!("Go Live Company {i:03}"), "Website": format!("https://golive{i:03}.example") }),
+            )
+            .await,
+        );
+    }
+    accounts.sort();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_sandbox_config(dir.path(), &sf, &ns, "");
+    let config_arg = config.to_str().unwrap();
+    let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let serve = RunningBinary::start(&config, &[]).await;
+
+    let mut backfill = tokio::process::Command::new(binary_path())
+        .args([
+            "backfill",
+            "--config",
+            config_arg,
+            "--flow",
+            "account_to_customer",
+            "--window",
+            "3",
+        ])
+        .env_remove("RUST_LOG")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    wait_for_checkpoint_past(&store_url, &accounts[5]).await;
+
+    // Someone edits a linked customer in NetSuite; its script posts the change.
+    let customer = tandem::sandbox::seed_links::INITECH_CUSTOMER.to_string();
+    let live_id = "live-during-backfill-1";
+    let body = json!({
+        "object": "customer",
+        "record_id": customer,
+        "change": "updated",
+        "version": chrono::Utc::now().to_rfc3339(),
+        "modified_by": "-5",
+        "origin": null,
+        "fields": { "companyname": "Initech Go-Live Edit" },
+    })
+    .to_string();
+    let secret = tandem::sandbox::SandboxCredentials::default().netsuite_webhook_secret;
+    let accepted = crate::helpers::post_signed_to(
+        &http,
+        &serve.url("/webhooks/netsuite/events"),
+        &secret,
+        live_id,
+        &body,
+    )
+    .await
+    .unwrap();
+    assert!(accepted.status().is_success(), "{}", accepted.status());
+
+    let store = tandem::store::open(&store_url).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let history = store
+            .history_of_id(tandem::domain::System::Netsuite, &customer, 20)
+            .await
+            .unwrap();
+        if history
+            .iter()
+            .any(|entry| entry.event_id.starts_with(&format!("netsuite:{live_id}#")))
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the live event was not applied within 60 s: {history:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let checkpoint = store
+        .checkpoint("backfill:account_to_customer:all")
+        .await
+        .unwrap();
+    assert!(
+        backfill.try_wait().unwrap().is_none() && checkpoint.is_some(),
+        "the live event was applied only after the backfill ended"
+    );
+
+    let finished = tokio::time::timeout(Duration::from_secs(120), backfill.wait())
+        .await
+        .expect("the backfill finishes")
+        .unwrap();
+    assert_eq!(finished.code(), Some(0));
+    let linked: Vec<Value> = http
+        .get(format!("{sf}/_sandbox/records/Account"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let unlinked: Vec<&String> = accounts
+        .iter()
+        .filter(|id| {
+            !linked
+                .iter()
+                .any(|row| row["Id"] == **id && row["NetSuite_Id__c"].is_string())
+        })
+        .collect();
+    assert!(unlinked.is_empty(), "not linked: {unlinked:?}");
+}
