@@ -57,6 +57,17 @@ async fn wait_for_checkpoint_past(store: &str, id: &str) {
     }
 }
 
+/// Every Account the Salesforce sandbox holds.
+async fn sandbox_accounts(http: &reqwest::Client, sf: &str) -> Vec<Value> {
+    http.get(format!("{sf}/_sandbox/records/Account"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn count_matching(requests: &[String], method: &str, needle: &str) -> usize {
     requests
         .iter()
@@ -170,14 +181,7 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
 
     let (sf_requests, _) = requests_after(&http, &sf, Some(sf_mark)).await;
     let (ns_requests, _) = requests_after(&http, &ns, Some(ns_mark)).await;
-    let linked: Vec<Value> = http
-        .get(format!("{sf}/_sandbox/records/Account"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let linked = sandbox_accounts(&http, &sf).await;
     let netsuite_id = |account: &str| -> Option<String> {
         linked
             .iter()
@@ -468,14 +472,7 @@ async fn live_events_are_applied_while_a_backfill_is_still_running() {
         .expect("the backfill finishes")
         .unwrap();
     assert_eq!(finished.code(), Some(0));
-    let linked: Vec<Value> = http
-        .get(format!("{sf}/_sandbox/records/Account"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let linked = sandbox_accounts(&http, &sf).await;
     let unlinked: Vec<&String> = accounts
         .iter()
         .filter(|id| {

@@ -44,6 +44,18 @@ async fn records(http: &reqwest::Client, base: &str, kind: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Initech's NetSuite customer, once its website reads `url`.
+async fn initech_customer_with_website(
+    http: &reqwest::Client,
+    sandbox: &SandboxBinary,
+    url: &str,
+) -> Option<Value> {
+    let customers = records(http, &sandbox.netsuite, "customer").await;
+    customers.into_iter().find(|c| {
+        c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string() && c["url"] == url
+    })
+}
+
 /// A person edits a Salesforce record in the UI.
 async fn edit(
     http: &reqwest::Client,
@@ -332,12 +344,8 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
     .await;
 
     let tandem = RunningBinary::start(&config, &[]).await;
-    until("Initech's customer holds the retained edit", || async {
-        let customers = records(&http, &sandbox.netsuite, "customer").await;
-        customers.into_iter().find(|c| {
-            c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
-                && c["url"] == "https://www.initech.example"
-        })
+    until("Initech's customer holds the retained edit", || {
+        initech_customer_with_website(&http, &sandbox, "https://www.initech.example")
     })
     .await;
     let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
@@ -385,12 +393,8 @@ async fn a_change_carried_by_two_subscribed_channels_is_applied_once() {
     })
     .await;
     assert_eq!((queued, duplicates), (1.0, 1.0), "one queued, one dropped");
-    until("Initech's customer holds the edit", || async {
-        let customers = records(&http, &sandbox.netsuite, "customer").await;
-        customers.into_iter().find(|c| {
-            c["id"].to_string().trim_matches('"') == INITECH_CUSTOMER.to_string()
-                && c["url"] == "https://www.initech.example"
-        })
+    until("Initech's customer holds the edit", || {
+        initech_customer_with_website(&http, &sandbox, "https://www.initech.example")
     })
     .await;
     let store = tandem::store::SqliteStore::open(&dir.path().join("store.db"))
