@@ -14,8 +14,8 @@ pub struct BackfillArgs {
     /// The flow whose source records to sync, e.g. `account_to_customer`.
     #[arg(long, value_parser = parse_flow)]
     pub flow: Flow,
-    /// Only records changed on or after this day (`2026-01-31`) or time (RFC 3339); Salesforce
-    /// flows only.
+    /// Only records changed on or after this day (`2026-01-31`) or time (RFC 3339); NetSuite
+    /// listings start 14 hours early, to cover the integration user's time zone.
     #[arg(long, value_parser = parse_since)]
     pub since: Option<DateTime<Utc>>,
     /// An accepted `plan.csv` from `tandem plan`: apply only what it proposes, hold back what

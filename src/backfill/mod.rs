@@ -32,7 +32,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub flow: Flow,
-    /// Only records changed at or after this time (Salesforce sources).
+    /// Only records changed at or after this time.
     pub since: Option<DateTime<Utc>>,
     /// An accepted `plan.csv`: only the records it lets through.
     pub plan: Option<PathBuf>,

@@ -239,7 +239,6 @@ impl CdcEvent {
         }
     }
 
-    /// One change event per record id; ids are `<delivery key>#<index>`.
     /// The key that names this change on every channel that carries it (its own object's and
     /// `/data/ChangeEvents`), so a change delivered by both is queued once; `fallback` (the
     /// channel and replay id) when the header names no transaction.
@@ -253,6 +252,7 @@ impl CdcEvent {
         )
     }
 
+    /// One change event per record id; ids are `<delivery key>#<index>`.
     pub fn change_events(
         &self,
         delivery_key: &str,
