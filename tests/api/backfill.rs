@@ -33,6 +33,19 @@ async fn run_tandem(dir: &Path, args: &[&str]) -> std::process::Output {
     .unwrap()
 }
 
+/// Starts `tandem <args>` in `dir`, output discarded; killed when dropped.
+fn spawn_tandem(dir: &Path, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(binary_path())
+        .args(args)
+        .env_remove("RUST_LOG")
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 /// Waits until the store's backfill checkpoint says records up to at least `id` are queued.
 async fn wait_for_checkpoint_past(store: &str, id: &str) {
     let store = tandem::store::open(store).await.unwrap();
@@ -149,15 +162,7 @@ async fn backfill_links_everything_the_plan_allows_once_even_when_killed_halfway
         "--window",
         "10",
     ];
-    let mut first = tokio::process::Command::new(binary_path())
-        .args(backfill_args)
-        .env_remove("RUST_LOG")
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut first = spawn_tandem(dir.path(), &backfill_args);
     let mut sorted = accounts.clone();
     sorted.sort();
     wait_for_checkpoint_past(&store_url, &sorted[ACCOUNTS / 3]).await;
@@ -395,8 +400,9 @@ async fn live_events_are_applied_while_a_backfill_is_still_running() {
     let store_url = format!("sqlite://{}", dir.path().join("store.db").display());
     let serve = RunningBinary::start(&config, &[]).await;
 
-    let mut backfill = tokio::process::Command::new(binary_path())
-        .args([
+    let mut backfill = spawn_tandem(
+        dir.path(),
+        &[
             "backfill",
             "--config",
             config_arg,
@@ -404,14 +410,8 @@ async fn live_events_are_applied_while_a_backfill_is_still_running() {
             "account_to_customer",
             "--window",
             "3",
-        ])
-        .env_remove("RUST_LOG")
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        ],
+    );
     wait_for_checkpoint_past(&store_url, &accounts[5]).await;
 
     // Someone edits a linked customer in NetSuite; its script posts the change.

@@ -44,6 +44,15 @@ async fn records(http: &reqwest::Client, base: &str, kind: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The sandbox, with its Pub/Sub API listening on a free port.
+async fn sandbox_serving_pubsub() -> SandboxBinary {
+    SandboxBinary::start_with(&[
+        "--salesforce-pubsub-listen".to_owned(),
+        "127.0.0.1:0".to_owned(),
+    ])
+    .await
+}
+
 /// Initech's NetSuite customer, once its website reads `url`.
 async fn initech_customer_with_website(
     http: &reqwest::Client,
@@ -138,11 +147,7 @@ fn write_config(dir: &Path, sandbox: &SandboxBinary, topics: &[&str]) -> std::pa
 async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_missing_or_repeating()
  {
     // No --echo-salesforce-url: the org sends no Outbound Messages, only change events.
-    let sandbox = SandboxBinary::start_with(&[
-        "--salesforce-pubsub-listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-    ])
-    .await;
+    let sandbox = sandbox_serving_pubsub().await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sandbox, &[]);
@@ -316,11 +321,7 @@ async fn change_events_alone_drive_the_sync_and_a_killed_tandem_resumes_without_
 
 #[tokio::test]
 async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_retained_event() {
-    let sandbox = SandboxBinary::start_with(&[
-        "--salesforce-pubsub-listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-    ])
-    .await;
+    let sandbox = sandbox_serving_pubsub().await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sandbox, &[]);
@@ -364,11 +365,7 @@ async fn a_stored_replay_id_the_org_no_longer_holds_resumes_from_the_earliest_re
 
 #[tokio::test]
 async fn a_change_carried_by_two_subscribed_channels_is_applied_once() {
-    let sandbox = SandboxBinary::start_with(&[
-        "--salesforce-pubsub-listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-    ])
-    .await;
+    let sandbox = sandbox_serving_pubsub().await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
     let topics = ["/data/ChangeEvents", "/data/AccountChangeEvent"];
